@@ -1,0 +1,40 @@
+# Everyday commands. `make run` and `make test` create the virtual environment themselves.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | sha256sum | cut -c1-12)
+
+.PHONY: venv run test test-fast eval bench lint clean
+
+$(STAMP): requirements.lock pyproject.toml
+	rm -f $(VENV)/.installed-*
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+# The main job: index the bundled corpus (incrementally) and answer a sample search.
+run: venv
+	$(PY) -m assistant index
+	$(PY) -m assistant status
+	$(PY) -m assistant search "how do young people move to adult services?" --top-k 3
+
+test: venv
+	$(PY) -m pytest
+
+test-fast: venv
+	$(PY) -m pytest -m "not slow"
+
+eval: venv
+	$(PY) -m assistant eval ../shared/eval/dev.jsonl
+
+bench: venv
+	$(PY) bench/index_build.py
+
+lint: venv
+	$(PY) -m ruff check assistant tests bench
+
+clean:
+	rm -rf $(VENV) index/gen-* index/.build-* index/CURRENT index/.lock

@@ -1,0 +1,210 @@
+"""Command line: `python -m assistant index|search|status`. A thin shell over the library."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from . import store
+from .embed import SentenceTransformerEmbedder
+from .errors import INDEX_HINT, AssistantError, IndexMissing
+from .metadata import Metadata
+from .retrieve import Filters, Hit, Retriever
+from .settings import Settings
+
+
+def _embedder(settings: Settings) -> SentenceTransformerEmbedder:
+    return SentenceTransformerEmbedder(settings.resolved_model_path(), settings.embed_batch_size)
+
+
+def _short(text: str, width: int = 300) -> str:
+    one = " ".join(text.split())
+    return one if len(one) <= width else one[: width - 1] + "…"
+
+
+def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
+    result = store.build(settings, _embedder(settings), rebuild=args.rebuild, progress=not args.quiet)
+    m = result.manifest
+    print(f"Indexed {len(m.reports)} reports into {result.chunks} chunks in {result.seconds:.1f}s "
+          f"({result.embedded} embedded, {result.reused} reused) -> {settings.index_dir / m.generation}")
+    for doc, reason in result.skipped.items():
+        print(f"  skipped {doc}: {reason}")
+    return 0
+
+
+def hit_to_dict(hit: Hit, index: store.Index) -> dict:
+    c = hit.chunk
+    md = index.metadata(c.doc)
+    return {
+        "rank": hit.rank, "score": round(hit.score, 6),
+        "dense_score": None if hit.dense_score is None else round(hit.dense_score, 6),
+        "bm25_score": None if hit.bm25_score is None else round(hit.bm25_score, 6),
+        "doc": c.doc, "title": md.title, "authority": md.authority, "kind": md.kind,
+        "section": " > ".join(c.section), "line_start": c.line_start, "line_end": c.line_end,
+        "start": c.start, "end": c.end, "quote": index.texts[c.doc][c.start:c.end],
+        "spans": [[s.start, s.end] for s in c.spans],
+    }
+
+
+def _warn_if_stale(settings: Settings, index: store.Index) -> None:
+    try:
+        reasons = store.stale_reasons(index.manifest, store.prepare(settings),
+                                      _embedder(settings).model_id, settings)
+    except AssistantError:
+        return
+    if reasons:
+        print(f"warning: the index is stale ({'; '.join(reasons)}). Run `python -m assistant index` to "
+              "update it.", file=sys.stderr)
+
+
+def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
+    index = store.load(settings)
+    _warn_if_stale(settings, index)
+    retriever = Retriever(index, _embedder(settings), settings)
+    filters = Filters(authority=args.authority, doc=args.report, kind=args.kind)
+    hits = retriever.search(args.query, top_k=args.top_k, filters=filters)
+    if args.json:
+        print(json.dumps([hit_to_dict(h, index) for h in hits], ensure_ascii=False, indent=1))
+        return 0
+    if not hits:
+        print("No passages found.")
+    for h in hits:
+        d = hit_to_dict(h, index)
+        lines = f"line {d['line_start']}" if d["line_start"] == d["line_end"] else \
+            f"lines {d['line_start']}-{d['line_end']}"
+        print(f"{h.rank}. [{d['score']:.4f}] {d['doc']} — {d['authority'] or 'authority unknown'}")
+        print(f"   {d['section'] or '(no section)'} · {lines} · chars {d['start']}-{d['end']}")
+        print(f"   {_short(d['quote'])}")
+    return 0
+
+
+def _meta_lines(md: Metadata) -> list[str]:
+    out = []
+    for name in ("title", "authority", "kind", "quality_statement", "score", "score_descriptor", "published",
+                 "source_url"):
+        value = getattr(md, name)
+        if value is not None:
+            out.append(f"    {name}: {value}")
+    unknown = md.unknown()
+    if unknown:
+        out.append(f"    unknown: {', '.join(unknown)}")
+    return out
+
+
+def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
+    prep = store.prepare(settings)
+    embedder = _embedder(settings)
+    try:
+        manifest = store.read_manifest(settings.index_dir)
+    except IndexMissing:
+        manifest = None
+    if args.json:
+        out = {
+            "corpus": str(settings.corpus_dir), "index": str(settings.index_dir),
+            "model": embedder.model_id,
+            "reports": {doc: {**e.metadata, "chunks": e.chunks, "layout": e.layout,
+                              "unknown": Metadata.from_dict(e.metadata).unknown()}
+                        for doc, e in prep.entries.items()},
+            "skipped": prep.skipped,
+            "built_at": manifest.built_at if manifest else None,
+            "generation": manifest.generation if manifest else None,
+            "stale": store.stale_reasons(manifest, prep, embedder.model_id, settings) if manifest else None,
+        }
+        print(json.dumps(out, ensure_ascii=False, indent=1))
+        return 0
+    print(f"Corpus: {settings.corpus_dir} ({len(prep.entries)} reports)")
+    for doc, e in prep.entries.items():
+        built = manifest.reports.get(doc) if manifest else None
+        count = f"{built.chunks} chunks indexed" if built else "not indexed"
+        print(f"  {doc}  [{e.layout}, {count}]")
+        print("\n".join(_meta_lines(Metadata.from_dict(e.metadata))))
+    for doc, reason in prep.skipped.items():
+        print(f"  {doc}  SKIPPED: {reason}")
+    print(f"Model: {embedder.model_id} ({settings.resolved_model_path()})")
+    if manifest is None:
+        print(f"Index: none in {settings.index_dir}. {INDEX_HINT}")
+        return 0
+    total = sum(e.chunks for e in manifest.reports.values())
+    print(f"Index: {manifest.generation}, built {manifest.built_at}, {len(manifest.reports)} reports, "
+          f"{total} chunks, model {manifest.model_id}, {manifest.dim} dims")
+    reasons = store.stale_reasons(manifest, prep, embedder.model_id, settings)
+    if reasons:
+        print("Stale: " + "; ".join(reasons) + ". Run `python -m assistant index` to update it.")
+    else:
+        print("Up to date.")
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
+    from .evaluate import load_questions, passage_results, score
+
+    index = store.load(settings)
+    _warn_if_stale(settings, index)
+    retriever = Retriever(index, _embedder(settings), settings)
+    items = load_questions(args.file)
+
+    def search(q: str) -> list[dict]:
+        return [hit_to_dict(h, index) for h in retriever.search(q, top_k=args.k)]
+
+    results = passage_results(search, items)
+    metrics = score(items, results, index.texts.get, k=args.k)
+    if args.json:
+        print(json.dumps(metrics.to_dict(), indent=1))
+        return 0
+    print(f"{args.file}: {metrics.answerable} answerable, {metrics.unanswerable} unanswerable questions "
+          f"(retrieved passages as citations)")
+    print("\n".join(metrics.lines()))
+    by_id = {it["id"]: it for it in items}
+    for qid in metrics.misses:
+        print(f"  miss {qid}: {by_id[qid]['question']}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m assistant",
+                                description="Search CQC assessments and council plans; every passage cited.")
+    p.add_argument("-v", "--verbose", action="store_true", help="log progress and timings")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    ix = sub.add_parser("index", help="build or update the index from corpus/")
+    ix.add_argument("--rebuild", action="store_true", help="re-embed everything instead of reusing vectors")
+    ix.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    ix.set_defaults(func=cmd_index)
+
+    se = sub.add_parser("search", help="ranked passages for a query")
+    se.add_argument("query")
+    se.add_argument("--top-k", type=int, default=5, help="number of passages (default 5)")
+    se.add_argument("--authority", help="only reports of this authority (part of the name is enough)")
+    se.add_argument("--report", help="only this report (file name in corpus/)")
+    se.add_argument("--kind", help="only this kind of report: 'CQC assessment' or 'council plan'")
+    se.add_argument("--json", action="store_true", help="print JSON")
+    se.set_defaults(func=cmd_search)
+
+    st = sub.add_parser("status", help="reports, metadata, chunk counts, model, and whether the index is stale")
+    st.add_argument("--json", action="store_true", help="print JSON")
+    st.set_defaults(func=cmd_status)
+    ev = sub.add_parser("eval", help="measure retrieval on a question set (../shared/eval schema)")
+    ev.add_argument("file", type=Path, help="a .jsonl question set, e.g. ../shared/eval/dev.jsonl")
+    ev.add_argument("-k", type=int, default=5, help="citations considered for hit@k (default 5)")
+    ev.add_argument("--json", action="store_true", help="print the metrics as JSON")
+    ev.set_defaults(func=cmd_eval)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
+    try:
+        settings = Settings.from_env()
+        return args.func(args, settings)
+    except AssistantError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130

@@ -1,0 +1,122 @@
+"""Retrieval: dense (FAISS) and lexical (BM25) candidates fused by weighted reciprocal rank.
+
+RRF is used rather than adding raw scores because a cosine and a BM25 score live on different scales;
+ranks do not. fused(chunk) = dense_weight / (rrf_k + dense_rank) + bm25_weight / (rrf_k + bm25_rank),
+a retriever that did not return the chunk among its candidates contributing nothing.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+
+import numpy as np
+
+from .chunk import Chunk
+from .embed import Embedder
+from .errors import QueryError
+from .settings import Settings
+from .store import Index
+
+# Longer questions are cut to this before searching: the model reads 256 tokens at most anyway,
+# and a pasted document should not cost a long BM25 pass.
+MAX_QUERY_CHARS = 2000
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Restrict a search; None means any. Matching is case-insensitive; authority also matches a part
+    of the name ("Camden" finds "London Borough of Camden")."""
+
+    authority: str | None = None
+    doc: str | None = None
+    kind: str | None = None
+
+    def empty(self) -> bool:
+        return not (self.authority or self.doc or self.kind)
+
+
+@dataclass(frozen=True)
+class Hit:
+    chunk: Chunk
+    rank: int  # 1-based
+    score: float  # the fused RRF score
+    dense_score: float | None  # cosine similarity, when the dense retriever returned it
+    bm25_score: float | None  # BM25 score, when the lexical retriever returned it
+
+
+def clean_query(query: str) -> str:
+    """The question as searched: control and zero-width characters removed, spaces collapsed."""
+    if not isinstance(query, str):
+        raise QueryError("The question must be text.")
+    kept = "".join(" " if unicodedata.category(ch) in ("Cc", "Zl", "Zp") else ch
+                   for ch in query if unicodedata.category(ch) != "Cf")
+    cleaned = " ".join(kept.split())
+    if not cleaned:
+        raise QueryError("The question is empty. Type a question about the reports, for example "
+                         "\"How do young people move to adult services?\"")
+    return cleaned[:MAX_QUERY_CHARS]
+
+
+class Retriever:
+    """Hybrid search over a loaded index.
+
+    >>> Retriever(index, embedder, settings).search("hospital discharge", top_k=3)[0].chunk.doc
+    """
+
+    def __init__(self, index: Index, embedder: Embedder, settings: Settings):
+        self.index = index
+        self.embedder = embedder
+        self.settings = settings
+
+    def _mask(self, filters: Filters) -> np.ndarray | None:
+        if filters.empty():
+            return None
+        ok = set()
+        for doc, entry in self.index.manifest.reports.items():
+            md = entry.metadata
+            if filters.doc and filters.doc.lower() != doc.lower():
+                continue
+            if filters.kind and (md.get("kind") or "").lower() != filters.kind.lower():
+                continue
+            if filters.authority and filters.authority.lower() not in (md.get("authority") or "").lower():
+                continue
+            ok.add(doc)
+        return np.fromiter((c.doc in ok for c in self.index.chunks), dtype=bool, count=len(self.index.chunks))
+
+    def search(self, query: str, top_k: int = 5, filters: Filters | None = None) -> list[Hit]:
+        q = clean_query(query)
+        top_k = max(1, int(top_k))
+        n = len(self.index.chunks)
+        if n == 0:
+            return []
+        mask = self._mask(filters or Filters())
+        if mask is not None and not mask.any():
+            return []
+        cand = max(self.settings.candidates, top_k)
+
+        # dense: with a filter, look deeper so that enough candidates survive it
+        qvec = self.embedder.embed_query(q)
+        d_scores, d_ids = self.index.dense.search(qvec, cand if mask is None else n)
+        dense = [(int(i), float(s)) for s, i in zip(d_scores, d_ids, strict=True)
+                 if i >= 0 and (mask is None or mask[i])][:cand]
+
+        scores = self.index.lexical.scores(q)
+        if mask is not None:
+            scores = np.where(mask, scores, 0.0)
+        kb = min(cand, n)
+        top = np.argpartition(-scores, kb - 1)[:kb]
+        lexical = [(int(i), float(scores[i])) for i in top[np.argsort(-scores[top], kind="stable")]
+                   if scores[i] > 0]
+
+        fused: dict[int, float] = {}
+        k = self.settings.rrf_k
+        for rank, (i, _) in enumerate(dense, 1):
+            fused[i] = fused.get(i, 0.0) + self.settings.dense_weight / (k + rank)
+        for rank, (i, _) in enumerate(lexical, 1):
+            fused[i] = fused.get(i, 0.0) + self.settings.bm25_weight / (k + rank)
+        dense_of = dict(dense)
+        bm25_of = dict(lexical)
+        order = sorted(fused, key=lambda i: (-fused[i], i))[:top_k]
+        return [Hit(self.index.chunks[i], r, fused[i], dense_of.get(i), bm25_of.get(i))
+                for r, i in enumerate(order, 1)]

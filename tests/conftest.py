@@ -1,0 +1,76 @@
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from fakes import FakeEmbedder  # noqa: E402
+
+from assistant.settings import PROJECT_ROOT, Settings  # noqa: E402
+
+CORPUS = PROJECT_ROOT / "corpus"
+SEEDS = PROJECT_ROOT.parent / "shared" / "seeds"
+DEV = PROJECT_ROOT.parent / "shared" / "eval" / "dev.jsonl"
+DERBYSHIRE = "000_cc368b11dbfad350.txt"
+CAMDEN = "001_d6b23fda1bcedbce.txt"
+WINTER = "004_2dd4222f7e7a0857.txt"
+
+
+def text_of(doc: str) -> str:
+    return (CORPUS / doc).read_text(encoding="utf-8")
+
+
+@pytest.fixture
+def corpus_dir(tmp_path: Path) -> Path:
+    """A private copy of the bundled corpus (reports and metadata)."""
+    dst = tmp_path / "corpus"
+    shutil.copytree(CORPUS, dst)
+    return dst
+
+
+@pytest.fixture
+def settings(tmp_path: Path, corpus_dir: Path) -> Settings:
+    return Settings(corpus_dir=corpus_dir, index_dir=tmp_path / "index")
+
+
+@pytest.fixture
+def fake() -> FakeEmbedder:
+    return FakeEmbedder()
+
+
+@pytest.fixture(scope="session")
+def real_embedder():
+    """The bundled all-MiniLM-L6-v2, loaded once for the whole run."""
+    from assistant.embed import SentenceTransformerEmbedder
+    from assistant.settings import bundled_model_path
+
+    emb = SentenceTransformerEmbedder(bundled_model_path())
+    emb.warm_up()
+    return emb
+
+
+@pytest.fixture(scope="session")
+def real_index(tmp_path_factory, real_embedder):
+    """The bundled corpus indexed once with the real model: (settings, index)."""
+    from assistant import store
+
+    root = tmp_path_factory.mktemp("real")
+    shutil.copytree(CORPUS, root / "corpus")
+    s = Settings(corpus_dir=root / "corpus", index_dir=root / "index")
+    store.build(s, real_embedder)
+    return s, store.load(s)
+
+
+def tree_digest(folder: Path) -> dict[str, str]:
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def dev_questions() -> list[dict]:
+    return [json.loads(line) for line in DEV.read_text(encoding="utf-8").splitlines() if line.strip()]

@@ -1,0 +1,68 @@
+"""The command line, end to end, with the real model on a private copy of the corpus."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from assistant.cli import main
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def env(monkeypatch, settings):
+    monkeypatch.setenv("ASSISTANT_CORPUS_DIR", str(settings.corpus_dir))
+    monkeypatch.setenv("ASSISTANT_INDEX_DIR", str(settings.index_dir))
+    return settings
+
+
+def test_index_search_status(env, capsys):
+    assert main(["status"]) == 0
+    out = capsys.readouterr().out
+    assert "Index: none" in out and "python -m assistant index" in out
+
+    assert main(["index", "-q"]) == 0
+    out = capsys.readouterr().out
+    assert "Indexed 3 reports into" in out and "embedded" in out
+
+    assert main(["search", "how do young people move to adult services", "--top-k", "3", "--json"]) == 0
+    hits = json.loads(capsys.readouterr().out)
+    assert [h["rank"] for h in hits] == [1, 2, 3]
+    for h in hits:
+        text = (env.corpus_dir / h["doc"]).read_text(encoding="utf-8")
+        assert text[h["start"]:h["end"]] == h["quote"]
+        assert h["authority"] and h["section"] and h["line_start"] <= h["line_end"]
+
+    assert main(["search", "PPE for unpaid carers"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("1. [") and "004_2dd4222f7e7a0857.txt" in out and "line" in out
+
+    assert main(["status"]) == 0
+    out = capsys.readouterr().out
+    assert "Up to date." in out and "London Borough of Camden" in out and "unknown: published" in out
+
+    (env.corpus_dir / "extra.txt").write_text("Exampleshire County Council: Winter Plan\nA plan.\n",
+                                              encoding="utf-8")
+    assert main(["status"]) == 0
+    assert "Stale: extra.txt is new. Run `python -m assistant index`" in capsys.readouterr().out
+
+    assert main(["search", "anything"]) == 0
+    assert "the index is stale" in capsys.readouterr().err
+
+
+def test_errors_are_messages_not_tracebacks(env, capsys):
+    assert main(["search", "discharge"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: No index in") and "python -m assistant index" in err
+    assert main(["index", "-q"]) == 0
+    capsys.readouterr()
+    assert main(["search", "   "]) == 2
+    assert "The question is empty" in capsys.readouterr().err
+
+
+def test_bad_setting_is_reported(monkeypatch, capsys):
+    monkeypatch.setenv("ASSISTANT_CHUNK_CHARS", "lots")
+    assert main(["status"]) == 2
+    assert "ASSISTANT_CHUNK_CHARS='lots' is not a valid int" in capsys.readouterr().err

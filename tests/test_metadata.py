@@ -1,0 +1,58 @@
+"""Metadata: detected from the text, filled and overridden by corpus/metadata.json."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from conftest import CAMDEN, CORPUS, DERBYSHIRE, WINTER, text_of
+
+from assistant.errors import CorpusError
+from assistant.metadata import COUNCIL_PLAN, CQC_ASSESSMENT, detect, load_file, merge
+
+
+def test_detects_derbyshire_assessment():
+    text = text_of(DERBYSHIRE)
+    m = detect(text)
+    assert (m.authority, m.kind, m.quality_statement, m.score, m.score_descriptor) == (
+        "Derbyshire County Council", CQC_ASSESSMENT, "Safe pathways, systems and transitions", 3,
+        "Evidence shows a good standard")
+    assert text[m.score_start:m.score_end] == "Score: 3"
+
+
+def test_camden_authority_is_not_in_the_text_but_the_file_supplies_it():
+    m = detect(text_of(CAMDEN))
+    assert m.authority is None and m.score == 4 and m.kind == CQC_ASSESSMENT
+    assert "authority" in m.unknown()
+    merged = merge(m, load_file(CORPUS)[CAMDEN])
+    assert merged.authority == "London Borough of Camden"
+    assert merged.source_url.endswith("camden-0225-theme3-pathways")
+    assert merged.score_start == m.score_start  # detected fields the file does not set are kept
+
+
+def test_detects_the_winter_plan():
+    m = detect(text_of(WINTER))
+    assert (m.authority, m.kind, m.score) == ("Derbyshire County Council", COUNCIL_PLAN, None)
+    assert m.title == "Derbyshire County Council: Adult Social Care Winter Plan 2020-21"
+    assert "score" not in m.unknown()  # a plan has no score to be unknown
+
+
+def test_file_overrides_detection_and_the_descriptor_follows_the_score():
+    merged = merge(detect(text_of(DERBYSHIRE)), {"score": 2})
+    assert merged.score == 2 and merged.score_descriptor == "Evidence shows some shortfalls"
+
+
+def test_report_without_entry_keeps_what_was_detected():
+    assert merge(detect(text_of(DERBYSHIRE)), None) == detect(text_of(DERBYSHIRE))
+
+
+@pytest.mark.parametrize("content,message", [
+    ("{not json", "not valid JSON"),
+    (json.dumps({"reports": {"a.txt": {"colour": "red"}}}), "unknown fields ['colour']"),
+    (json.dumps({"reports": {"a.txt": {"score": 7}}}), "must be 1, 2, 3 or 4"),
+    (json.dumps({"reports": {"a.txt": {"kind": "novel"}}}), "must be one of"),
+])
+def test_invalid_metadata_file_gives_an_actionable_error(tmp_path, content, message):
+    (tmp_path / "metadata.json").write_text(content, encoding="utf-8")
+    with pytest.raises(CorpusError, match=message.replace("[", r"\[").replace("]", r"\]")):
+        load_file(tmp_path)

@@ -1,0 +1,166 @@
+"""The parser against the real reports, with exact expectations."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+from conftest import CAMDEN, DERBYSHIRE, WINTER, text_of
+
+from assistant.parse import CQC, GENERIC, ROW, SCORE, TABLE, parse
+
+QS = "Safe pathways, systems and transitions"
+KEY = "Key findings for this quality statement"
+
+
+def test_layouts_are_recognised():
+    assert parse(text_of(DERBYSHIRE)).layout == CQC
+    assert parse(text_of(CAMDEN)).layout == CQC
+    assert parse(text_of(WINTER)).layout == TABLE
+    assert parse("Just a few sentences. Nothing else here.").layout == GENERIC
+
+
+def test_derbyshire_sections_in_order():
+    p = parse(text_of(DERBYSHIRE))
+    assert [h.path for h in p.headings] == [
+        ("Derbyshire County Council: local authority assessment",),
+        (QS,), (QS, "What people expect"), (QS, "The local authority commitment"), (QS, KEY)]
+    # "Downloads" is page furniture, not content
+    assert all("Downloads" not in u.cells[0] for u in p.units)
+
+
+def test_camden_sections_and_subheadings_in_order():
+    p = parse(text_of(CAMDEN))
+    assert [h.path for h in p.headings] == [
+        (QS,), (QS, "What people expect"), (QS, "The local authority commitment"), (QS, KEY),
+        (QS, KEY, "Safety management"), (QS, KEY, "Safety during transitions"), (QS, KEY, "Contingency planning")]
+    sections = Counter(u.section for u in p.units)
+    assert sections[(QS, KEY, "Safety management")] == 3
+    assert sections[(QS, KEY, "Safety during transitions")] == 3
+    assert sections[(QS, KEY, "Contingency planning")] == 2
+    assert all("© Care Quality Commission" not in u.cells[0] for u in p.units)
+
+
+@pytest.mark.parametrize("doc,score,descriptor", [
+    (DERBYSHIRE, "Score: 3", "3 - Evidence shows a good standard"),
+    (CAMDEN, "Score: 4", "4 - Evidence shows an exceptional standard"),
+])
+def test_score_line_and_descriptor_are_one_unit(doc, score, descriptor):
+    text = text_of(doc)
+    scores = [u for u in parse(text).units if u.kind == SCORE]
+    assert len(scores) == 1
+    (u,) = scores
+    assert [text[s.start:s.end] for s in u.spans] == [score, descriptor]
+    assert u.section == (QS, "Score")
+
+
+def _winter():
+    text = text_of(WINTER)
+    return text, parse(text)
+
+
+def test_winter_plan_rows_per_theme():
+    _, p = _winter()
+    rows = Counter(u.section[0] for u in p.units if u.kind == ROW)
+    assert rows == {
+        "Theme 1: Preventing and controlling the spread of infection in care settings": 15,
+        "Theme 2: Collaboration across health and care services": 7,
+        "Theme 3: Supporting people who receive social care, the workforce, and carers": 29,
+        "Theme 4: Supporting the system": 11,
+        "Specific Provider Actions": 9,
+    }
+
+
+def test_winter_plan_rows_per_table():
+    _, p = _winter()
+    tables = Counter(u.columns for u in p.units if u.kind == ROW)
+    assert tables == {
+        ("Actions Required by Local Authorities", "What is happening in Derbyshire"): 62,
+        ("Actions required by providers", "Derbyshire County Council Direct Care",
+         "Derbyshire County Council Contracting"): 9,
+    }
+    assert all(len(u.cells) == len(u.columns) for u in p.units if u.kind == ROW)
+
+
+def test_winter_plan_rows_per_subheading():
+    _, p = _winter()
+    rows = Counter(u.section[-1] for u in p.units if u.kind == ROW and len(u.section) == 2)
+    assert rows["Managing staff movement"] == 5
+    assert rows["Support for unpaid carers"] == 5
+    assert rows["Social work and other professional leadership"] == 9
+    assert rows["Funding"] == 3
+    assert rows["Market and provider sustainability"] == 3
+
+
+@pytest.mark.parametrize("heading,pieces", [
+    ("Shielding and people who are clinically extremely vulnerable",
+     ["Shielding and people who are clinically extremely vulne", "rable"]),
+    ("Safe discharge from NHS settings and preventing avoidable admissions",
+     ["Safe discharge from NHS settings and preventing avoid", "able admissions"]),
+    ("CQC support: Emergency Support Framework and sharing best practice",
+     ["CQC support: Emergency Support Framework and shar", "ing best practice"]),
+])
+def test_headings_cut_by_a_tab_are_joined(heading, pieces):
+    text, p = _winter()
+    (h,) = [h for h in p.headings if h.path[-1] == heading]
+    assert [text[s.start:s.end] for s in h.spans] == pieces
+    assert [s.glue for s in h.spans][1:] == [""]
+    assert any(u.section[-1] == heading for u in p.units)
+
+
+def test_row_wrapped_over_three_lines_is_one_unit():
+    text, p = _winter()
+    (row,) = [u for u in p.units if u.kind == ROW and u.cells[0].startswith("Provide DHSC with information")]
+    assert row.cells == ("Provide DHSC with information about how the money Infection Control Fund has been "
+                         "spent by 30 September 2020", "Return sent to DHSC on 30th September 2020")
+    lines = {text.count("\n", 0, s.start) for s in row.spans}
+    assert len(lines) == 3
+
+
+def test_row_broken_across_a_page_break_skips_the_repeated_header():
+    text, p = _winter()
+    (row,) = [u for u in p.units if u.kind == ROW and u.cells[0].startswith("Provide clear communication")]
+    assert row.cells[1].endswith("with all relevant up to date guidance on managing impact of Covid, this "
+                                 "includes how to support their workforce to follow IPC measures.")
+    between = text[row.spans[0].start:row.spans[-1].end]
+    assert "Actions Required by Local Authorities\tWhat is happening in Derbyshire" in between
+    assert all("Actions Required by Local Authorities" not in text[s.start:s.end] for s in row.spans)
+
+
+def test_three_cell_row_broken_across_a_page_break():
+    _, p = _winter()
+    (row,) = [u for u in p.units if u.kind == ROW and u.cells[0].startswith("Providers should proactively")]
+    assert row.cells == (
+        "Providers should proactively encourage and enable people who receive care and social care staff to "
+        "receive free flu vaccinations and report uptake",
+        "Flu vaccine clinics in each residential care home and 100 Pharmacies to support those staff not able "
+        "to attend a clinic. All registered providers have flu pack",
+        "This is covered in the comprehensive Flu Plan")
+
+
+def test_no_table_header_is_content():
+    text, p = _winter()
+    for u in p.units:
+        for cell in u.cells:
+            assert not cell.startswith("Actions Required by Local Authorities")
+            assert not cell.startswith("Actions required by providers")
+        for s in u.spans:
+            assert "What is happening in Derbyshire" not in text[s.start:s.end]
+
+
+def test_action_and_response_stay_paired():
+    _, p = _winter()
+    (row,) = [u for u in p.units if u.kind == ROW and u.cells[1].startswith("Support for unpaid carers commissioned")]
+    assert row.cells[0].startswith("Make sure carers, and those who organise their own care")
+    assert row.section[-1] == "Support for unpaid carers"
+
+
+def test_generic_fallback_keeps_exact_offsets():
+    text = "# Plan\n\n" + " ".join(f"Sentence number {i} says something useful." for i in range(200))
+    p = parse(text, fallback_chunk_chars=300)
+    assert p.layout == GENERIC and len(p.units) > 5
+    for u in p.units:
+        (s,) = u.spans
+        assert text[s.start:s.end] == u.cells[0]
+        assert len(u.cells[0]) <= 300
+        assert u.section == ("Plan",)
