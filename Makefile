@@ -19,7 +19,7 @@ venv: $(STAMP)
 run: venv
 	$(PY) -m assistant index
 	$(PY) -m assistant status
-	$(PY) -m assistant search "how do young people move to adult services?" --top-k 3
+	$(PY) -m assistant ask "how do young people move to adult services?"
 
 test: venv
 	$(PY) -m pytest
@@ -28,10 +28,11 @@ test-fast: venv
 	$(PY) -m pytest -m "not slow"
 
 eval: venv
-	$(PY) -m assistant eval ../shared/eval/dev.jsonl
+	$(PY) -m assistant eval ../shared/eval/dev.jsonl --baseline
 
 bench: venv
 	$(PY) bench/index_build.py
+	$(PY) bench/ask_latency.py
 
 lint: venv
 	$(PY) -m ruff check assistant tests bench

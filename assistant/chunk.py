@@ -13,10 +13,10 @@ import re
 from dataclasses import dataclass
 
 from .metadata import Metadata
-from .parse import PARAGRAPH, ROW, Parsed, Span, Unit
+from .parse import PARAGRAPH, ROW, TEXT, Parsed, Span, Unit
 
 # Bump when chunk boundaries or embedded text change: an index built by another version is stale.
-CHUNKER_VERSION = "1"
+CHUNKER_VERSION = "2"
 
 # A sentence ends at . ! or ? (and any closing quote or bracket), followed by space and a capital,
 # digit, opening quote or bullet. Abbreviations followed by lower case ("e.g. the") do not end one.
@@ -37,6 +37,9 @@ class Chunk:
     text: str  # the passage's own words: cells on their own lines, pieces joined across breaks
     context: str  # report title and section path: embedded and indexed with the text, never quoted
     columns: tuple[str, ...] = ()
+    # Sentences of a prose chunk, as (start, end): the units an answer quotes. Empty for a row or a score,
+    # which are quoted whole.
+    sentences: tuple[tuple[int, int], ...] = ()
 
     @property
     def embed_text(self) -> str:
@@ -49,6 +52,18 @@ class Chunk:
             return self.text
         cells = self.text.split("\n")
         return "\n".join(f"{col}: {cell}" for col, cell in zip(self.columns, cells, strict=False) if cell)
+
+
+def segments(text: str, spans: tuple[Span, ...]) -> list[tuple[int, int]]:
+    """The spans merged where only whitespace lies between them: the exact passages to quote. A row broken
+    by a page break gives two segments, so the repeated header between them is never quoted."""
+    out: list[list[int]] = []
+    for s in spans:
+        if out and not text[out[-1][1]:s.start].strip():
+            out[-1][1] = max(out[-1][1], s.end)
+        else:
+            out.append([s.start, s.end])
+    return [(a, b) for a, b in out]
 
 
 def sentence_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
@@ -99,19 +114,20 @@ def chunk_report(doc: str, sha256: str, text: str, parsed: Parsed, meta: Metadat
     lines = LineIndex(text)
     chunks: list[Chunk] = []
 
-    def make(unit: Unit, spans: tuple[Span, ...], body: str) -> Chunk:
+    def make(unit: Unit, spans: tuple[Span, ...], body: str, prose: bool) -> Chunk:
         key = f"{sha256}:" + ",".join(f"{s.start}-{s.end}" for s in spans)
         return Chunk(
             id=hashlib.sha256(key.encode()).hexdigest()[:16], doc=doc, kind=unit.kind,
             section=unit.section, spans=spans, start=spans[0].start, end=spans[-1].end,
             line_start=lines.line(spans[0].start), line_end=lines.line(spans[-1].end - 1),
-            text=body, context=context_of(meta, doc, unit.section), columns=unit.columns)
+            text=body, context=context_of(meta, doc, unit.section), columns=unit.columns,
+            sentences=tuple(sentence_spans(text, spans[0].start, spans[0].end)) if prose else ())
 
     for unit in parsed.units:
         if unit.kind == PARAGRAPH and len(unit.spans) == 1:
             span = unit.spans[0]
             for s, e in _pack(sentence_spans(text, span.start, span.end), chunk_chars):
-                chunks.append(make(unit, (Span(s, e),), text[s:e]))
+                chunks.append(make(unit, (Span(s, e),), text[s:e], prose=True))
         else:
-            chunks.append(make(unit, unit.spans, "\n".join(unit.cells)))
+            chunks.append(make(unit, unit.spans, "\n".join(unit.cells), prose=unit.kind == TEXT))
     return chunks

@@ -139,28 +139,96 @@ def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
-    from .evaluate import load_questions, passage_results, score
+def _answerer(settings: Settings):
+    from .answer import Answerer
 
     index = store.load(settings)
     _warn_if_stale(settings, index)
-    retriever = Retriever(index, _embedder(settings), settings)
-    items = load_questions(args.file)
+    return Answerer(index, _embedder(settings), settings)
 
-    def search(q: str) -> list[dict]:
-        return [hit_to_dict(h, index) for h in retriever.search(q, top_k=args.k)]
 
-    results = passage_results(search, items)
-    metrics = score(items, results, index.texts.get, k=args.k)
-    if args.json:
-        print(json.dumps(metrics.to_dict(), indent=1))
+def _print_answer(answer) -> None:
+    print(answer.text)
+    if not answer.citations:
+        return
+    print()
+    print("Closest passages (not an answer):" if answer.abstained else "Sources:")
+    for c in answer.citations:
+        lines = f"line {c.line_start}" if c.line_start == c.line_end else f"lines {c.line_start}-{c.line_end}"
+        tag = "" if c.role == "answer" or answer.abstained else " (further passage)"
+        print(f"[{c.n}] {c.doc} — {c.title or c.authority or ''} — {c.section or '(no section)'} · {lines} · "
+              f"chars {c.start}-{c.end}{tag}")
+        if c.role != "answer":
+            print(f"    {_short(c.quote, 200)}")
+    for n in answer.notices:
+        print(f"note: {n}")
+
+
+def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
+    answerer = _answerer(settings)
+    filters = Filters(authority=args.authority, doc=args.report, kind=args.kind)
+    if args.stdin:
+        for line in sys.stdin:
+            q = line.rstrip("\n")
+            try:
+                out = answerer.ask(q, filters).to_dict()
+            except AssistantError as exc:
+                out = {"answer": "", "abstained": True, "citations": [], "error": str(exc)}
+            print(json.dumps({"question": q, **out}, ensure_ascii=False), flush=True)
         return 0
-    print(f"{args.file}: {metrics.answerable} answerable, {metrics.unanswerable} unanswerable questions "
-          f"(retrieved passages as citations)")
-    print("\n".join(metrics.lines()))
+    answer = answerer.ask(args.question, filters)
+    if args.json:
+        print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=1))
+    else:
+        _print_answer(answer)
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
+    from .evaluate import load_questions, passage_results, score
+
+    answerer = _answerer(settings)
+    index = answerer.index
+    items = load_questions(args.file)
+    runs: list[tuple[str, dict]] = []
+    if args.passages:
+        def search(q: str) -> list[dict]:
+            return [hit_to_dict(h, index) for h in answerer.retriever.search(q, top_k=args.k)]
+
+        runs.append(("retrieved passages as citations", passage_results(search, items)))
+    else:
+        runs.append(("answers", {it["id"]: {"id": it["id"], **answerer.ask(it["question"]).to_dict()}
+                                 for it in items}))
+    if args.baseline:
+        from .baseline import TextbookBaseline
+
+        base = TextbookBaseline(index.texts, answerer.embedder)
+        runs.append((f"textbook baseline ({base.size} x 1000-char chunks, FAISS top-{args.k}, top 3 as answer)",
+                     {it["id"]: {"id": it["id"], **base.ask(it["question"], args.k)} for it in items}))
+    metrics = [(name, score(items, res, index.texts.get, k=args.k)) for name, res in runs]
+    if args.json:
+        print(json.dumps({name: m.to_dict() for name, m in metrics}, indent=1))
+        return 0
+    m0 = metrics[0][1]
+    print(f"{args.file}: {m0.answerable} answerable, {m0.unanswerable} unanswerable questions")
+    names = [n for n, _ in metrics]
+    print(f"{'':12}" + "".join(f"{i + 1:>12}" for i in range(len(names))))
+    rows = [("hit@k", lambda m: m.hit), ("all@k", lambda m: m.all_k), ("MRR", lambda m: m.mrr),
+            *[(f"hit@{b}c", lambda m, b=b: m.within[b]) for b in (300, 600, 1200)],
+            ("keywords", lambda m: m.keywords), ("mean chars", lambda m: m.mean_answer_chars),
+            ("declined", lambda m: m.declined), ("wrongly decl", lambda m: m.wrongly_declined),
+            ("verbatim", lambda m: m.verbatim)]
+    for label, get in rows:
+        print(f"{label:12}" + "".join(f"{get(m):>12.3f}" if label != "mean chars" else f"{get(m):>12.0f}"
+                                      for _, m in metrics))
+    for i, name in enumerate(names, 1):
+        print(f"  {i}: {name}")
     by_id = {it["id"]: it for it in items}
-    for qid in metrics.misses:
-        print(f"  miss {qid}: {by_id[qid]['question']}")
+    print("misses (first run):")
+    for kind, ids in (("no gold in top k", m0.misses), ("keywords missing", m0.keyword_misses),
+                      ("abstention wrong", m0.abstention_misses)):
+        for qid in ids:
+            print(f"  {kind}: {qid} {by_id[qid]['question']}")
     return 0
 
 
@@ -187,9 +255,22 @@ def build_parser() -> argparse.ArgumentParser:
     st = sub.add_parser("status", help="reports, metadata, chunk counts, model, and whether the index is stale")
     st.add_argument("--json", action="store_true", help="print JSON")
     st.set_defaults(func=cmd_status)
-    ev = sub.add_parser("eval", help="measure retrieval on a question set (../shared/eval schema)")
+    ak = sub.add_parser("ask", help="answer a question in verbatim, cited quotes")
+    ak.add_argument("question", nargs="?", default="")
+    ak.add_argument("--authority", help="only reports of this authority (part of the name is enough)")
+    ak.add_argument("--report", help="only this report (file name in corpus/)")
+    ak.add_argument("--kind", help="only this kind of report: 'CQC assessment' or 'council plan'")
+    ak.add_argument("--json", action="store_true", help="print the answer as one JSON object")
+    ak.add_argument("--stdin", action="store_true",
+                    help="read one question a line, write one JSON object a line (the model loads once)")
+    ak.set_defaults(func=cmd_ask)
+
+    ev = sub.add_parser("eval", help="measure answers on a question set (../shared/eval schema)")
     ev.add_argument("file", type=Path, help="a .jsonl question set, e.g. ../shared/eval/dev.jsonl")
     ev.add_argument("-k", type=int, default=5, help="citations considered for hit@k (default 5)")
+    ev.add_argument("--passages", action="store_true", help="score retrieval alone: passages as citations")
+    ev.add_argument("--baseline", action="store_true",
+                    help="also run the textbook pipeline on the same questions, side by side")
     ev.add_argument("--json", action="store_true", help="print the metrics as JSON")
     ev.set_defaults(func=cmd_eval)
     return p

@@ -69,7 +69,8 @@ class Retriever:
         self.embedder = embedder
         self.settings = settings
 
-    def _mask(self, filters: Filters) -> np.ndarray | None:
+    def mask(self, filters: Filters) -> np.ndarray | None:
+        """Which chunks the filters allow (None: all)."""
         if filters.empty():
             return None
         ok = set()
@@ -84,19 +85,22 @@ class Retriever:
             ok.add(doc)
         return np.fromiter((c.doc in ok for c in self.index.chunks), dtype=bool, count=len(self.index.chunks))
 
-    def search(self, query: str, top_k: int = 5, filters: Filters | None = None) -> list[Hit]:
+    def search(self, query: str, top_k: int = 5, filters: Filters | None = None,
+               query_vector: np.ndarray | None = None) -> list[Hit]:
+        """The top_k chunks for a question. Pass `query_vector` when the question was already encoded
+        (an answer searches several times with one encoding)."""
         q = clean_query(query)
         top_k = max(1, int(top_k))
         n = len(self.index.chunks)
         if n == 0:
             return []
-        mask = self._mask(filters or Filters())
+        mask = self.mask(filters or Filters())
         if mask is not None and not mask.any():
             return []
         cand = max(self.settings.candidates, top_k)
 
         # dense: with a filter, look deeper so that enough candidates survive it
-        qvec = self.embedder.embed_query(q)
+        qvec = self.embedder.embed_query(q) if query_vector is None else query_vector
         d_scores, d_ids = self.index.dense.search(qvec, cand if mask is None else n)
         dense = [(int(i), float(s)) for s, i in zip(d_scores, d_ids, strict=True)
                  if i >= 0 and (mask is None or mask[i])][:cand]

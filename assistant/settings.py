@@ -40,9 +40,31 @@ class Settings:
     # Candidates taken from each retriever (dense and BM25) before fusion.
     candidates: int = 50
     # Reciprocal-rank-fusion constant and the weight of each retriever's ranks.
-    rrf_k: int = 60
+    rrf_k: int = 10
     dense_weight: float = 1.0
     bm25_weight: float = 1.0
+    # Answers. Chunks whose sentences (or rows) compete to be quoted.
+    answer_candidates: int = 10
+    # A quotable unit's score: unit_weight x its cosine with the question + chunk_weight x its chunk's
+    # cosine + rank_weight x its chunk's fused score relative to the best chunk + overlap_weight x the
+    # share of the question's stemmed words it contains. Tuned on the dev set with bench/tune.py.
+    unit_weight: float = 1.0
+    chunk_weight: float = 0.0
+    rank_weight: float = 0.5
+    overlap_weight: float = 0.5
+    # Neighbouring sentences join the quote when they score within this much of the best one ...
+    extend_within: float = 0.15
+    # A second passage from elsewhere is quoted when it scores within this much of the best (0: never) ...
+    second_within: float = 0.0
+    # ... and the quotes stay within this many characters in all.
+    quote_chars: int = 450
+    # The reports "don't say" when the best unit's cosine with the question is below this (calibrated on
+    # the dev set: see README).
+    abstain_below: float = 0.30
+    # How far down the ranked units to look for one holding the kind of fact asked (a name, a date, ...).
+    expect_depth: int = 5
+    # Citations returned with an answer: its quotes first, then further passages.
+    max_citations: int = 5
 
     def resolved_model_path(self) -> Path:
         return Path(self.model_path) if self.model_path else bundled_model_path()

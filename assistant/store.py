@@ -7,6 +7,9 @@ Layout of index/:
                          the size of every file below (a truncated file is caught at load)
         chunks.jsonl     one chunk a line, in vector order
         vectors.npy      the chunk embeddings (reused by the next build for unchanged text)
+        units.npy        quotable units (a sentence of a prose chunk, or a whole row or score) as
+                         (chunk, start, end); unit_vectors.npy their embeddings; unit_tokens.json their
+                         stemmed words: computed here so that answering a question costs one query encoding
         dense.faiss      FAISS inner-product index over the vectors
         bm25/            bm25s index over the same chunks
         texts/<doc>      the text the offsets point into, as it was when indexed
@@ -42,7 +45,7 @@ from .chunk import CHUNKER_VERSION, Chunk, chunk_report
 from .dense import Dense
 from .embed import Embedder
 from .errors import INDEX_HINT, REBUILD_HINT, IndexBusy, IndexCorrupt, IndexMissing
-from .lexical import Lexical
+from .lexical import Lexical, tokenize
 from .metadata import Metadata
 from .parse import Span, parse
 from .settings import Settings
@@ -50,9 +53,8 @@ from .settings import Settings
 log = logging.getLogger(__name__)
 
 # Bump when the files of a generation change shape; an index of another version must be rebuilt.
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 CURRENT = "CURRENT"
-DATA_FILES = ("chunks.jsonl", "vectors.npy", "dense.faiss")
 
 
 @dataclass(frozen=True)
@@ -97,7 +99,7 @@ class Manifest:
 
 @dataclass
 class Index:
-    """A loaded generation: everything search needs, in memory."""
+    """A loaded generation: everything search and answers need, in memory."""
 
     path: Path
     manifest: Manifest
@@ -106,6 +108,16 @@ class Index:
     dense: Dense
     lexical: Lexical
     texts: dict[str, str]
+    units: np.ndarray  # (n, 3) int64: chunk position, start, end
+    unit_vectors: np.ndarray
+    unit_tokens: list[frozenset[str]]
+    units_of: list[range] = field(default_factory=list)  # chunk position -> its rows in `units`
+
+    def __post_init__(self) -> None:
+        if not self.units_of:
+            bounds = np.searchsorted(self.units[:, 0], np.arange(len(self.chunks) + 1)) if len(self.units) \
+                else np.zeros(len(self.chunks) + 1, dtype=int)
+            self.units_of = [range(int(bounds[i]), int(bounds[i + 1])) for i in range(len(self.chunks))]
 
     def metadata(self, doc: str) -> Metadata:
         return Metadata.from_dict(self.manifest.reports[doc].metadata)
@@ -114,14 +126,11 @@ class Index:
 @dataclass(frozen=True)
 class BuildResult:
     manifest: Manifest
-    embedded: int  # chunks whose text was new and went through the model
-    reused: int  # chunks whose vector came from the previous index
+    embedded: int  # distinct texts (chunks and quotable units) that were new and went through the model
+    reused: int  # distinct texts whose vector came from the previous index
     seconds: float
     skipped: dict[str, str]
-
-    @property
-    def chunks(self) -> int:
-        return self.embedded + self.reused
+    chunks: int
 
 
 # ------------------------------------------------------------------------------------------ preparing
@@ -162,6 +171,21 @@ def prepare(settings: Settings) -> Prepared:
 
 
 # ------------------------------------------------------------------------------------------ building
+
+def quotables(chunks: list[Chunk]) -> list[tuple[int, int, int, str]]:
+    """The units an answer can quote, in chunk order: each sentence of a prose chunk of two or more
+    sentences, otherwise the whole chunk. (chunk position, start, end, text to embed)."""
+    out = []
+    for i, c in enumerate(chunks):
+        if len(c.sentences) >= 2:
+            text = None
+            for s, e in c.sentences:
+                text = c.text[s - c.start:e - c.start]
+                out.append((i, s, e, f"{c.context}\n{text}"))
+        else:
+            out.append((i, c.start, c.end, c.embed_text))
+    return out
+
 
 def _text_key(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
@@ -234,6 +258,7 @@ def _chunk_from_json(line: str) -> Chunk:
     d["spans"] = tuple(Span(*s) for s in d["spans"])
     d["section"] = tuple(d["section"])
     d["columns"] = tuple(d["columns"])
+    d["sentences"] = tuple(tuple(x) for x in d["sentences"])
     return Chunk(**d)
 
 
@@ -259,33 +284,42 @@ def build(settings: Settings, embedder: Embedder, rebuild: bool = False, progres
                 old = load(settings)
                 if old.manifest.model_id == embedder.model_id:
                     cache = {_text_key(c.embed_text): old.vectors[i] for i, c in enumerate(old.chunks)}
+                    cache.update((_text_key(u[3]), old.unit_vectors[j]) for j, u in enumerate(quotables(old.chunks)))
             except (IndexMissing, IndexCorrupt) as exc:
                 log.warning("previous index not reusable, embedding everything: %s", exc)
 
         texts = [c.embed_text for c in prep.chunks]
-        keys = [_text_key(t) for t in texts]
-        todo = [i for i, k in enumerate(keys) if k not in cache]
+        units = quotables(prep.chunks)
+        all_texts = texts + [u[3] for u in units]
+        keys = [_text_key(t) for t in all_texts]
+        todo_keys: dict[str, str] = {}
+        for k, t in zip(keys, all_texts, strict=True):
+            if k not in cache and k not in todo_keys:
+                todo_keys[k] = t
         step("embed")
-        log.info("embedding %d of %d chunks (%d reused)", len(todo), len(texts), len(texts) - len(todo))
-        fresh = embedder.embed_documents([texts[i] for i in todo], progress=progress) if todo else None
-        # Nothing new to embed: take the dimension from the reused vectors, so the model is never loaded.
-        dim = fresh.shape[1] if fresh is not None else (len(next(iter(cache.values()))) if cache
-                                                         else embedder.dim)
-        vectors = np.zeros((len(texts), dim), dtype=np.float32)
-        for j, i in enumerate(todo):
-            vectors[i] = fresh[j]  # type: ignore[index]
-        for i, k in enumerate(keys):
-            if k in cache:
-                vectors[i] = cache[k]
+        log.info("embedding %d new texts (%d chunks and %d quotable units in all)", len(todo_keys), len(texts),
+                 len(units))
+        if todo_keys:
+            fresh = embedder.embed_documents(list(todo_keys.values()), progress=progress)
+            cache.update(zip(todo_keys, fresh, strict=True))
+        dim = len(next(iter(cache.values()))) if cache else embedder.dim
+        matrix = np.stack([cache[k] for k in keys]).astype(np.float32) if keys else np.zeros((0, dim), np.float32)
+        vectors, unit_vectors = matrix[: len(texts)], matrix[len(texts):]
+        unit_rows = np.array([u[:3] for u in units], dtype=np.int64).reshape(-1, 3)
+        unit_tokens = tokenize([t.split("\n", 1)[-1] for t in (u[3] for u in units)]) if units else []
+        n_new = len(todo_keys)
+        n_reused = len(set(keys)) - n_new
 
         step("write")
         tmp = index_dir / f".build-{uuid.uuid4().hex[:8]}"
         tmp.mkdir()
         _write(tmp / "chunks.jsonl", "".join(_chunk_to_json(c) + "\n" for c in prep.chunks).encode())
-        with open(tmp / "vectors.npy", "wb") as fh:
-            np.save(fh, vectors)
-            fh.flush()
-            os.fsync(fh.fileno())
+        for name, arr in (("vectors.npy", vectors), ("units.npy", unit_rows), ("unit_vectors.npy", unit_vectors)):
+            with open(tmp / name, "wb") as fh:
+                np.save(fh, arr)
+                fh.flush()
+                os.fsync(fh.fileno())
+        _write(tmp / "unit_tokens.json", json.dumps([sorted(set(t)) for t in unit_tokens]).encode())
         Dense.build(vectors).save(tmp / "dense.faiss")
         Lexical.build([c.context + "\n" + c.text for c in prep.chunks]).save(tmp / "bm25")
         (tmp / "texts").mkdir()
@@ -311,9 +345,9 @@ def build(settings: Settings, embedder: Embedder, rebuild: bool = False, progres
         _fsync_dir(index_dir)
         clean_leftovers(index_dir, keep_previous=previous)
         seconds = time.perf_counter() - t0
-        log.info("built %s: %d reports, %d chunks (%d embedded) in %.1fs", generation, len(prep.entries),
-                 len(texts), len(todo), seconds)
-        return BuildResult(manifest, len(todo), len(texts) - len(todo), seconds, prep.skipped)
+        log.info("built %s: %d reports, %d chunks, %d texts embedded in %.1fs", generation, len(prep.entries),
+                 len(texts), n_new, seconds)
+        return BuildResult(manifest, n_new, n_reused, seconds, prep.skipped, len(texts))
 
 
 # ------------------------------------------------------------------------------------------ loading
@@ -351,13 +385,17 @@ def load(settings: Settings) -> Index:
         dense = Dense.load(gen / "dense.faiss")
         lexical = Lexical.load(gen / "bm25", len(chunks))
         texts = {doc: (gen / "texts" / doc).read_text(encoding="utf-8") for doc in manifest.reports}
+        units = np.load(gen / "units.npy", allow_pickle=False)
+        unit_vectors = np.load(gen / "unit_vectors.npy", allow_pickle=False)
+        unit_tokens = [frozenset(t) for t in json.loads((gen / "unit_tokens.json").read_text(encoding="utf-8"))]
     except Exception as exc:  # noqa: BLE001 - any failure to read a checked file is corruption
         raise IndexCorrupt(f"The index {manifest.generation} could not be read ({type(exc).__name__}: "
                            f"{exc}). {REBUILD_HINT}") from exc
-    if not (len(chunks) == len(vectors) == dense.size) or (len(vectors) and vectors.shape[1] != manifest.dim):
+    if not (len(chunks) == len(vectors) == dense.size) or (len(vectors) and vectors.shape[1] != manifest.dim) \
+            or not (len(units) == len(unit_vectors) == len(unit_tokens)):
         raise IndexCorrupt(f"The index {manifest.generation} is inconsistent: {len(chunks)} chunks, "
-                           f"{len(vectors)} vectors, {dense.size} in FAISS. {REBUILD_HINT}")
-    return Index(gen, manifest, chunks, vectors, dense, lexical, texts)
+                           f"{len(vectors)} vectors, {dense.size} in FAISS, {len(units)} units. {REBUILD_HINT}")
+    return Index(gen, manifest, chunks, vectors, dense, lexical, texts, units, unit_vectors, unit_tokens)
 
 
 # ------------------------------------------------------------------------------------------ staleness

@@ -66,3 +66,40 @@ def test_bad_setting_is_reported(monkeypatch, capsys):
     monkeypatch.setenv("ASSISTANT_CHUNK_CHARS", "lots")
     assert main(["status"]) == 2
     assert "ASSISTANT_CHUNK_CHARS='lots' is not a valid int" in capsys.readouterr().err
+
+
+def test_ask_json_and_stdin(env, capsys, monkeypatch):
+    import io
+
+    assert main(["index", "-q"]) == 0
+    capsys.readouterr()
+    assert main(["ask", "what did Derbyshire score?", "--json"]) == 0
+    d = json.loads(capsys.readouterr().out)
+    assert d["abstained"] is False and d["citations"][0]["quote"].startswith("Score: 3")
+    assert set(d["citations"][0]) >= {"doc", "title", "authority", "section", "line_start", "line_end", "start",
+                                      "end", "quote", "score"}
+
+    monkeypatch.setattr("sys.stdin", io.StringIO("what did Camden score?\n\nwho chairs the board in Kent County "
+                                                 "Council?\n"))
+    assert main(["ask", "--stdin"]) == 0
+    lines = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
+    assert [x["question"] for x in lines] == ["what did Camden score?", "",
+                                              "who chairs the board in Kent County Council?"]
+    assert lines[0]["citations"][0]["doc"] == "001_d6b23fda1bcedbce.txt"
+    assert "The question is empty" in lines[1]["error"]
+    assert lines[2]["abstained"] is True
+
+    assert main(["ask", "How do young people move to adult services?"]) == 0
+    out = capsys.readouterr().out
+    assert "[1]" in out and "Sources:" in out
+
+
+def test_eval_prints_metrics_and_misses(env, capsys):
+    from conftest import DEV
+
+    assert main(["index", "-q"]) == 0
+    capsys.readouterr()
+    assert main(["eval", str(DEV), "--baseline"]) == 0
+    out = capsys.readouterr().out
+    for label in ("hit@k", "MRR", "hit@600c", "keywords", "declined", "verbatim", "textbook baseline"):
+        assert label in out

@@ -1,0 +1,432 @@
+"""Answers made only of verbatim quotes, each with a numbered citation, or a plain "the reports don't say".
+
+    >>> answerer = Answerer(load(settings), embedder, settings)
+    >>> a = answerer.ask("Which organisation is support for unpaid carers commissioned from?")
+    >>> a.citations[0].quote
+    'Make sure carers, ... Support for unpaid carers commissioned from Derbyshire Carers Association (DCA) ...'
+
+How an answer is made:
+1. The question is read (`question.understand`): authorities named or pointed at by score, a score
+   question, a comparison, the kind of fact expected.
+2. Score questions are answered from the metadata, quoting each report's "Score: N" line and descriptor.
+3. Otherwise the question is encoded once; hybrid retrieval gives candidate chunks; every quotable unit
+   in them (a sentence of prose, or a whole table row or score) is scored against the question with
+   vectors and stemmed words computed at index time; the best unit is quoted, with its neighbouring
+   sentences when they score nearly as well. A comparison does this once per authority.
+4. The reports don't answer when the best unit is too far from the question (a cosine threshold
+   calibrated on the dev set) or lacks the kind of fact asked for (no name, date or number): the answer
+   says so and lists the closest passages as closest matches.
+5. Every quote is checked against the report text at its offsets before it is returned; a quote that
+   fails is dropped, never shown.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .chunk import Chunk, segments
+from .corpus import decode_text
+from .embed import Embedder
+from .lexical import tokenize
+from .metadata import CQC_ASSESSMENT
+from .parse import ROW, SCORE
+from .question import Understanding, common_words, has_expected, understand
+from .retrieve import Filters, Hit, Retriever, clean_query
+from .settings import Settings
+from .store import Index
+
+log = logging.getLogger(__name__)
+
+ANSWER, PASSAGE, CLOSEST = "answer", "passage", "closest"
+
+
+@dataclass(frozen=True)
+class Citation:
+    n: int  # the number shown in the answer: [n]
+    doc: str  # the report's file name in corpus/
+    title: str | None
+    authority: str | None
+    section: str
+    line_start: int
+    line_end: int
+    start: int  # character offsets into the report's decoded text: quote == text[start:end]
+    end: int
+    quote: str
+    score: float  # cosine similarity of the question and the quoted text (index-time vectors)
+    role: str  # "answer": quoted in the answer; "passage": a further relevant passage; "closest": the
+    # nearest passage when the reports don't answer
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["score"] = round(self.score, 4)
+        return d
+
+
+@dataclass(frozen=True)
+class Answer:
+    question: str
+    text: str
+    abstained: bool
+    citations: tuple[Citation, ...]
+    kind: str  # "quotes" | "score" | "comparison" | "abstained"
+    notices: tuple[str, ...] = ()  # things the user should know (quotes dropped, stale index)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON of `ask --json`: answer, abstained, citations in rank order."""
+        return {"answer": self.text, "abstained": self.abstained,
+                "citations": [c.to_dict() for c in self.citations], "kind": self.kind,
+                "notices": list(self.notices)}
+
+
+@dataclass
+class _Unit:
+    row: int  # position in index.units
+    chunk: int
+    start: int
+    end: int
+    cos: float
+    score: float
+
+
+@dataclass
+class _Quote:
+    """A passage to quote: the chunk it comes from and its segments (usually one)."""
+
+    chunk: int
+    start: int
+    end: int
+    cos: float
+    whole_chunk: bool = False  # a row or score quoted whole (rendered cell by cell)
+    segs: list[tuple[int, int]] = field(default_factory=list)
+
+
+class SourceTexts:
+    """The reports as they are on disk now, to check quotes against: a report edited since indexing no
+    longer matches its offsets, and its quotes must not be shown. Cached by modification time and size."""
+
+    def __init__(self, index: Index, corpus_dir):
+        self.index = index
+        self.corpus_dir = corpus_dir
+        self._cache: dict[str, tuple[tuple[int, int], str | None]] = {}
+        self._lock = threading.Lock()
+
+    def text(self, doc: str) -> str | None:
+        path = self.corpus_dir / doc
+        try:
+            st = path.stat()
+        except OSError:
+            return self.index.texts.get(doc)  # removed by hand: the indexed copy is what was cited
+        key = (st.st_mtime_ns, st.st_size)
+        with self._lock:
+            cached = self._cache.get(doc)
+            if cached and cached[0] == key:
+                return cached[1]
+        try:
+            text: str | None = decode_text(path.read_bytes())
+        except (OSError, UnicodeDecodeError):
+            text = None
+        with self._lock:
+            self._cache[doc] = (key, text)
+        return text
+
+    def matches(self, doc: str, start: int, end: int, quote: str) -> bool:
+        text = self.text(doc)
+        return bool(quote) and text is not None and text[start:end] == quote
+
+
+class Answerer:
+    """Answers questions over a loaded index. Thread-safe for concurrent `ask` calls."""
+
+    def __init__(self, index: Index, embedder: Embedder, settings: Settings):
+        self.index = index
+        self.embedder = embedder
+        self.settings = settings
+        self.retriever = Retriever(index, embedder, settings)
+        self._position = {c.id: i for i, c in enumerate(index.chunks)}
+        self._common = common_words(index.texts.values())
+        self._reports = {doc: e.metadata for doc, e in index.manifest.reports.items()}
+        self.sources = SourceTexts(index, settings.corpus_dir)
+        self._notices: list[str] = []
+
+    # ----------------------------------------------------------------------------------------- entry
+
+    def ask(self, question: str, filters: Filters | None = None) -> Answer:
+        q = clean_query(question)
+        filters = filters or Filters()
+        u = understand(q, self._reports)
+        if u.unknown_authorities and not u.authorities and not filters.authority:
+            names = " or ".join(u.unknown_authorities)
+            return self._abstain(q, None, filters, f"The indexed reports don't cover {names}. "
+                                 f"They cover {self._covered()}.")
+        if u.missing_document and not filters.doc:
+            who = " and ".join(u.authorities)
+            return self._abstain(q, None, filters, f"The indexed reports don't include a {u.missing_document} for "
+                                 f"{who}.")
+        if u.score_kind:
+            from .scores import answer_score
+
+            return answer_score(self, q, u, filters)
+        qvec = self.embedder.embed_query(u.search_text)
+        groups = self._comparison_groups(u, filters)
+        if groups:
+            return self._compare(q, qvec, u, filters, groups)
+        if not filters.authority and len(u.authorities) == 1:
+            filters = Filters(authority=u.authorities[0], doc=filters.doc, kind=filters.kind)
+        hits = self.retriever.search(u.search_text, top_k=self.settings.answer_candidates, filters=filters,
+                                     query_vector=qvec)
+        quotes = self._select(u.search_text, qvec, hits, u)
+        if not quotes:
+            return self._abstain(q, qvec, filters, self._decline_text(u), hits=hits)
+        cites: list[Citation] = []
+        body = self._render_block(quotes, cites, label=True)
+        if not body:
+            return self._abstain(q, qvec, filters, "The passages that answer this no longer match their report; "
+                                 "the index needs `python -m assistant index`.", hits=hits)
+        self._add_passages(cites, hits, qvec)
+        return self._finish(q, body, False, cites, "quotes")
+
+    # ----------------------------------------------------------------------------------------- selection
+
+    def _select(self, q: str, qvec: np.ndarray, hits: list[Hit], u: Understanding) -> list[_Quote]:
+        """The quotes that answer the question from these hits, or [] when they don't."""
+        if not hits:
+            return []
+        s = self.settings
+        idx = self.index
+        qstems = set(tokenize([q])[0])
+        top = hits[0].score
+        units: list[_Unit] = []
+        for h in hits:
+            if h.chunk.kind == SCORE:  # score lines answer score questions, from the metadata
+                continue
+            ci = self._position[h.chunk.id]
+            chunk_part = s.chunk_weight * float(idx.vectors[ci] @ qvec) + s.rank_weight * (h.score / top)
+            for r in idx.units_of[ci]:
+                cos = float(idx.unit_vectors[r] @ qvec)
+                overlap = len(qstems & idx.unit_tokens[r]) / len(qstems) if qstems else 0.0
+                units.append(_Unit(r, ci, int(idx.units[r, 1]), int(idx.units[r, 2]), cos,
+                                   s.unit_weight * cos + chunk_part + s.overlap_weight * overlap))
+        units.sort(key=lambda x: -x.score)
+        best = None
+        for cand in units[: s.expect_depth]:
+            if has_expected(u, self._text(cand.chunk, cand.start, cand.end), self._common):
+                best = cand
+                break
+        if best is None or best.cos < s.abstain_below:
+            log.info("declined %r: best cosine %.3f", q, units[0].cos if units else float("nan"))
+            return []
+        quotes = [self._grow(best, units, qvec, qstems)]
+        # A second passage from elsewhere when it scores nearly as well: questions with two parts, or one
+        # answered in two places.
+        used = quotes[0].end - quotes[0].start
+        for cand in units[1: s.expect_depth]:
+            if cand.score < best.score - s.second_within:
+                break
+            first = quotes[0]
+            doc = idx.chunks[cand.chunk].doc
+            if doc == idx.chunks[first.chunk].doc and cand.start < first.end and first.start < cand.end:
+                continue
+            if used + cand.end - cand.start > s.quote_chars or cand.cos < s.abstain_below:
+                continue
+            whole = len(idx.chunks[cand.chunk].sentences) < 2
+            quotes.append(_Quote(cand.chunk, cand.start, cand.end, cand.cos, whole_chunk=whole))
+            break
+        return quotes
+
+    def _grow(self, best: _Unit, units: list[_Unit], qvec: np.ndarray, qstems: set[str]) -> _Quote:
+        """The best unit, with the neighbouring sentences of its paragraph that score nearly as well."""
+        idx = self.index
+        chunk = idx.chunks[best.chunk]
+        if len(chunk.sentences) < 2:
+            return _Quote(best.chunk, chunk.start, chunk.end, best.cos, whole_chunk=True)
+        scored = {x.row: x.score for x in units}
+        st = self.settings
+        best_overlap = len(qstems & idx.unit_tokens[best.row]) / len(qstems) if qstems else 0.0
+        chunk_part = best.score - st.unit_weight * best.cos - st.overlap_weight * best_overlap
+        text = idx.texts[chunk.doc]
+        lo = hi = best.row
+        start, end = best.start, best.end
+
+        def unit_score(r: int) -> float:
+            if r in scored:
+                return scored[r]
+            ov = len(qstems & idx.unit_tokens[r]) / len(qstems) if qstems else 0.0
+            return st.unit_weight * float(idx.unit_vectors[r] @ qvec) + chunk_part + st.overlap_weight * ov
+
+        def same_paragraph(r: int, a: int, b: int) -> bool:
+            c = idx.chunks[int(idx.units[r, 0])]
+            gap = text[min(b, int(idx.units[r, 2])):max(a, int(idx.units[r, 1]))]
+            return c.doc == chunk.doc and c.kind == chunk.kind and "\n" not in gap and not gap.strip()
+
+        grew = True
+        while grew:
+            grew = False
+            for r in (lo - 1, hi + 1):
+                if not (0 <= r < len(idx.units)) or not same_paragraph(r, start, end):
+                    continue
+                rs, re_ = int(idx.units[r, 1]), int(idx.units[r, 2])
+                if max(end, re_) - min(start, rs) > self.settings.quote_chars:
+                    continue
+                if unit_score(r) >= best.score - self.settings.extend_within:
+                    lo, hi = min(lo, r), max(hi, r)
+                    start, end = min(start, rs), max(end, re_)
+                    grew = True
+        return _Quote(best.chunk, start, end, best.cos)
+
+    # ----------------------------------------------------------------------------------------- comparison
+
+    def _comparison_groups(self, u: Understanding, filters: Filters) -> list[str]:
+        if not u.comparison or filters.authority or filters.doc:
+            return []
+        if len(u.authorities) >= 2:
+            return list(u.authorities)
+        held = sorted({md["authority"] for md in self._reports.values()
+                       if md.get("authority") and (not filters.kind or md.get("kind") == filters.kind)})
+        return held if len(held) >= 2 and not u.authorities else []
+
+    def _compare(self, q: str, qvec: np.ndarray, u: Understanding, filters: Filters, groups: list[str]) -> Answer:
+        cites: list[Citation] = []
+        blocks: list[str] = []
+        all_hits: list[Hit] = []
+        answered = 0
+        for authority in groups:
+            f = Filters(authority=authority, kind=filters.kind)
+            hits = self.retriever.search(u.search_text, top_k=self.settings.answer_candidates, filters=f,
+                                         query_vector=qvec)
+            all_hits.extend(hits[:2])
+            quotes = self._select(u.search_text, qvec, hits, u)
+            if quotes:
+                answered += 1
+                blocks.append(f"{authority}:\n" + self._render_block(quotes, cites, label=False))
+            else:
+                blocks.append(f"{authority}: the indexed reports don't say.")
+        if not answered:
+            return self._abstain(q, qvec, filters, self._decline_text(u), hits=all_hits)
+        self._add_passages(cites, sorted(all_hits, key=lambda h: -h.score), qvec)
+        return self._finish(q, "\n".join(blocks), False, cites, "comparison")
+
+    # ----------------------------------------------------------------------------------------- citations
+
+    def _text(self, chunk: int, start: int, end: int) -> str:
+        return self.index.texts[self.index.chunks[chunk].doc][start:end]
+
+    def citation(self, n: int, chunk: Chunk, start: int, end: int, score: float, role: str) -> Citation:
+        md = self.index.metadata(chunk.doc)
+        text = self.index.texts[chunk.doc]
+        return Citation(n=n, doc=chunk.doc, title=md.title, authority=md.authority,
+                        section=" > ".join(chunk.section), line_start=text.count("\n", 0, start) + 1,
+                        line_end=text.count("\n", 0, max(start, end - 1)) + 1, start=start, end=end,
+                        quote=text[start:end], score=score, role=role)
+
+    def _label(self, chunk: Chunk) -> str:
+        md = self.index.metadata(chunk.doc)
+        where = md.quality_statement if md.kind == CQC_ASSESSMENT and md.quality_statement else (md.title or chunk.doc)
+        if md.authority and where.lower().startswith(md.authority.lower()):
+            where = where[len(md.authority):].lstrip(" :—-")
+        parts = [p for p in (md.authority, where) if p]
+        sub = chunk.section[-1] if len(chunk.section) > 1 else None
+        if sub and sub != where and not sub.lower().startswith("key findings"):
+            parts.append(sub)
+        return " — ".join(parts)
+
+    def _verified(self, chunk: Chunk, segs: list[tuple[int, int]], whole: bool) -> bool:
+        """Is every piece this quote shows exactly the report's text at its offsets?"""
+        text = self.index.texts[chunk.doc]
+        pieces = [(s.start, s.end) for s in chunk.spans] if whole else []
+        for a, b in [*segs, *pieces]:
+            if not self.sources.matches(chunk.doc, a, b, text[a:b]):
+                log.error("not showing a quote from %s %d-%d: it does not match the report", chunk.doc, a, b)
+                return False
+        return True
+
+    def _render_block(self, quotes: list[_Quote], cites: list[Citation], label: bool) -> str:
+        """Quotes as answer text with their citation numbers; appends the citations. A quote that does not
+        match the report at its offsets is left out."""
+        lines = []
+        for qt in quotes:
+            chunk = self.index.chunks[qt.chunk]
+            text = self.index.texts[chunk.doc]
+            segs = segments(text, chunk.spans) if qt.whole_chunk else [(qt.start, qt.end)]
+            if not self._verified(chunk, segs, qt.whole_chunk):
+                continue
+            numbers = []
+            for a, b in segs:
+                cites.append(self.citation(len(cites) + 1, chunk, a, b, qt.cos, ANSWER))
+                numbers.append(f"[{len(cites)}]")
+            if qt.whole_chunk and chunk.kind == ROW and chunk.columns:
+                cells = chunk.text.split("\n")
+                body = " — ".join(f"{col}: “{cell}”" for col, cell in zip(chunk.columns, cells, strict=False)
+                                  if cell)
+            elif qt.whole_chunk:
+                body = " / ".join(f"“{_flat(text[s.start:s.end])}”" for s in chunk.spans)
+            else:
+                body = f"“{_flat(text[qt.start:qt.end])}”"
+            head = f"{self._label(chunk)}: " if label else ""
+            lines.append(f"{head}{body} {''.join(numbers)}")
+        return "\n".join(lines)
+
+    def _add_passages(self, cites: list[Citation], hits: list[Hit], qvec: np.ndarray,
+                      role: str = PASSAGE) -> None:
+        """Further passages after the quotes, up to `max_citations`, never repeating quoted text."""
+        for h in hits:
+            if len(cites) >= self.settings.max_citations:
+                return
+            chunk = h.chunk
+            text = self.index.texts[chunk.doc]
+            cos = float(self.index.vectors[self._position[chunk.id]] @ qvec)
+            for a, b in segments(text, chunk.spans):
+                if len(cites) >= self.settings.max_citations:
+                    return
+                if any(c.doc == chunk.doc and c.start < b and a < c.end for c in cites):
+                    continue
+                cites.append(self.citation(len(cites) + 1, chunk, a, b, cos, role))
+
+    # ----------------------------------------------------------------------------------------- endings
+
+    def _covered(self) -> str:
+        names = sorted({md.get("authority") or doc for doc, md in self._reports.items()})
+        return ", ".join(names) if names else "nothing yet"
+
+    def _decline_text(self, u: Understanding) -> str:
+        what = {"name": "the name asked for", "date": "the date asked for", "count": "the number asked for",
+                "percent": "the proportion asked for", "duration": "the time asked for",
+                "money": "the amount asked for", "frequency": "how often"}.get(u.expects or "",
+                                                                               "an answer to this question")
+        scope = f" of {' and '.join(u.authorities)}" if u.authorities else ""
+        return f"The indexed reports{scope} don't give {what}."
+
+    def _abstain(self, q: str, qvec: np.ndarray | None, filters: Filters, message: str,
+                 hits: list[Hit] | None = None, closest: list[Citation] | None = None) -> Answer:
+        cites = list(closest or [])
+        if hits is None:
+            qvec = self.embedder.embed_query(q) if qvec is None else qvec
+            hits = self.retriever.search(q, top_k=self.settings.max_citations, filters=filters, query_vector=qvec)
+        if qvec is None and hits:
+            qvec = self.embedder.embed_query(q)
+        if hits and qvec is not None:
+            self._add_passages(cites, hits, qvec, role=CLOSEST)
+        text = message + (" The closest passages are listed as closest matches, not as an answer."
+                          if cites else "")
+        return self._finish(q, text, True, cites, "abstained")
+
+    def _finish(self, q: str, text: str, abstained: bool, cites: list[Citation], kind: str) -> Answer:
+        """The last check: passages that no longer match the report are dropped (quotes in the answer text
+        were checked before they were written), and the rest renumbered in rank order."""
+        good = [c for c in cites if c.role == ANSWER or self.sources.matches(c.doc, c.start, c.end, c.quote)]
+        notices = []
+        if len(good) != len(cites):
+            notices.append("Some passages were left out because their report changed since it was indexed; "
+                           "run `python -m assistant index`.")
+        good = [c if c.n == i else Citation(**{**asdict(c), "n": i}) for i, c in enumerate(good, 1)]
+        return Answer(q, text, abstained, tuple(good), kind, tuple(notices))
+
+
+def _flat(s: str) -> str:
+    """A quote as one line in answer text: tabs and line breaks shown as spaces."""
+    return re.sub(r"\s+", " ", s).strip()

@@ -1,0 +1,182 @@
+"""Answers with the real model: verbatim quotes, scores from metadata, comparisons, abstention, bad input."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+from conftest import CAMDEN, CORPUS, DERBYSHIRE, WINTER, dev_questions
+
+from assistant import store
+from assistant.answer import Answerer
+from assistant.errors import QueryError
+from assistant.retrieve import Filters
+from assistant.settings import Settings
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def answerer(real_index, real_embedder):
+    settings, index = real_index
+    return Answerer(index, real_embedder, settings)
+
+
+def assert_all_verbatim(answer, corpus_dir):
+    for c in answer.citations:
+        text = (corpus_dir / c.doc).read_text(encoding="utf-8")
+        assert text[c.start:c.end] == c.quote and c.quote
+        assert c.line_start == text.count("\n", 0, c.start) + 1
+
+
+QUESTIONS = [it["question"] for it in dev_questions()] + [
+    "How do young people move to adult services?", "what are we doing about PPE for unpaid carers this winter?",
+    "compare how the two authorities handle hospital discharge", "what did we score on safe pathways?",
+    "Derbyshire's score for Assessing needs", "what does a 4 mean?",
+]
+
+
+def test_every_quote_of_every_answer_is_the_source_text(answerer, real_index):
+    settings, _ = real_index
+    for q in QUESTIONS:
+        a = answerer.ask(q)
+        assert_all_verbatim(a, settings.corpus_dir)
+        assert [c.n for c in a.citations] == list(range(1, len(a.citations) + 1))
+        assert len(a.citations) <= settings.max_citations
+        # quoted text in the answer comes from an answer citation
+        if not a.abstained:
+            assert any(c.role == "answer" for c in a.citations)
+            assert "[1]" in a.text
+
+
+def test_answer_quotes_are_in_the_answer_text(answerer):
+    a = answerer.ask("do children's and adults' workers do joint visits for transitions?")
+    first = a.citations[0]
+    assert first.role == "answer" and first.doc == DERBYSHIRE
+    assert f"“{first.quote}” [1]" in a.text
+    assert a.text.startswith("Derbyshire County Council — Safe pathways, systems and transitions")
+
+
+def test_winter_answer_pairs_the_action_with_what_the_council_does(answerer):
+    a = answerer.ask("Which organisation is support for unpaid carers commissioned from?")
+    assert not a.abstained and a.citations[0].doc == WINTER
+    assert "Actions Required by Local Authorities: “Make sure carers" in a.text
+    assert "What is happening in Derbyshire: “Support for unpaid carers commissioned from Derbyshire Carers " \
+           "Association (DCA)" in a.text
+    assert "Support for unpaid carers" in a.citations[0].section
+
+
+def test_a_row_broken_by_a_page_break_is_cited_in_pieces_without_the_header(answerer):
+    a = answerer.ask("How do providers keep business continuity plans and workforce resilience up to date?")
+    row = [c for c in a.citations if c.doc == WINTER and "business continuity" in c.quote]
+    assert row
+    for c in a.citations:
+        assert "Actions required by providers\tDerbyshire County Council Direct Care" not in c.quote
+
+
+@pytest.mark.parametrize("q,doc,line", [
+    ("what did Derbyshire score?", DERBYSHIRE, "3 - Evidence shows a good standard"),
+    ("What score did Camden get for safe pathways?", CAMDEN, "4 - Evidence shows an exceptional standard"),
+])
+def test_score_lookup_cites_the_score_line(answerer, q, doc, line):
+    a = answerer.ask(q)
+    assert a.kind == "score" and not a.abstained
+    (c,) = a.citations
+    assert c.doc == doc and c.quote.startswith("Score: ") and c.quote.endswith(line)
+
+
+def test_which_authority_scored_higher(answerer):
+    a = answerer.ask("which authority scored higher on safe pathways?")
+    assert a.text.startswith("Highest on Safe pathways, systems and transitions: London Borough of Camden (4).")
+    assert [c.doc for c in a.citations] == [CAMDEN, DERBYSHIRE]
+
+
+def test_what_a_score_means_is_quoted_from_a_report(answerer):
+    a = answerer.ask("what does a 4 mean?")
+    assert not a.abstained and a.citations[0].quote == "4 - Evidence shows an exceptional standard"
+    none = answerer.ask("what does a 1 mean?")
+    assert none.abstained and "None of the indexed reports has a score of 1" in none.text
+
+
+def test_list_the_scores(answerer):
+    a = answerer.ask("list the scores we hold")
+    assert {c.doc for c in a.citations} == {DERBYSHIRE, CAMDEN} and not a.abstained
+
+
+@pytest.mark.parametrize("q,says", [
+    ("Derbyshire's score for Assessing needs", "don't give Derbyshire County Council a score for Assessing needs"),
+    ("what's derbyshire's overall cqc rating?", "don't give an overall rating"),
+    ("What is the name of Derbyshire's Director of Public Health mentioned in the winter plan?", "the name"),
+    ("What did Kent County Council score on safeguarding?", "don't cover Kent County Council"),
+    ("When did Camden publish its winter plan?", "don't include a winter plan for London Borough of Camden"),
+    ("How many care homes does Camden have?", "the number asked for"),
+    ("What is the weather forecast for Derby tomorrow?", "don't give"),
+])
+def test_abstains_plainly_and_shows_closest_matches(answerer, q, says):
+    a = answerer.ask(q)
+    assert a.abstained and a.kind == "abstained"
+    assert says in a.text
+    assert a.citations and all(c.role == "closest" for c in a.citations)
+
+
+def test_comparison_quotes_each_authority(answerer):
+    a = answerer.ask("compare how the two authorities handle hospital discharge")
+    assert a.kind == "comparison" and not a.abstained
+    assert "Derbyshire County Council:\n“" in a.text and "London Borough of Camden:\n“" in a.text
+    answer_docs = {c.doc for c in a.citations if c.role == "answer"}
+    assert DERBYSHIRE in answer_docs and CAMDEN in answer_docs
+
+
+def test_filters_restrict_the_answer(answerer):
+    a = answerer.ask("how are hospital discharges made safe?", Filters(authority="Camden"))
+    assert a.citations and {c.doc for c in a.citations} == {CAMDEN}
+
+
+@pytest.mark.parametrize("q", ["", "   ", "\n\t\u200b"])
+def test_empty_questions_get_a_clear_message(answerer, q):
+    with pytest.raises(QueryError, match="The question is empty"):
+        answerer.ask(q)
+
+
+@pytest.mark.parametrize("q", [
+    "x " * 5000,  # 10,000 characters
+    "PPE\x00\x07 for\x1b[31m carers",
+    "<script>alert('x')</script> what about PPE?",
+    "<img src=x onerror=alert(1)> discharge",
+    "{{7*7}} ${jndi:ldap://x} discharge",
+    "Comment les jeunes passent-ils aux services pour adultes ?",
+    "Sut mae pobl ifanc yn symud i wasanaethau oedolion?",
+    "מה עם ציוד מגן לעובדים?",
+])
+def test_odd_questions_get_an_answer_or_a_plain_decline(answerer, q):
+    a = answerer.ask(q)
+    assert isinstance(a.text, str) and a.text
+    for c in a.citations:
+        assert answerer.index.texts[c.doc][c.start:c.end] == c.quote
+
+
+def test_json_shape(answerer):
+    d = answerer.ask("where do staff find info on free flu jabs?").to_dict()
+    assert set(d) >= {"answer", "abstained", "citations"}
+    assert set(d["citations"][0]) >= {"doc", "title", "authority", "section", "line_start", "line_end", "start",
+                                      "end", "quote", "score"}
+
+
+def test_a_quote_that_no_longer_matches_its_report_is_never_shown(tmp_path, real_embedder):
+    corpus = tmp_path / "corpus"
+    shutil.copytree(CORPUS, corpus)
+    settings = Settings(corpus_dir=corpus, index_dir=tmp_path / "index")
+    store.build(settings, real_embedder)
+    answerer = Answerer(store.load(settings), real_embedder, settings)
+    q = "do children's and adults' workers do joint visits for transitions?"
+    before = answerer.ask(q)
+    quote = before.citations[0].quote
+    assert "Joint visits" in quote
+    # someone edits the report after indexing: the same offsets now hold other text
+    path = corpus / DERBYSHIRE
+    path.write_text(path.read_text(encoding="utf-8").replace("Joint visits had", "Joint visits have"),
+                    encoding="utf-8")
+    after = answerer.ask(q)
+    assert quote not in after.text
+    assert all(c.quote != quote for c in after.citations)
+    assert_all_verbatim(after, corpus)

@@ -1,0 +1,124 @@
+"""Reading questions: authorities, score references, score questions, comparisons, expected facts."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.question import (
+    COUNT,
+    DATE,
+    DURATION,
+    FREQUENCY,
+    NAME,
+    PERCENT,
+    has_expected,
+    understand,
+)
+
+DERBY, CAMDEN = "Derbyshire County Council", "London Borough of Camden"
+REPORTS = {
+    "a.txt": {"authority": DERBY, "kind": "CQC assessment", "score": 3, "title": "Derbyshire: assessment",
+              "quality_statement": "Safe pathways, systems and transitions"},
+    "b.txt": {"authority": CAMDEN, "kind": "CQC assessment", "score": 4, "title": "Camden: assessment",
+              "quality_statement": "Safe pathways, systems and transitions"},
+    "c.txt": {"authority": DERBY, "kind": "council plan", "title": "Derbyshire County Council: Winter Plan 2020-21"},
+}
+
+
+def u(q: str):
+    return understand(q, REPORTS)
+
+
+@pytest.mark.parametrize("q,authorities", [
+    ("What did Derbyshire's assessment say about discharge?", (DERBY,)),
+    ("how does camden handle transitions", (CAMDEN,)),
+    ("In the London Borough of Camden, who does triage?", (CAMDEN,)),
+    ("enough assessors in the borough that got a 4?", (CAMDEN,)),
+    ("MDTs in the exceptional-rated authority", (CAMDEN,)),
+    ("the council rated good: what about discharge?", (DERBY,)),
+    ("Compare Derbyshire and the exceptional-rated council", (DERBY, CAMDEN)),
+    ("How do young people move to adult services?", ()),
+])
+def test_authorities_by_name_or_by_score(q, authorities):
+    assert u(q).authorities == authorities
+
+
+def test_score_references_are_not_searched_for():
+    got = u("How often did MDTs meet in the exceptional-rated authority?")
+    assert "exceptional" not in got.search_text and "MDTs" in got.search_text
+
+
+@pytest.mark.parametrize("q,kind", [
+    ("what did Derbyshire score on safe pathways?", "lookup"),
+    ("Was Camden's CQC verdict good?", "lookup"),
+    ("which authority scored higher?", "compare"),
+    ("list the scores we hold", "list"),
+    ("what's derbyshire's overall cqc rating?", "overall"),
+    ("what does a 4 mean?", "meaning"),
+    ("which council scored 4?", "lookup"),
+    ("enough best interest assessors in the borough that got a 4?", None),
+    ("How often did MDTs take place in the exceptional-rated authority?", None),
+    ("What are we doing about PPE for unpaid carers?", None),
+])
+def test_score_questions(q, kind):
+    assert u(q).score_kind == kind
+
+
+def test_meaning_question_carries_the_score():
+    assert u("What does a score of 2 mean?").score_value == 2
+
+
+def test_quality_statement_is_recognised():
+    assert u("Derbyshire's score for Assessing needs").statement == "Assessing needs"
+    assert u("what did we score on safe pathways?").statement == "Safe pathways, systems and transitions"
+
+
+@pytest.mark.parametrize("q,comparison", [
+    ("How do the two councils use occupational therapists?", True),
+    ("compare how the authorities handle hospital discharge", True),
+    ("Derbyshire versus Camden on transitions", True),
+    ("How does Camden use occupational therapists?", False),
+])
+def test_comparisons(q, comparison):
+    assert u(q).comparison is comparison
+
+
+@pytest.mark.parametrize("q,expects", [
+    ("What is the name of Derbyshire's Director of Public Health?", NAME),
+    ("Who chairs the safeguarding board?", NAME),
+    ("When was the first round of grant money handed out?", DATE),
+    ("When local infection rates climb, how does Derbyshire decide?", None),
+    ("How often did MDTs take place?", FREQUENCY),
+    ("What proportion of staff needed training?", PERCENT),
+    ("occupational therapy assessment waiting time weeks", DURATION),
+    ("How many care homes does Camden have?", COUNT),
+    ("How do young people move to adult services?", None),
+])
+def test_expected_kind_of_fact(q, expects):
+    assert u(q).expects == expects
+
+
+def test_unknown_councils_and_missing_documents():
+    assert u("What did Kent County Council score?").unknown_authorities == ("Kent County Council",)
+    assert u("What did Derbyshire County Council score?").unknown_authorities == ()
+    assert u("When did Camden publish its winter plan?").missing_document == "winter plan"
+    assert u("What does Derbyshire's winter plan say about PPE?").missing_document is None
+
+
+def test_expected_facts_in_quotes():
+    common = frozenset({"director", "public", "health", "team", "staff"})
+    assert has_expected(NAME, "The Director of Public Health, Dr Jane Smith, wrote", common)
+    assert has_expected(NAME, "Jane Okafor chairs the board", common)
+    assert not has_expected(NAME, "The Director of Public Health wrote to providers", common)
+    assert not has_expected(NAME, "resources published by the Royal Colleges of GPs", common)
+    assert has_expected(DATE, "distributed to care providers during summer 2020.", common)
+    assert not has_expected(DATE, "distributed to care providers.", common)
+    assert has_expected(PERCENT, "87% of staff stated they required training", common)
+    assert not has_expected(PERCENT, "Score: 4", common)
+    assert has_expected(DURATION, "people waited up to six weeks for an assessment", common)
+    assert has_expected(DURATION, "There were no waits for hospital discharges", common)
+    assert not has_expected(DURATION, "a triage system mitigated risks", common)
+    counted = u("How many care homes does Camden have?")
+    assert has_expected(counted, "Camden has 12 care homes", common)
+    assert not has_expected(counted, "the 5 borough NCL arrangement supported care homes", common)
+    assert has_expected(FREQUENCY, "Weekly MDTs took place", common)
