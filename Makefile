@@ -15,11 +15,10 @@ $(STAMP): requirements.lock pyproject.toml
 
 venv: $(STAMP)
 
-# The main job: index the bundled corpus (incrementally) and answer a sample search.
+# The main job: bring the index up to date (incremental), then serve the web app on http://127.0.0.1:7860
 run: venv
-	$(PY) -m assistant index
-	$(PY) -m assistant status
-	$(PY) -m assistant ask "how do young people move to adult services?"
+	$(PY) -m assistant index -q
+	$(PY) app.py
 
 test: venv
 	$(PY) -m pytest
@@ -33,9 +32,10 @@ eval: venv
 bench: venv
 	$(PY) bench/index_build.py
 	$(PY) bench/ask_latency.py
+	$(PY) bench/app_latency.py
 
 lint: venv
-	$(PY) -m ruff check assistant tests bench
+	$(PY) -m ruff check assistant tests bench app.py
 
 clean:
 	rm -rf $(VENV) index/gen-* index/.build-* index/CURRENT index/.lock

@@ -32,7 +32,8 @@ from .settings import Settings
 from .store import BuildResult, Index, build, load
 
 __all__ = [
-    "Answer", "Answerer", "Citation", "AssistantError", "BuildResult", "Chunk", "CorpusError", "Embedder", "Filters", "Hit", "Index",
+    "Answer", "Answerer", "Citation", "AssistantError", "BuildResult", "Chunk", "CorpusError", "Embedder",
+    "Filters", "Hit", "Index",
     "IndexBusy", "IndexCorrupt", "IndexMissing", "Metadata", "ModelError", "QueryError", "Retriever",
     "SentenceTransformerEmbedder", "Settings", "SettingsError", "build", "load",
 ]

@@ -266,3 +266,31 @@ def common_words(texts: Iterable[str]) -> frozenset[str]:
         out.update(re.findall(r"\b[a-z][a-z]+\b", t))
     return frozenset(out)
 
+
+
+_FOLLOWUP = re.compile(r"^\s*(?:and|what about|how about|same for|and for|what of|and what about|also for)\b[\s,]*",
+                       re.I)
+
+
+def resolve_followup(question: str, previous: str | None, reports: Mapping[str, Mapping[str, Any]]) -> str:
+    """A follow-up in a conversation made into a whole question: "what about Camden?" after "what did
+    Derbyshire score?" becomes "what did London Borough of Camden score?". Anything else is returned as is."""
+    if not previous:
+        return question
+    m = _FOLLOWUP.match(question)
+    now = understand(question, reports)
+    short = len(re.findall(r"\w+", question)) <= 4
+    if not m and not (short and now.authorities and not _content_left(now.search_text, now.authorities)):
+        return question
+    before = understand(previous, reports)
+    rest = question[m.end():] if m else question
+    if now.authorities:
+        combined = previous
+        for a in before.authorities:
+            for alias in sorted(authority_aliases(a), key=len, reverse=True):
+                combined = re.sub(r"(?<![\w-])" + re.escape(alias) + r"(?:'s|’s)?(?![\w-])", " ".join(now.authorities),
+                                  combined, flags=re.I)
+        if combined == previous:  # the first question named nobody: add the new authorities
+            combined = f"{previous.rstrip(' ?')} for {' and '.join(now.authorities)}?"
+        return " ".join(combined.split())
+    return f"{previous.rstrip(' ?')} {rest.strip()}".strip()

@@ -136,3 +136,16 @@ def _decline(answerer: Answerer, q: str, message: str, closest: list[tuple[str, 
             _cite(answerer, doc, *span, cites, "closest")
     text = message + (" The scores the reports do give are listed as closest matches." if cites else "")
     return answerer._finish(q, text, True, cites, "abstained")
+
+
+def score_rows(answerer: Answerer) -> list[dict]:
+    """Every score held, for the scores view: authority, statement, score, descriptor, and the cited line."""
+    rows = []
+    for doc, md in _held(answerer, Filters()):
+        text = answerer.index.texts[doc]
+        span = _score_span(text, md)
+        rows.append({"authority": md.authority or doc, "statement": md.quality_statement or "unknown",
+                     "score": md.score, "descriptor": md.score_descriptor, "doc": doc,
+                     "start": span[0] if span else None, "end": span[1] if span else None,
+                     "quote": text[span[0]:span[1]] if span else None})
+    return rows

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from .errors import SettingsError
@@ -65,6 +65,15 @@ class Settings:
     expect_depth: int = 5
     # Citations returned with an answer: its quotes first, then further passages.
     max_citations: int = 5
+    # The web app. Where it listens (loopback unless told otherwise).
+    host: str = "127.0.0.1"
+    port: int = 7860
+    # The admin area's password; empty disables the admin area. Never logged or shown.
+    admin_password: str = field(default="", repr=False)
+    # Largest report file an admin may upload.
+    max_upload_bytes: int = 5_000_000
+    # Chat requests answered at once (each is ~10 ms of CPU; the rest wait in Gradio's queue).
+    chat_concurrency: int = 4
 
     def resolved_model_path(self) -> Path:
         return Path(self.model_path) if self.model_path else bundled_model_path()

@@ -74,3 +74,58 @@ def tree_digest(folder: Path) -> dict[str, str]:
 
 def dev_questions() -> list[dict]:
     return [json.loads(line) for line in DEV.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class AppServer:
+    """`python app.py` on loopback, on a private copy of the corpus, with an admin password."""
+
+    PASSWORD = "correct horse battery staple"
+
+    def __init__(self, root: Path):
+        import os
+        import subprocess
+        import sys
+        import time
+        import urllib.request
+
+        from assistant.settings import PROJECT_ROOT
+
+        self.corpus = root / "corpus"
+        shutil.copytree(CORPUS, self.corpus)
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        env = {**os.environ, "ASSISTANT_CORPUS_DIR": str(self.corpus), "ASSISTANT_INDEX_DIR": str(root / "index"),
+               "ASSISTANT_PORT": str(self.port), "ASSISTANT_ADMIN_PASSWORD": self.PASSWORD,
+               "GRADIO_ANALYTICS_ENABLED": "False"}
+        self.log = open(root / "app.log", "w")  # noqa: SIM115 - closed in stop()
+        t0 = time.monotonic()
+        self.proc = subprocess.Popen([sys.executable, "app.py"], cwd=PROJECT_ROOT, env=env, stdout=self.log,
+                                     stderr=subprocess.STDOUT)
+        while True:
+            try:
+                with urllib.request.urlopen(self.url + "/healthz", timeout=2) as r:
+                    self.version = json.loads(r.read())["index"]
+                break
+            except OSError:
+                if self.proc.poll() is not None or time.monotonic() - t0 > 180:
+                    self.stop()
+                    raise RuntimeError(f"the app did not start: {(root / 'app.log').read_text()[-2000:]}") from None
+                time.sleep(0.3)
+        self.started_in = time.monotonic() - t0
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(15)
+            except Exception:  # noqa: BLE001
+                self.proc.kill()
+        self.log.close()

@@ -1,0 +1,408 @@
+"""The web app: staff chat, a citation viewer for inspectors, a scores view, and the admin side.
+
+    python app.py            # serves http://127.0.0.1:7860 (ASSISTANT_HOST / ASSISTANT_PORT)
+
+A thin shell over assistant.service.Engine. The viewer (/report) is a plain server-rendered page so that a
+citation's permalink opens the same highlighted passage anywhere. API endpoints for scripts
+(gradio_client): /ask, /admin_status, /admin_upload, /admin_remove, /admin_rebuild; every admin endpoint
+checks the admin password itself, so the refusal holds whatever calls it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+import pandas as pd
+from fastapi import FastAPI, Query
+from fastapi.responses import HTMLResponse, JSONResponse
+
+from assistant import admin
+from assistant.errors import AssistantError
+from assistant.metadata import EDITABLE_FIELDS, KINDS
+from assistant.question import resolve_followup
+from assistant.render import (
+    chat_markdown,
+    evidence_csv,
+    evidence_markdown,
+    md_text,
+    not_found_html,
+    permalink,
+    quote_hash,
+    scores_table_html,
+    viewer_html,
+)
+from assistant.scores import score_rows
+from assistant.service import Engine
+from assistant.settings import Settings
+
+log = logging.getLogger("app")
+
+EXAMPLES = [
+    "What did Derbyshire score on safe pathways?",
+    "Which authority scored higher?",
+    "How do young people move to adult services?",
+    "What are we doing about PPE for unpaid carers this winter?",
+    "Compare how the two authorities handle hospital discharge",
+]
+ALL = ""  # the dropdown value meaning "no filter"
+
+CSS = """
+#chat .message {font-size: 15px}
+table.scores {border-collapse: collapse; margin: .5em 0}
+table.scores th, table.scores td {border: 1px solid #ccc; padding: .4em .7em; text-align: left}
+td.score-4 {background: #d8f3dc} td.score-3 {background: #edf6e5} td.score-2 {background: #fff3cd}
+td.score-1 {background: #f8d7da}
+.score-chart {max-width: 720px; margin-top: 1em}
+.bar-row {display: flex; align-items: center; margin: .3em 0}
+.bar-label {width: 45%; font-size: 13px; padding-right: .6em}
+.track {display: inline-block; width: 55%; background: #f1f1f1; border-radius: 3px}
+.bar {display: block; height: 1.4em; line-height: 1.4em; text-align: right; padding-right: .4em;
+      font-weight: 600; border-radius: 3px; box-sizing: border-box}
+.bar.score-4 {background: #52b788} .bar.score-3 {background: #95d5b2} .bar.score-2 {background: #ffd166}
+.bar.score-1 {background: #ef476f}
+.bar-scale {display: flex; justify-content: space-between; margin-left: 45%; font-size: 11px; color: #666}
+"""
+
+
+# ---------------------------------------------------------------------------------------------- chat
+
+def _messages(turns: list[dict]) -> list[dict]:
+    out = []
+    for t in turns:
+        out.append({"role": "user", "content": md_text(t["question"])})
+        out.append({"role": "assistant", "content": t["reply"]})
+    return out
+
+
+def make_handlers(engine: Engine) -> dict[str, Any]:
+    """The UI's functions, plain and testable: each takes and returns plain values."""
+
+    def respond(message: str, turns: list[dict] | None, authority: str, report: str):
+        turns = list(turns or [])
+        previous = turns[-1]["resolved"] if turns else None
+        try:
+            resolved = resolve_followup(message, previous, {d: m.to_dict() for d, m in engine.reports().items()})
+            answer = engine.ask(resolved, authority or None, report or None)
+            reply = chat_markdown(answer, engine.version)
+            if resolved != message:
+                reply = f"_Read as: {md_text(resolved)}_\n\n" + reply
+            turns.append({"question": message, "resolved": resolved, "reply": reply,
+                          "answer": answer.to_dict(), "version": engine.version})
+        except AssistantError as exc:
+            turns.append({"question": message, "resolved": previous or "", "reply": f"⚠ {md_text(str(exc))}",
+                          "answer": None, "version": engine.version})
+        return _messages(turns), "", turns
+
+    def export(turns: list[dict] | None):
+        turn = next((t for t in reversed(turns or []) if t.get("answer")), None)
+        if turn is None:
+            raise gr.Error("Ask a question first: the evidence export holds the last answer.")
+        from assistant.answer import Answer, Citation
+
+        d = turn["answer"]
+        answer = Answer(turn["resolved"], d["answer"], d["abstained"],
+                        tuple(Citation(**c) for c in d["citations"]), d["kind"], tuple(d["notices"]))
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+        folder = Path(tempfile.mkdtemp(prefix="evidence-"))
+        md = folder / f"evidence-{stamp}.md"
+        csv_path = folder / f"evidence-{stamp}.csv"
+        md.write_text(evidence_markdown(turn["question"], answer, turn["version"]), encoding="utf-8")
+        csv_path.write_text(evidence_csv(turn["question"], answer, turn["version"]), encoding="utf-8")
+        return gr.update(value=[str(md), str(csv_path)], visible=True)
+
+    def ask_api(question: str, authority: str = "", report: str = "") -> dict:
+        try:
+            answer = engine.ask(question, authority or None, report or None)
+        except AssistantError as exc:
+            return {"error": str(exc), "answer": "", "abstained": True, "citations": []}
+        return {**answer.to_dict(), "index_version": engine.version,
+                "permalinks": [permalink(c, version=engine.version) for c in answer.citations]}
+
+    def scores_view() -> str:
+        return scores_table_html(score_rows(engine.answerer), engine.version)
+
+    # ------------------------------------------------------------------------------------- admin
+
+    def status_text() -> str:
+        st = engine.status()
+        lines = [f"**Index** {md_text(st.generation or 'none')} · built {md_text(st.built_at or 'never')} · "
+                 f"model {md_text(st.model)} · "
+                 + ("**re-indexing now**" if st.building else
+                    ("**stale**: " + md_text("; ".join(st.stale)) if st.stale else "up to date")), ""]
+        lines.append("| report | authority | kind | quality statement | score | chunks | unknown |")
+        lines.append("|---|---|---|---|---|---|---|")
+        for doc, r in st.reports.items():
+            lines.append(f"| {md_text(doc)} | {md_text(r['authority'] or '?')} | {md_text(r['kind'] or '?')} | "
+                         f"{md_text(r['quality_statement'] or '')} | {r['score'] or ''} | {r['chunks']} | "
+                         f"{md_text(', '.join(r['unknown']))} |")
+        for doc, reason in st.skipped.items():
+            lines.append(f"\nSkipped {md_text(doc)}: {md_text(reason)}")
+        return "\n".join(lines)
+
+    def admin_status(password: str) -> str:
+        try:
+            engine.gate.check(password)
+            return status_text()
+        except AssistantError as exc:
+            return f"⚠ {md_text(str(exc))}"
+
+    def _read(files: list[str] | None) -> list[tuple[str, bytes]]:
+        out = []
+        for f in files or []:
+            p = Path(f if isinstance(f, str) else f.get("path", ""))
+            out.append((p.name, p.read_bytes()))
+        return out
+
+    def check_files(password: str, files: list[str] | None):
+        try:
+            engine.gate.check(password)
+        except AssistantError as exc:
+            return f"⚠ {md_text(str(exc))}", pd.DataFrame(columns=["file", *EDITABLE_FIELDS])
+        checks = admin.check_uploads(engine.settings, _read(files))
+        if not checks:
+            return "Choose one or more .txt or .md reports first.", pd.DataFrame(columns=["file", *EDITABLE_FIELDS])
+        lines = []
+        rows = []
+        for c in checks:
+            if not c.ok:
+                lines.append(f"- ✗ **{md_text(c.original)}**: refused — {md_text(c.reason)}")
+                continue
+            lines.append(f"- ✓ **{md_text(c.original)}** → `{md_text(c.name)}`: {c.layout} layout, {c.chunks} chunks; "
+                         f"sections: {md_text('; '.join(c.sections[:8]) or 'none found')}")
+            rows.append({"file": c.name, **{k: c.metadata.get(k) for k in EDITABLE_FIELDS}})
+        lines.append("\nCorrect the metadata in the table if needed (kind is one of: "
+                     f"{', '.join(KINDS)}; score 1-4), then **Add and re-index**.")
+        return "\n".join(lines), pd.DataFrame(rows, columns=["file", *EDITABLE_FIELDS])
+
+    def _edits(table: Any) -> dict[str, dict]:
+        if table is None:
+            return {}
+        df = table if isinstance(table, pd.DataFrame) else pd.DataFrame(**table) if isinstance(table, dict) \
+            else pd.DataFrame(table)
+        out = {}
+        for rec in df.to_dict("records"):
+            name = rec.pop("file", None)
+            if name:
+                out[str(name)] = rec
+        return out
+
+    def add_files(password: str, files: list[str] | None, table: Any, progress=gr.Progress(track_tqdm=True)):  # noqa: B008 - the Gradio idiom
+        try:
+            engine.gate.check(password)
+            checks = admin.check_uploads(engine.settings, _read(files))
+            refused = [f"{c.original}: {c.reason}" for c in checks if not c.ok]
+            t0 = time.perf_counter()
+            written, result = engine.add(checks, _edits(table), progress=True)
+            msg = (f"Added {', '.join(written)}; index {result.manifest.generation} is live "
+                   f"({result.chunks} chunks, {result.embedded} texts embedded, {time.perf_counter() - t0:.1f}s).")
+            if refused:
+                msg += " Refused: " + "; ".join(refused)
+            return md_text(msg), status_text()
+        except AssistantError as exc:
+            return f"⚠ {md_text(str(exc))}", gr.update()
+
+    def remove(password: str, doc: str, progress=gr.Progress(track_tqdm=True)):  # noqa: B008 - the Gradio idiom
+        try:
+            engine.gate.check(password)
+            if not doc:
+                raise admin.AdminError("Choose a report to remove.")
+            dest, result = engine.remove(doc, progress=True)
+            return md_text(f"Removed {doc} (kept as {dest.relative_to(engine.settings.corpus_dir)}); index "
+                           f"{result.manifest.generation} is live."), status_text()
+        except AssistantError as exc:
+            return f"⚠ {md_text(str(exc))}", gr.update()
+
+    def rebuild(password: str, progress=gr.Progress(track_tqdm=True)):  # noqa: B008 - the Gradio idiom
+        try:
+            engine.gate.check(password)
+            result = engine.reindex(rebuild=True, progress=True)
+            return md_text(f"Rebuilt index {result.manifest.generation}: {result.chunks} chunks in "
+                           f"{result.seconds:.1f}s."), status_text()
+        except AssistantError as exc:
+            return f"⚠ {md_text(str(exc))}", gr.update()
+
+    def admin_upload_api(password: str, files: list[str] | None, metadata_json: str = "") -> dict:
+        try:
+            engine.gate.check(password)
+            edits = json.loads(metadata_json) if metadata_json else {}
+            checks = admin.check_uploads(engine.settings, _read(files))
+            refused = {c.original: c.reason for c in checks if not c.ok}
+            if not any(c.ok for c in checks):
+                return {"ok": False, "added": [], "refused": refused}
+            written, result = engine.add(checks, edits)
+            return {"ok": True, "added": written, "refused": refused, "index_version": result.manifest.generation}
+        except (AssistantError, json.JSONDecodeError) as exc:
+            return {"ok": False, "error": str(exc)}
+
+    def admin_remove_api(password: str, doc: str) -> dict:
+        try:
+            engine.gate.check(password)
+            dest, result = engine.remove(doc)
+            return {"ok": True, "removed": doc, "index_version": result.manifest.generation}
+        except AssistantError as exc:
+            return {"ok": False, "error": str(exc)}
+
+    def admin_rebuild_api(password: str) -> dict:
+        try:
+            engine.gate.check(password)
+            result = engine.reindex(rebuild=True)
+            return {"ok": True, "index_version": result.manifest.generation, "chunks": result.chunks}
+        except AssistantError as exc:
+            return {"ok": False, "error": str(exc)}
+
+    def filter_choices():
+        reports = engine.reports()
+        authorities = [("All authorities", ALL)] + [(a, a) for a in engine.authorities()]
+        docs = [("All reports", ALL)] + [(f"{m.title or d} ({d})", d) for d, m in reports.items()]
+        return gr.update(choices=authorities), gr.update(choices=docs), gr.update(choices=list(reports))
+
+    return {k: v for k, v in locals().items() if callable(v) and not k.startswith("_")}
+
+
+# ---------------------------------------------------------------------------------------------- layout
+
+def build_ui(engine: Engine) -> gr.Blocks:
+    h = make_handlers(engine)
+    reports = engine.reports()
+    with gr.Blocks(title="Council reports assistant") as demo:
+        gr.Markdown("# Council reports assistant\nAnswers from CQC assessments and council plans, in their own "
+                    "words. Every quote links to the report at that passage.")
+        with gr.Tabs():
+            with gr.Tab("Chat", id="chat-tab"):
+                with gr.Row():
+                    authority = gr.Dropdown([("All authorities", ALL)] + [(a, a) for a in engine.authorities()],
+                                            value=ALL, label="Authority", elem_id="authority")
+                    report = gr.Dropdown([("All reports", ALL)] + [(f"{m.title or d} ({d})", d)
+                                                                    for d, m in reports.items()],
+                                         value=ALL, label="Report", elem_id="report")
+                chat = gr.Chatbot(elem_id="chat", height=520, label="Conversation", sanitize_html=True,
+                                  feedback_options=None, buttons=["copy"])
+                turns = gr.State([])
+                with gr.Row():
+                    question = gr.Textbox(placeholder="Ask about scores, transitions, winter actions…",
+                                          show_label=False, elem_id="question", scale=6, max_length=10_000)
+                    ask = gr.Button("Ask", variant="primary", elem_id="ask", scale=1)
+                gr.Markdown("**Try:**")
+                with gr.Row():
+                    example_buttons = [gr.Button(q, size="sm", elem_classes=["example"]) for q in EXAMPLES]
+                with gr.Row():
+                    export = gr.Button("Export evidence (Markdown + CSV)", elem_id="export", size="sm")
+                    clear = gr.Button("New conversation", size="sm")
+                evidence = gr.File(label="Evidence files", file_count="multiple", elem_id="evidence",
+                                   interactive=False, visible=False)
+
+                ask_args = dict(fn=h["respond"], inputs=[question, turns, authority, report],
+                                outputs=[chat, question, turns], api_visibility="private")
+                ask.click(**ask_args)
+                question.submit(**ask_args)
+                for b, q in zip(example_buttons, EXAMPLES, strict=True):
+                    b.click(lambda q=q: q, None, question, api_visibility="private").then(**ask_args)
+                export.click(h["export"], turns, evidence, api_visibility="private")
+                clear.click(lambda: ([], [], ""), None, [chat, turns, question], api_visibility="private")
+
+            with gr.Tab("Scores", id="scores-tab") as scores_tab:
+                gr.Markdown("Every authority and quality statement held. Click a score to open the cited line.")
+                scores_html = gr.HTML(elem_id="scores")
+                scores_tab.select(h["scores_view"], None, scores_html, api_visibility="private")
+
+            with gr.Tab("Admin", id="admin-tab"):
+                if not engine.gate.enabled:
+                    gr.Markdown("**The admin area is disabled.** Set `ASSISTANT_ADMIN_PASSWORD` in the environment "
+                                "and restart the app to enable it. Staff can use the chat without it.",
+                                elem_id="admin-disabled")
+                with gr.Column(visible=engine.gate.enabled):
+                    password = gr.Textbox(label="Admin password", type="password", elem_id="admin-password")
+                    status = gr.Markdown(elem_id="admin-status")
+                    refresh = gr.Button("Show status", size="sm", elem_id="admin-refresh")
+                    gr.Markdown("### Add reports\nUpload .txt or .md reports; check what was detected; correct "
+                                "the metadata; add them (an incremental re-index; the chat keeps answering).")
+                    files = gr.File(label="Reports", file_count="multiple", file_types=[".txt", ".md"],
+                                    elem_id="upload")
+                    check = gr.Button("Check files", elem_id="check")
+                    preview = gr.Markdown(elem_id="preview")
+                    table = gr.Dataframe(headers=["file", *EDITABLE_FIELDS], interactive=True, elem_id="metadata",
+                                         label="Metadata (editable)")
+                    add = gr.Button("Add and re-index", variant="primary", elem_id="add")
+                    result = gr.Markdown(elem_id="admin-result")
+                    gr.Markdown("### Remove a report or rebuild")
+                    with gr.Row():
+                        doc = gr.Dropdown(list(reports), label="Report", elem_id="remove-doc")
+                        remove = gr.Button("Remove report", variant="stop", elem_id="remove")
+                        rebuild = gr.Button("Rebuild everything", elem_id="rebuild")
+
+                refresh.click(h["admin_status"], password, status, api_name="admin_status")
+                check.click(h["check_files"], [password, files], [preview, table], api_visibility="private")
+                admin_cfg = dict(concurrency_limit=1, concurrency_id="admin")
+                after = dict(fn=h["filter_choices"], inputs=None, outputs=[authority, report, doc],
+                             api_visibility="private")
+                add.click(h["add_files"], [password, files, table], [result, status], api_visibility="private",
+                          **admin_cfg).then(**after)
+                remove.click(h["remove"], [password, doc], [result, status], api_visibility="private",
+                             **admin_cfg).then(**after)
+                rebuild.click(h["rebuild"], password, [result, status], api_visibility="private",
+                              **admin_cfg).then(**after)
+
+        # API endpoints for scripts (gradio_client); the admin ones check the password themselves
+        gr.api(h["ask_api"], api_name="ask")
+        gr.api(h["admin_upload_api"], api_name="admin_upload", concurrency_limit=1, concurrency_id="admin")
+        gr.api(h["admin_remove_api"], api_name="admin_remove", concurrency_limit=1, concurrency_id="admin")
+        gr.api(h["admin_rebuild_api"], api_name="admin_rebuild", concurrency_limit=1, concurrency_id="admin")
+    demo.queue(default_concurrency_limit=engine.settings.chat_concurrency, max_size=512)
+    return demo
+
+
+def create_app(engine: Engine) -> FastAPI:
+    """FastAPI serving the viewer (/report), a health check, and the Gradio app at /."""
+    app = FastAPI(title="Council reports assistant")
+
+    @app.get("/report", response_class=HTMLResponse)
+    def report(doc: str = Query(...), start: int = Query(..., ge=0), end: int = Query(..., ge=0),
+               v: str = Query(""), h: str = Query("")):
+        try:
+            text, md, version, note = engine.passage(doc, v or None)
+        except KeyError:
+            return HTMLResponse(not_found_html(f"No report named {doc!r} is indexed."), status_code=404)
+        if end < start or end > len(text):
+            return HTMLResponse(not_found_html(f"Characters {start}-{end} are outside {doc} "
+                                               f"({len(text)} characters)."), status_code=404)
+        if h and quote_hash(text[start:end]) != h:
+            note = (note + " " if note else "") + ("The text at these offsets is not the passage this link was made "
+                                                   "for: the report changed since.")
+        link = permalink(doc=doc, start=start, end=end, quote=text[start:end], version=version)
+        return HTMLResponse(viewer_html(doc=doc, text=text, start=start, end=end, md=md, version=version,
+                                        note=note, link=link))
+
+    @app.get("/healthz")
+    def healthz():
+        return JSONResponse({"status": "ok", "index": engine.version, "building": engine.building})
+
+    demo = build_ui(engine)
+    return gr.mount_gradio_app(app, demo, path="/", css=CSS, footer_links=["api"],
+                               max_file_size=engine.settings.max_upload_bytes * 4, ssr_mode=False)
+
+
+def main() -> None:
+    import uvicorn
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for noisy in ("httpx", "faiss.loader", "sentence_transformers"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    settings = Settings.from_env()
+    t0 = time.perf_counter()
+    engine = Engine(settings).load()
+    engine.embedder.warm_up()
+    app = create_app(engine)
+    log.info("ready in %.1fs: http://%s:%d (index %s; admin %s)", time.perf_counter() - t0, settings.host,
+             settings.port, engine.version, "enabled" if engine.gate.enabled else "disabled")
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")
+
+
+if __name__ == "__main__":
+    main()

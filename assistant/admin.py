@@ -1,0 +1,272 @@
+"""The admin side: checking uploads, adding reports under safe names, editing metadata, removing reports.
+
+Nothing here loses data: uploads never overwrite (files are created exclusively), metadata.json is replaced
+atomically, and a removed report is moved to corpus/.removed/ with its metadata entry, not deleted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import os
+import re
+import threading
+import time
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from . import corpus as corpus_mod
+from . import metadata as metadata_mod
+from .chunk import chunk_report
+from .corpus import REPORT_SUFFIXES
+from .errors import AssistantError
+from .metadata import EDITABLE_FIELDS, KINDS, Metadata
+from .parse import parse
+from .settings import Settings
+
+log = logging.getLogger(__name__)
+
+REMOVED_DIR = ".removed"
+
+
+class AdminError(AssistantError):
+    """An admin action refused, with the reason in words the admin can act on."""
+
+
+class AccessDenied(AdminError):
+    pass
+
+
+# ------------------------------------------------------------------------------------------ access
+
+class AdminGate:
+    """Checks the admin password (from ASSISTANT_ADMIN_PASSWORD); slows down repeated failures."""
+
+    def __init__(self, password: str, free_failures: int = 3, max_delay: float = 8.0):
+        self._password = password
+        self._failures: list[float] = []
+        self._lock = threading.Lock()
+        self.free_failures = free_failures
+        self.max_delay = max_delay
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self._password)
+
+    def check(self, password: str | None) -> None:
+        if not self.enabled:
+            raise AccessDenied("The admin area is disabled: set ASSISTANT_ADMIN_PASSWORD in the environment "
+                               "and restart the app to enable it.")
+        ok = hmac.compare_digest((password or "").encode(), self._password.encode())
+        with self._lock:
+            now = time.monotonic()
+            self._failures = [t for t in self._failures if now - t < 300]
+            if ok:
+                return
+            self._failures.append(now)
+            extra = len(self._failures) - self.free_failures
+        if extra > 0 and self.max_delay > 0:  # each failure past the free ones waits longer (1, 2, 4, 8 s)
+            time.sleep(min(self.max_delay, 2.0 ** (extra - 1)))
+        raise AccessDenied("Wrong admin password.")
+
+
+# ------------------------------------------------------------------------------------------ uploads
+
+_SAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def safe_name(name: str, suffixes: tuple[str, ...] = REPORT_SUFFIXES) -> str:
+    """A file name that cannot escape corpus/ or hide anything: the last path component only, unicode
+    folded to ASCII, no control characters, no leading dots, a known extension, at most 100 characters."""
+    base = re.split(r"[\\/]", name.replace("\x00", ""))[-1]
+    base = unicodedata.normalize("NFKD", base).encode("ascii", "ignore").decode()
+    stem, dot, ext = base.rpartition(".")
+    if not dot:
+        stem, ext = base, ""
+    ext = "." + ext.lower() if ext else ""
+    if ext not in suffixes:
+        raise AdminError(f"{name!r} is not a supported report type; upload {', '.join(suffixes)} files.")
+    stem = _SAFE.sub("-", stem).strip("-._")[:90] or "report"
+    return stem + ext
+
+
+@dataclass
+class UploadCheck:
+    """What an admin sees before adding a file: what was detected, or why it cannot be added."""
+
+    original: str
+    name: str  # the safe name it would get in corpus/
+    ok: bool
+    reason: str = ""
+    data: bytes = field(default=b"", repr=False)
+    sha256: str = ""
+    layout: str = ""
+    chunks: int = 0
+    sections: list[str] = field(default_factory=list)
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+
+def _existing_hashes(corpus_dir: Path) -> dict[str, str]:
+    out = {}
+    for p in sorted(corpus_dir.iterdir()) if corpus_dir.is_dir() else []:
+        if p.is_file() and not p.name.startswith(".") and p.name != corpus_mod.METADATA_FILE:
+            out[hashlib.sha256(p.read_bytes()).hexdigest()] = p.name
+    return out
+
+
+def _free_name(corpus_dir: Path, name: str, taken: set[str]) -> str:
+    stem, ext = os.path.splitext(name)
+    candidate, n = name, 1
+    while (corpus_dir / candidate).exists() or candidate in taken:
+        n += 1
+        candidate = f"{stem}-{n}{ext}"
+    return candidate
+
+
+def check_uploads(settings: Settings, files: list[tuple[str, bytes]]) -> list[UploadCheck]:
+    """Validate uploads and detect their metadata, sections and chunk count. Writes nothing."""
+    existing = _existing_hashes(settings.corpus_dir)
+    checks: list[UploadCheck] = []
+    taken: set[str] = set()
+    seen: dict[str, str] = {}
+    for original, data in files:
+        try:
+            name = safe_name(original)
+        except AdminError as exc:
+            checks.append(UploadCheck(original, "", False, str(exc)))
+            continue
+        if len(data) > settings.max_upload_bytes:
+            checks.append(UploadCheck(original, name, False, f"too large ({len(data):,} bytes; uploads are limited "
+                                      f"to {settings.max_upload_bytes:,}, set by ASSISTANT_MAX_UPLOAD_BYTES)"))
+            continue
+        reason = corpus_mod.check_bytes(name, data, settings.max_upload_bytes)
+        if reason:
+            checks.append(UploadCheck(original, name, False, reason))
+            continue
+        digest = hashlib.sha256(data).hexdigest()
+        if digest in existing:
+            checks.append(UploadCheck(original, name, False, f"already in the corpus as {existing[digest]} "
+                                      "(same content)"))
+            continue
+        if digest in seen:
+            checks.append(UploadCheck(original, name, False, f"the same content as {seen[digest]} in this upload"))
+            continue
+        seen[digest] = original
+        name = _free_name(settings.corpus_dir, name, taken)
+        taken.add(name)
+        text = corpus_mod.decode_text(data)
+        meta = metadata_mod.detect(text)
+        parsed = parse(text, settings.fallback_chunk_chars)
+        chunks = chunk_report(name, digest, text, parsed, meta, settings.chunk_chars)
+        if not chunks:
+            checks.append(UploadCheck(original, name, False, "no indexable text found in it"))
+            continue
+        sections = [" > ".join(h.path) for h in parsed.headings]
+        md = {k: getattr(meta, k) for k in EDITABLE_FIELDS}
+        checks.append(UploadCheck(original, name, True, "", data, digest, parsed.layout, len(chunks), sections, md))
+    return checks
+
+
+_META_LOCK = threading.Lock()
+
+
+def _write_json_atomic(path: Path, obj: Any) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with open(tmp, "w", encoding="utf-8") as fh:
+        json.dump(obj, fh, ensure_ascii=False, indent=2)
+        fh.write("\n")
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+
+
+def clean_metadata(entry: dict[str, Any]) -> dict[str, Any]:
+    """An admin's metadata edits, validated: known fields only, kind and score checked, blanks dropped."""
+    out: dict[str, Any] = {}
+    for key, value in entry.items():
+        if key not in EDITABLE_FIELDS:
+            continue
+        if value is None or (isinstance(value, str) and not value.strip()) or \
+                (isinstance(value, float) and value != value):  # NaN from an empty table cell
+            continue
+        if key == "score":
+            try:
+                value = int(float(value))
+            except (TypeError, ValueError) as exc:
+                raise AdminError(f"score {value!r} must be 1, 2, 3 or 4.") from exc
+            if value not in (1, 2, 3, 4):
+                raise AdminError(f"score {value!r} must be 1, 2, 3 or 4.")
+        elif key == "kind":
+            if value not in KINDS:
+                raise AdminError(f"kind {value!r} must be one of: {', '.join(KINDS)}.")
+        else:
+            value = str(value).strip()[:500]
+        out[key] = value
+    return out
+
+
+def update_metadata(corpus_dir: Path, doc: str, entry: dict[str, Any] | None) -> None:
+    """Set (or with None, drop) one report's entry in corpus/metadata.json, atomically."""
+    with _META_LOCK:
+        path = corpus_dir / corpus_mod.METADATA_FILE
+        data = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {"reports": {}}
+        reports = data.setdefault("reports", {})
+        if entry:
+            reports[doc] = entry
+        else:
+            reports.pop(doc, None)
+        _write_json_atomic(path, data)
+
+
+def add_reports(settings: Settings, checks: list[UploadCheck],
+                metadata_edits: dict[str, dict[str, Any]] | None = None) -> list[str]:
+    """Write the accepted uploads into corpus/ (never overwriting) with their corrected metadata.
+    Returns the names written. The caller re-indexes."""
+    written = []
+    edits = metadata_edits or {}
+    for c in checks:
+        if not c.ok:
+            continue
+        entry = clean_metadata(edits.get(c.name, {}))
+        path = settings.corpus_dir / c.name
+        try:
+            with open(path, "xb") as fh:  # exclusive: an existing file is never overwritten
+                fh.write(c.data)
+                fh.flush()
+                os.fsync(fh.fileno())
+        except FileExistsError as exc:
+            raise AdminError(f"{c.name} appeared in the corpus meanwhile; check the files again.") from exc
+        detected = {k: v for k, v in c.metadata.items() if v is not None}
+        overrides = {k: v for k, v in entry.items() if detected.get(k) != v}
+        if overrides:
+            update_metadata(settings.corpus_dir, c.name, overrides)
+        written.append(c.name)
+        log.info("added report %s (%d bytes)", c.name, len(c.data))
+    return written
+
+
+def remove_report(settings: Settings, doc: str) -> Path:
+    """Move a report out of the index's way into corpus/.removed/, keeping its metadata entry beside it."""
+    path = settings.corpus_dir / doc
+    if doc != Path(doc).name or doc.startswith(".") or not path.is_file() or doc == corpus_mod.METADATA_FILE:
+        raise AdminError(f"There is no report named {doc!r} in the corpus.")
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+    dest_dir = settings.corpus_dir / REMOVED_DIR
+    dest_dir.mkdir(exist_ok=True)
+    dest = dest_dir / f"{stamp}-{doc}"
+    entry = metadata_mod.load_file(settings.corpus_dir).get(doc)
+    if entry:
+        _write_json_atomic(dest_dir / f"{stamp}-{doc}.metadata.json", entry)
+    os.replace(path, dest)
+    update_metadata(settings.corpus_dir, doc, None)
+    log.info("removed report %s to %s", doc, dest)
+    return dest
+
+
+def describe(md: Metadata) -> str:
+    return ", ".join(f"{k}: {getattr(md, k)}" for k in EDITABLE_FIELDS if getattr(md, k) is not None)

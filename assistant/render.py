@@ -1,0 +1,208 @@
+"""Showing answers and reports to people: chat messages, the citation viewer, evidence exports, the scores
+table. All report text and all user text is escaped: a report or a question containing `<script>` shows
+those characters and runs nothing.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import html
+import io
+import re
+from urllib.parse import urlencode
+
+from .answer import Answer, Citation
+from .metadata import Metadata
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|~>-])")
+
+
+def md_text(s: str) -> str:
+    """Text made inert for Gradio's Markdown: HTML escaped, Markdown syntax backslash-escaped, and URLs
+    broken up with character references so that they are not turned into links."""
+    out = _MD_SPECIAL.sub(r"\\\1", html.escape(s, quote=False))
+    return re.sub(r"(?i)(://|www\.)", lambda m: m.group(0).replace(":", "&#58;").replace(".", "&#46;"), out)
+
+
+def quote_hash(quote: str) -> str:
+    return hashlib.sha256(quote.encode()).hexdigest()[:16]
+
+
+def permalink(c: Citation | None = None, *, doc: str | None = None, start: int | None = None,
+              end: int | None = None, quote: str | None = None, version: str) -> str:
+    """The viewer's URL for a passage: report, offsets, index version, and a hash of the quote (so a link
+    opened after the report changed can say so)."""
+    if c is not None:
+        doc, start, end, quote = c.doc, c.start, c.end, c.quote
+    q = urlencode({"doc": doc, "start": start, "end": end, "v": version, "h": quote_hash(quote or "")})
+    return f"/report?{q}#passage"
+
+
+def _source(c: Citation) -> str:
+    """The report's title, with its authority when the title does not name it."""
+    title = c.title or c.doc
+    if c.authority and c.authority.lower() not in title.lower():
+        return f"{title} ({c.authority})"
+    return title
+
+
+def _lines(c: Citation) -> str:
+    return f"line {c.line_start}" if c.line_start == c.line_end else f"lines {c.line_start}–{c.line_end}"
+
+
+def chat_markdown(answer: Answer, version: str) -> str:
+    """An answer as a chat message: the quotes with numbered citations linking to the viewer, then the
+    sources. A decline looks different: a plain statement, then the closest passages quoted in full."""
+    links = {c.n: permalink(c, version=version) for c in answer.citations}
+
+    def cite(m: re.Match) -> str:
+        n = int(m.group(1))
+        return f"[\\[{n}\\]]({links[n]})" if n in links else m.group(0)
+
+    out = []
+    if answer.abstained:
+        out.append(f"**⚠ Not answered by the reports.** {md_text(answer.text)}")
+        if answer.citations:
+            out.append("\n**Closest passages — not an answer:**")
+            for c in answer.citations:
+                out.append(f"\n> {md_text(' '.join(c.quote.split()))}\n>\n> — [\\[{c.n}\\]]({links[c.n]}) "
+                           f"{md_text(c.authority or c.doc)}, {md_text(c.section or '')}, {_lines(c)}")
+        return "\n".join(out)
+    body = "\n\n".join(re.sub(r"\\\[(\d+)\\\]", cite, md_text(line)) for line in answer.text.split("\n"))
+    out.append(body)
+    out.append("\n**Sources**")
+    for c in answer.citations:
+        extra = "" if c.role == "answer" else " · further passage"
+        out.append(f"- [\\[{c.n}\\]]({links[c.n]}) {md_text(_source(c))} · {md_text(c.section or '')} · "
+                   f"{_lines(c)}{extra}")
+    for n in answer.notices:
+        out.append(f"\n_{md_text(n)}_")
+    return "\n".join(out)
+
+
+# ------------------------------------------------------------------------------------------ viewer
+
+VIEWER_CSS = """
+body{font-family:system-ui,sans-serif;margin:0;background:#fafafa;color:#1d1d1f}
+header{position:sticky;top:0;background:#fff;border-bottom:1px solid #ddd;padding:.8em 1.2em}
+header h1{font-size:1.1em;margin:0 0 .3em}
+header p{margin:.15em 0;font-size:.9em;color:#444}
+.warn{color:#8a4b00;font-weight:600}
+pre{white-space:pre-wrap;word-wrap:break-word;font:14px/1.5 ui-monospace,monospace;margin:0;padding:1em 1.2em}
+.ln{display:inline-block;width:3.5em;color:#999;user-select:none;text-align:right;margin-right:1em}
+mark{background:#ffe066;outline:2px solid #e0a800;scroll-margin-top:35vh}
+"""
+
+
+def viewer_html(*, doc: str, text: str, start: int, end: int, md: Metadata, version: str, note: str = "",
+                link: str = "") -> str:
+    """The report with the passage highlighted, line numbers, and the passage scrolled into view (the
+    link carries #passage). Every character of the report is escaped."""
+    start = max(0, min(start, len(text)))
+    end = max(start, min(end, len(text)))
+    before, passage, after = text[:start], text[start:end], text[end:]
+    body = html.escape(before) + '<mark id="passage">' + html.escape(passage) + "</mark>" + html.escape(after)
+    lines = body.split("\n")
+    numbered = "\n".join(f'<span class="ln">{i}</span>{line}' for i, line in enumerate(lines, 1))
+    line_start = text.count("\n", 0, start) + 1
+    line_end = text.count("\n", 0, max(start, end - 1)) + 1
+    title = md.title or doc
+    e = html.escape
+    return f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>{e(title)} — lines {line_start}-{line_end}</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<style>{VIEWER_CSS}</style></head><body>
+<header><h1>{e(title)}</h1>
+<p>{e(md.authority or 'Authority unknown')} · {e(doc)} · lines {line_start}–{line_end} · characters {start}–{end}
+ · index {e(version)}</p>
+<p>Permalink: <a id="permalink" href="{e(link)}">{e(link)}</a></p>
+{f'<p class="warn">{e(note)}</p>' if note else ''}
+</header>
+<pre>{numbered}</pre>
+</body></html>"""
+
+
+def not_found_html(message: str) -> str:
+    return (f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>Not found</title>"
+            f"<style>{VIEWER_CSS}</style></head><body><header><h1>Passage not found</h1>"
+            f"<p>{html.escape(message)}</p></header></body></html>")
+
+
+# ------------------------------------------------------------------------------------------ exports
+
+def evidence_markdown(question: str, answer: Answer, version: str, base_url: str = "") -> str:
+    lines = ["# Evidence", "", f"**Question:** {md_text(question)}", "",
+             f"**Answered:** {'no — the indexed reports do not answer it' if answer.abstained else 'yes'}", "",
+             "**Answer:**", ""]
+    lines += [f"> {md_text(x)}" for x in answer.text.split("\n")]
+    lines += ["", f"**Index version:** {version}", "", "## Quotes", ""]
+    for c in answer.citations:
+        lines += [f"### [{c.n}] {md_text(c.title or c.doc)}", "",
+                  f"- Report file: `{c.doc}`", f"- Authority: {md_text(c.authority or 'unknown')}",
+                  f"- Section: {md_text(c.section or '')}", f"- Lines: {c.line_start}–{c.line_end}",
+                  f"- Characters: {c.start}–{c.end}", f"- Role: {c.role}",
+                  f"- Permalink: {base_url}{permalink(c, version=version)}", "", "```text", c.quote, "```", ""]
+    return "\n".join(lines)
+
+
+def evidence_csv(question: str, answer: Answer, version: str, base_url: str = "") -> str:
+    buf = io.StringIO()
+    w = csv.writer(buf)
+    w.writerow(["question", "answer", "abstained", "n", "role", "doc", "title", "authority", "section",
+                "line_start", "line_end", "start", "end", "quote", "index_version", "permalink"])
+    for c in answer.citations or [None]:
+        if c is None:
+            w.writerow([question, answer.text, answer.abstained] + [""] * 12 + [version, ""])
+            continue
+        w.writerow([question, answer.text, answer.abstained, c.n, c.role, c.doc, c.title or "", c.authority or "",
+                    c.section, c.line_start, c.line_end, c.start, c.end, c.quote, version,
+                    base_url + permalink(c, version=version)])
+    return buf.getvalue()
+
+
+# ------------------------------------------------------------------------------------------ scores
+
+def scores_table_html(rows: list[dict], version: str) -> str:
+    """Authorities down, quality statements across; each cell the score and descriptor, linking to the
+    cited score line."""
+    if not rows:
+        return "<p>No scored CQC assessments are indexed yet.</p>"
+    statements = sorted({r["statement"] for r in rows})
+    authorities = sorted({r["authority"] for r in rows})
+    cell = {(r["authority"], r["statement"]): r for r in rows}
+    e = html.escape
+    out = ['<table class="scores"><thead><tr><th>Authority</th>']
+    out += [f"<th>{e(s)}</th>" for s in statements]
+    out.append("</tr></thead><tbody>")
+    for a in authorities:
+        out.append(f"<tr><th>{e(a)}</th>")
+        for s in statements:
+            r = cell.get((a, s))
+            if not r:
+                out.append('<td class="none">—</td>')
+                continue
+            label = f"<strong>{r['score']}</strong> {e(r['descriptor'] or '')}"
+            if r.get("start") is not None:
+                link = permalink(doc=r["doc"], start=r["start"], end=r["end"], quote=r["quote"], version=version)
+                label = f'<a href="{e(link)}" target="_blank" rel="noopener">{label}</a>'
+            out.append(f'<td class="score-{r["score"]}">{label}</td>')
+        out.append("</tr>")
+    out.append("</tbody></table>")
+    out.append(scores_chart_html(rows))
+    return "".join(out)
+
+
+def scores_chart_html(rows: list[dict]) -> str:
+    """A small bar chart, one bar per authority and quality statement, on CQC's 1-4 scale. Plain HTML and
+    CSS: no script, nothing to load."""
+    e = html.escape
+    out = ['<div class="score-chart" role="img" aria-label="Scores by authority, 1 to 4">']
+    for r in sorted(rows, key=lambda r: (r["statement"], -(r["score"] or 0), r["authority"])):
+        width = 25 * (r["score"] or 0)
+        out.append(f'<div class="bar-row"><span class="bar-label">{e(r["authority"])} · {e(r["statement"])}</span>'
+                   f'<span class="track"><span class="bar score-{r["score"]}" style="width:{width}%">'
+                   f'{r["score"]}</span></span></div>')
+    out.append('<div class="bar-scale"><span>1 significant shortfalls</span><span>2 some shortfalls</span>'
+               "<span>3 good</span><span>4 exceptional</span></div></div>")
+    return "".join(out)

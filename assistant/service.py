@@ -1,0 +1,158 @@
+"""The running assistant behind the web app: one loaded index and model, answers for many users at once,
+and re-indexing in the background with the new index swapped in only when it is complete.
+
+    >>> engine = Engine(Settings.from_env())
+    >>> engine.ask("what did Camden score?").citations[0].quote
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import admin, store
+from .answer import Answer, Answerer
+from .embed import Embedder, SentenceTransformerEmbedder
+from .errors import IndexMissing
+from .metadata import Metadata
+from .retrieve import Filters
+from .settings import Settings
+
+log = logging.getLogger(__name__)
+
+_GENERATION = re.compile(r"^gen-[0-9T]+-[0-9a-f]+$")
+
+
+@dataclass(frozen=True)
+class Status:
+    reports: dict[str, dict]  # doc -> metadata + chunks + layout + unknown fields
+    skipped: dict[str, str]
+    model: str
+    built_at: str | None
+    generation: str | None
+    stale: list[str]
+    building: bool
+
+
+class Engine:
+    """Thread-safe: `ask` may run in many threads while one `reindex` runs in another."""
+
+    def __init__(self, settings: Settings, embedder: Embedder | None = None, gate: admin.AdminGate | None = None):
+        self.settings = settings
+        self.embedder = embedder or SentenceTransformerEmbedder(settings.resolved_model_path(),
+                                                                settings.embed_batch_size)
+        self.gate = gate or admin.AdminGate(settings.admin_password)
+        self._answerer: Answerer | None = None
+        self._build_lock = threading.Lock()
+        self.building = False
+
+    # ----------------------------------------------------------------------------------------- serving
+
+    def load(self) -> Engine:
+        """Load the live index (building it first if there is none)."""
+        try:
+            index = store.load(self.settings)
+        except IndexMissing:
+            log.warning("no index yet: building one from %s", self.settings.corpus_dir)
+            store.build(self.settings, self.embedder)
+            index = store.load(self.settings)
+        self._answerer = Answerer(index, self.embedder, self.settings)
+        return self
+
+    @property
+    def answerer(self) -> Answerer:
+        if self._answerer is None:
+            self.load()
+        assert self._answerer is not None
+        return self._answerer
+
+    @property
+    def version(self) -> str:
+        return self.answerer.index.manifest.generation
+
+    def ask(self, question: str, authority: str | None = None, report: str | None = None) -> Answer:
+        # one reference taken once: a swap during this call cannot mix two indexes in one answer
+        answerer = self.answerer
+        return answerer.ask(question, Filters(authority=authority or None, doc=report or None))
+
+    def reports(self) -> dict[str, Metadata]:
+        idx = self.answerer.index
+        return {doc: idx.metadata(doc) for doc in idx.manifest.reports}
+
+    def authorities(self) -> list[str]:
+        return sorted({md.authority for md in self.reports().values() if md.authority})
+
+    # ----------------------------------------------------------------------------------------- viewer
+
+    def passage(self, doc: str, version: str | None) -> tuple[str, Metadata, str, str]:
+        """The text of a report as indexed in `version` (the live one if gone), its metadata, the version
+        shown, and a note when it is not the version asked for. Raises KeyError for an unknown report."""
+        answerer = self.answerer
+        live = answerer.index.manifest.generation
+        if version and version != live and _GENERATION.match(version):
+            old = self.settings.index_dir / version
+            try:
+                manifest = store.Manifest.from_json((old / "manifest.json").read_text(encoding="utf-8"))
+                if doc in manifest.reports:
+                    text = (old / "texts" / doc).read_text(encoding="utf-8")
+                    return text, Metadata.from_dict(manifest.reports[doc].metadata), version, ""
+            except (OSError, ValueError):
+                pass
+        if doc not in answerer.index.texts:
+            raise KeyError(doc)
+        note = ""
+        if version and version != live:
+            note = (f"This link was made with index {version}, which is no longer kept; the report is shown as "
+                    f"indexed now ({live}).")
+        return answerer.index.texts[doc], answerer.index.metadata(doc), live, note
+
+    # ----------------------------------------------------------------------------------------- admin
+
+    def status(self) -> Status:
+        prep = store.prepare(self.settings)
+        try:
+            manifest = store.read_manifest(self.settings.index_dir)
+        except IndexMissing:
+            manifest = None
+        reports = {}
+        for doc, e in prep.entries.items():
+            built = manifest.reports.get(doc) if manifest else None
+            md = Metadata.from_dict(e.metadata)
+            reports[doc] = {**{k: getattr(md, k) for k in ("title", "authority", "kind", "quality_statement",
+                                                            "score", "score_descriptor", "published",
+                                                            "source_url")},
+                            "layout": e.layout, "chunks": built.chunks if built else 0, "unknown": md.unknown()}
+        stale = store.stale_reasons(manifest, prep, self.embedder.model_id, self.settings) if manifest else \
+            ["no index has been built"]
+        return Status(reports, prep.skipped, self.embedder.model_id, manifest.built_at if manifest else None,
+                      manifest.generation if manifest else None, stale, self.building)
+
+    def reindex(self, rebuild: bool = False, progress: bool = False) -> store.BuildResult:
+        """Build the index from the corpus as it is now and swap it in. Answers keep coming from the old
+        index until the new one is loaded."""
+        if not self._build_lock.acquire(blocking=False):
+            raise admin.AdminError("A re-index is already running; wait for it to finish.")
+        try:
+            self.building = True
+            result = store.build(self.settings, self.embedder, rebuild=rebuild, progress=progress)
+            index = store.load(self.settings)
+            self._answerer = Answerer(index, self.embedder, self.settings)  # the swap: one assignment
+            log.info("serving index %s", index.manifest.generation)
+            return result
+        finally:
+            self.building = False
+            self._build_lock.release()
+
+    def add(self, checks: list[admin.UploadCheck], edits: dict[str, dict] | None = None,
+            progress: bool = False) -> tuple[list[str], store.BuildResult]:
+        written = admin.add_reports(self.settings, checks, edits)
+        if not written:
+            raise admin.AdminError("Nothing to add: every file was refused (see the reasons).")
+        return written, self.reindex(progress=progress)
+
+    def remove(self, doc: str, progress: bool = False) -> tuple[Path, store.BuildResult]:
+        dest = admin.remove_report(self.settings, doc)
+        return dest, self.reindex(progress=progress)

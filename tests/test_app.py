@@ -1,0 +1,331 @@
+"""The web app's functions called directly, and its viewer over HTTP (FastAPI's test client), with a fake
+embedder so they are fast. The real model, a real server and a real browser are in test_app_server.py and
+test_browser.py."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from conftest import CAMDEN, DERBYSHIRE, WINTER, tree_digest
+from fakes import FakeEmbedder
+from fastapi.testclient import TestClient
+
+import app as webapp
+from assistant import admin
+from assistant.service import Engine
+from assistant.settings import Settings
+
+NEW = ("Exampleshire County Council: local authority assessment\nSafeguarding\nScore: 2\n"
+       "2 - Evidence shows some shortfalls\nKey findings for this quality statement\n"
+       "Safeguarding referrals in Exampleshire waited for triage at the kestrel hub. Leaders said a new triage "
+       "hub opened in May.\n")
+HOSTILE = ("Mischief Borough Council: Winter Plan\n<script>alert('x')</script> The plan says "
+           "<img src=x onerror=alert(1)> gritting lorries are booked for the marmalade depot.\n")
+
+
+@pytest.fixture
+def engine(settings):
+    s = Settings(corpus_dir=settings.corpus_dir, index_dir=settings.index_dir, admin_password="s3cret")
+    # no slow-down in these tests: test_repeated_wrong_passwords_are_slowed_down covers it
+    return Engine(s, FakeEmbedder(), admin.AdminGate("s3cret", max_delay=0.0)).load()
+
+
+@pytest.fixture
+def h(engine):
+    return webapp.make_handlers(engine)
+
+
+def upload(tmp_path: Path, name: str, content: str | bytes) -> str:
+    p = tmp_path / "uploads" / name
+    p.parent.mkdir(exist_ok=True)
+    p.write_bytes(content.encode() if isinstance(content, str) else content)
+    return str(p)
+
+
+# ------------------------------------------------------------------------------------------ chat
+
+def test_chat_answers_with_cited_quotes_and_sources(h):
+    messages, box, turns = h["respond"]("Which organisation is support for unpaid carers commissioned from?",
+                                        [], "", "")
+    assert box == "" and len(messages) == 2 and len(turns) == 1
+    reply = messages[1]["content"]
+    assert "Derbyshire Carers Association" in reply and "**Sources**" in reply
+    assert "](/report?doc=004_2dd4222f7e7a0857.txt&start=" in reply and "#passage)" in reply
+
+
+def test_chat_decline_looks_different(h):
+    messages, _, _ = h["respond"]("What did Kent County Council score?", [], "", "")
+    assert messages[1]["content"].startswith("**⚠ Not answered by the reports.**")
+    assert "Closest passages — not an answer" in messages[1]["content"]
+
+
+def test_follow_up_questions_use_the_conversation(h):
+    _, _, turns = h["respond"]("what did Derbyshire score?", [], "", "")
+    messages, _, turns = h["respond"]("what about Camden?", turns, "", "")
+    assert turns[-1]["resolved"] == "what did London Borough of Camden score?"
+    assert "Score: 4" in messages[-1]["content"] and "Read as:" in messages[-1]["content"]
+
+
+def test_filters_apply(h):
+    _, _, turns = h["respond"]("hospital discharge", [], "London Borough of Camden", "")
+    assert {c["doc"] for c in turns[-1]["answer"]["citations"]} == {CAMDEN}
+    _, _, turns = h["respond"]("hospital discharge", [], "", WINTER)
+    assert {c["doc"] for c in turns[-1]["answer"]["citations"]} == {WINTER}
+
+
+def test_user_text_is_shown_as_text(h):
+    messages, _, _ = h["respond"]("<script>alert(1)</script> **x** PPE", [], "", "")
+    user = messages[0]["content"]
+    assert "<script>" not in user and "&lt;script&gt;" in user and "\\*\\*x\\*\\*" in user
+
+
+def test_empty_question_gets_a_message_not_a_traceback(h):
+    messages, _, turns = h["respond"]("   ", [], "", "")
+    assert "The question is empty" in messages[1]["content"] and turns[-1]["answer"] is None
+
+
+def test_export_evidence_as_markdown_and_csv(h):
+    _, _, turns = h["respond"]("where do staff find info on free flu jabs?", [], "", "")
+    md_path, csv_path = h["export"](turns)["value"]
+    md = Path(md_path).read_text(encoding="utf-8")
+    assert "**Question:** where do staff find info on free flu jabs?" in md
+    assert "Report file: `004_2dd4222f7e7a0857.txt`" in md and "Permalink: /report?" in md
+    rows = list(csv.DictReader(io.StringIO(Path(csv_path).read_text(encoding="utf-8"))))
+    answer = turns[-1]["answer"]
+    assert len(rows) == len(answer["citations"])
+    text = (h["respond"].__closure__ and None) or None  # noqa: F841 - the engine's text is checked below
+    for row, c in zip(rows, answer["citations"], strict=True):
+        assert row["quote"] == c["quote"] and int(row["start"]) == c["start"] and row["doc"] == c["doc"]
+
+
+def test_export_before_asking_says_what_to_do(h):
+    import gradio as gr
+
+    with pytest.raises(gr.Error, match="Ask a question first"):
+        h["export"]([])
+
+
+def test_ask_api_returns_the_answer_json(h):
+    d = h["ask_api"]("what did Derbyshire score?")
+    assert d["citations"][0]["doc"] == DERBYSHIRE and d["index_version"].startswith("gen-")
+    assert d["permalinks"][0].startswith("/report?doc=")
+    assert "error" in h["ask_api"]("")
+
+
+def test_scores_view(h):
+    html = h["scores_view"]()
+    assert "London Borough of Camden" in html and "/report?doc=001_d6b23fda1bcedbce.txt" in html
+    assert 'class="bar score-4" style="width:100%"' in html and 'class="bar score-3" style="width:75%"' in html
+
+
+# ------------------------------------------------------------------------------------------ admin
+
+@pytest.mark.parametrize("password", [None, "", "wrong"])
+def test_admin_functions_refuse_without_the_password(h, engine, password, tmp_path):
+    before = tree_digest(engine.settings.corpus_dir)
+    assert "Wrong admin password" in h["admin_status"](password)
+    assert h["admin_remove_api"](password, DERBYSHIRE)["ok"] is False
+    assert h["admin_rebuild_api"](password)["ok"] is False
+    f = upload(tmp_path, "new.txt", NEW)
+    assert h["admin_upload_api"](password, [f])["ok"] is False
+    assert h["check_files"](password, [f])[0].startswith("⚠ Wrong admin password")
+    assert h["add_files"](password, [f], None)[0].startswith("⚠ Wrong admin password")
+    assert h["remove"](password, DERBYSHIRE)[0].startswith("⚠")
+    assert h["rebuild"](password)[0].startswith("⚠")
+    assert tree_digest(engine.settings.corpus_dir) == before
+
+
+def test_admin_disabled_without_a_configured_password(settings):
+    engine = Engine(settings, FakeEmbedder()).load()
+    h = webapp.make_handlers(engine)
+    assert "set ASSISTANT_ADMIN_PASSWORD" in h["admin_status"]("anything").replace("\\", "")
+    assert "ASSISTANT_ADMIN_PASSWORD" in h["admin_upload_api"]("anything", [])["error"]
+
+
+def test_repeated_wrong_passwords_are_slowed_down():
+    gate = admin.AdminGate("right", free_failures=2, max_delay=0.2)
+    for _ in range(2):
+        with pytest.raises(admin.AccessDenied):
+            gate.check("wrong")
+    t = time.perf_counter()
+    with pytest.raises(admin.AccessDenied):
+        gate.check("wrong")
+    assert time.perf_counter() - t >= 0.2 * 0.9
+    gate.check("right")
+
+
+def test_check_shows_what_was_detected_and_refuses_bad_files(h, tmp_path, engine):
+    files = [upload(tmp_path, "new.txt", NEW), upload(tmp_path, "empty.txt", b""),
+             upload(tmp_path, "bin.txt", b"\x00\x01\x02" * 100),
+             upload(tmp_path, "latin.txt", "caf\xe9".encode("latin-1")),
+             upload(tmp_path, "copy.txt", (engine.settings.corpus_dir / DERBYSHIRE).read_bytes()),
+             upload(tmp_path, "report.pdf", b"%PDF-1.4")]
+    preview, table = h["check_files"]("s3cret", files)
+    preview = preview.replace("\\", "")  # markdown escapes
+    assert "✓ **new.txt** → `new.txt`: cqc layout" in preview
+    assert "Safeguarding &gt; Key findings for this quality statement" in preview
+    assert "empty.txt**: refused — empty" in preview
+    assert "bin.txt**: refused — binary" in preview
+    assert "latin.txt**: refused — not UTF-8" in preview
+    assert f"copy.txt**: refused — already in the corpus as {DERBYSHIRE}" in preview
+    assert "report.pdf**: refused" in preview
+    (row,) = table.to_dict("records")
+    assert row["authority"] == "Exampleshire County Council" and row["score"] == 2
+
+
+def test_safe_names_cannot_escape_or_overwrite(tmp_path):
+    assert admin.safe_name("../../etc/passwd.txt") == "passwd.txt"
+    assert admin.safe_name("C:\\Windows\\evil.md") == "evil.md"
+    assert admin.safe_name("/abs/path/Report 2024 (final).TXT") == "Report-2024-final.txt"
+    assert admin.safe_name(".hidden.txt") == "hidden.txt"
+    assert admin.safe_name("na\x00me.txt") == "name.txt"
+    assert admin.safe_name("ｆｕｌｌｗｉｄｔｈ.txt") == "fullwidth.txt"
+    assert admin.safe_name("é.txt") == "e.txt"
+    with pytest.raises(admin.AdminError, match="not a supported report type"):
+        admin.safe_name("passwd")
+    with pytest.raises(admin.AdminError):
+        admin.safe_name("evil.txt.exe")
+
+
+def test_traversal_names_are_stored_under_safe_names(engine):
+    (c,) = admin.check_uploads(engine.settings, [("../../evil/new report.txt", NEW.encode())])
+    assert c.ok and c.name == "new-report.txt"
+    assert admin.add_reports(engine.settings, [c]) == ["new-report.txt"]
+    assert (engine.settings.corpus_dir / "new-report.txt").is_file()
+    (again,) = admin.check_uploads(engine.settings, [("/etc/new report.txt", NEW.encode() + b" more")])
+    assert again.name == "new-report-2.txt"  # never overwrites
+
+
+def test_uploads_are_size_limited(engine, tmp_path):
+    s = Settings(corpus_dir=engine.settings.corpus_dir, index_dir=engine.settings.index_dir, max_upload_bytes=100)
+    (c,) = admin.check_uploads(s, [("big.txt", b"word " * 100)])
+    assert not c.ok and "too large" in c.reason and "ASSISTANT_MAX_UPLOAD_BYTES" in c.reason
+
+
+def test_upload_with_corrected_metadata_is_indexed_and_cited(h, engine, tmp_path):
+    f = upload(tmp_path, "new report.txt", NEW)
+    _, table = h["check_files"]("s3cret", [f])
+    table.loc[0, "published"] = "2024-05-01"
+    table.loc[0, "title"] = "Exampleshire: Safeguarding"
+    msg, status = h["add_files"]("s3cret", [f], table)
+    assert "Added new-report.txt" in msg.replace("\\", "") and "new-report.txt" in status.replace("\\", "")
+    assert (engine.settings.corpus_dir / "new-report.txt").read_text(encoding="utf-8") == NEW
+    meta = json.loads((engine.settings.corpus_dir / "metadata.json").read_text(encoding="utf-8"))
+    assert meta["reports"]["new-report.txt"] == {"title": "Exampleshire: Safeguarding", "published": "2024-05-01"}
+    answer = engine.ask("kestrel hub triage referrals")
+    assert answer.citations[0].doc == "new-report.txt"
+    assert h["ask_api"]("what did Exampleshire score?")["citations"][0]["quote"].startswith("Score: 2")
+    # the same content again is refused, naming the file that has it
+    again = h["admin_upload_api"]("s3cret", [upload(tmp_path, "again.txt", NEW)])
+    assert again["ok"] is False and "already in the corpus as new-report.txt" in again["refused"]["again.txt"]
+
+
+def test_bad_metadata_edits_are_refused(h, engine, tmp_path):
+    f = upload(tmp_path, "new.txt", NEW)
+    _, table = h["check_files"]("s3cret", [f])
+    table.loc[0, "score"] = 9
+    msg, _ = h["add_files"]("s3cret", [f], table)
+    assert "score 9 must be 1, 2, 3 or 4" in msg
+    assert not (engine.settings.corpus_dir / "new.txt").exists()
+
+
+def test_remove_keeps_the_file_aside_and_reindexes(h, engine):
+    msg, _ = h["remove"]("s3cret", CAMDEN)
+    assert "Removed" in msg and not (engine.settings.corpus_dir / CAMDEN).exists()
+    kept = list((engine.settings.corpus_dir / admin.REMOVED_DIR).glob(f"*-{CAMDEN}*"))
+    assert len(kept) == 2  # the report and its metadata entry
+    assert CAMDEN not in engine.reports()
+    assert "London Borough of Camden" not in engine.authorities()
+
+
+def test_rebuild(h, engine):
+    before = engine.version
+    msg, _ = h["rebuild"]("s3cret")
+    assert "Rebuilt index" in msg and engine.version != before
+
+
+def test_chat_keeps_answering_during_a_reindex(settings, tmp_path):
+    slow = FakeEmbedder(delay=0.01)
+    s = Settings(corpus_dir=settings.corpus_dir, index_dir=settings.index_dir, admin_password="s3cret")
+    engine = Engine(s, slow).load()
+    (s.corpus_dir / "new.txt").write_text(NEW, encoding="utf-8")
+    versions, errors = set(), []
+    done = threading.Event()
+
+    def rebuild():
+        try:
+            engine.reindex(rebuild=True)
+        finally:
+            done.set()
+
+    t = threading.Thread(target=rebuild)
+    t.start()
+    answered = 0
+    while not done.is_set():
+        try:
+            a = engine.ask("hospital discharge")
+            assert a.citations and a.text
+            versions.add(engine.version)
+            answered += 1
+        except Exception as exc:  # noqa: BLE001
+            errors.append(exc)
+    t.join()
+    assert not errors and answered > 5
+    assert any(c.doc == "new.txt" for c in engine.ask("kestrel hub triage").citations)
+
+
+# ------------------------------------------------------------------------------------------ viewer
+
+@pytest.fixture
+def client(engine):
+    with TestClient(webapp.create_app(engine)) as c:
+        yield c
+
+
+def test_viewer_highlights_the_passage_with_line_numbers(client, engine):
+    a = engine.ask("do children's and adults' workers do joint visits for transitions?")
+    c = a.citations[0]
+    from assistant.render import permalink
+
+    r = client.get(permalink(c, version=engine.version))
+    assert r.status_code == 200
+    assert f'<mark id="passage">{c.quote}</mark>' in r.text
+    assert '<span class="ln">13</span>' in r.text
+    assert f"lines {c.line_start}–{c.line_end}" in r.text and engine.version in r.text
+
+
+def test_viewer_escapes_hostile_reports(client, engine, h, tmp_path):
+    h["admin_upload_api"]("s3cret", [upload(tmp_path, "mischief.txt", HOSTILE)])
+    a = engine.ask("gritting lorries marmalade depot")
+    c = next(c for c in a.citations if c.doc == "mischief.txt")
+    from assistant.render import permalink
+
+    r = client.get(permalink(c, version=engine.version))
+    assert "<script>" not in r.text.split("<pre>", 1)[1] and "&lt;script&gt;" in r.text
+    assert "<img" not in r.text
+
+
+@pytest.mark.parametrize("query", [
+    "doc=../../etc/passwd&start=0&end=5", "doc=%2Fetc%2Fpasswd&start=0&end=5", f"doc={DERBYSHIRE}&start=5&end=999999",
+    "doc=metadata.json&start=0&end=5",
+])
+def test_viewer_refuses_unknown_reports_and_bad_offsets(client, query):
+    r = client.get(f"/report?{query}")
+    assert r.status_code in (404, 422) and "root:" not in r.text
+
+
+def test_viewer_says_when_a_passage_changed_since_the_link(client, engine):
+    r = client.get(f"/report?doc={DERBYSHIRE}&start=103&end=111&v={engine.version}&h=0000000000000000")
+    assert "not the passage this link was made for" in r.text
+    r = client.get(f"/report?doc={DERBYSHIRE}&start=103&end=111&v=gen-20200101T000000-abcdef")
+    assert "no longer kept" in r.text
+
+
+def test_health(client, engine):
+    assert client.get("/healthz").json()["index"] == engine.version

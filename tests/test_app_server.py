@@ -1,0 +1,64 @@
+"""The app launched on loopback (`python app.py`) and driven through its API with gradio_client."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import DERBYSHIRE, AppServer, tree_digest
+from gradio_client import Client, handle_file
+
+pytestmark = pytest.mark.slow
+
+NEW = ("Exampleshire County Council: local authority assessment\nSafeguarding\nScore: 2\n"
+       "2 - Evidence shows some shortfalls\nKey findings for this quality statement\n"
+       "Safeguarding referrals in Exampleshire waited for triage at the kestrel hub. Leaders said a new triage "
+       "hub opened in May.\n")
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    s = AppServer(tmp_path_factory.mktemp("server"))
+    yield s
+    s.stop()
+
+
+@pytest.fixture(scope="module")
+def client(server):
+    return Client(server.url + "/", verbose=False)
+
+
+def test_ask_over_http_returns_cited_quotes(client, server):
+    d = client.predict("How do young people move to adult services?", "", "", api_name="/ask")
+    assert not d["abstained"] and d["citations"]
+    for c in d["citations"]:
+        text = (server.corpus / c["doc"]).read_text(encoding="utf-8")
+        assert text[c["start"]:c["end"]] == c["quote"]
+    assert d["permalinks"][0].startswith("/report?doc=")
+
+
+@pytest.mark.parametrize("password", ["", "wrong"])
+def test_admin_api_refuses_without_the_password(client, server, password, tmp_path):
+    before = tree_digest(server.corpus)
+    assert "Wrong admin password" in client.predict(password, api_name="/admin_status")
+    f = tmp_path / "new.txt"
+    f.write_text(NEW, encoding="utf-8")
+    assert client.predict(password, [handle_file(str(f))], "", api_name="/admin_upload")["ok"] is False
+    assert client.predict(password, DERBYSHIRE, api_name="/admin_remove")["ok"] is False
+    assert client.predict(password, api_name="/admin_rebuild")["ok"] is False
+    assert tree_digest(server.corpus) == before
+
+
+def test_admin_upload_then_ask_then_remove(client, server, tmp_path):
+    f = tmp_path / "exampleshire.txt"
+    f.write_text(NEW, encoding="utf-8")
+    r = client.predict(server.PASSWORD, [handle_file(str(f))], "", api_name="/admin_upload")
+    assert r["ok"] and r["added"] == ["exampleshire.txt"]
+    d = client.predict("kestrel hub triage referrals", "", "", api_name="/ask")
+    assert d["citations"][0]["doc"] == "exampleshire.txt"
+    assert d["index_version"] == r["index_version"]
+    again = client.predict(server.PASSWORD, [handle_file(str(f))], "", api_name="/admin_upload")
+    assert again["ok"] is False and "already in the corpus as exampleshire.txt" in str(again["refused"])
+    r = client.predict(server.PASSWORD, "exampleshire.txt", api_name="/admin_remove")
+    assert r["ok"]
+    d = client.predict("kestrel hub triage referrals", "", "", api_name="/ask")
+    assert all(c["doc"] != "exampleshire.txt" for c in d["citations"])
+    assert (server.corpus / ".removed").is_dir()

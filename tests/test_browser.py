@@ -1,0 +1,149 @@
+"""A real browser (Debian's chromium driven by Playwright) on the app served on loopback: what a person
+sees. Screenshots are kept in artifacts/screenshots/."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from browser import launch, screenshot, wait_for_gradio
+from conftest import AppServer
+
+pytestmark = pytest.mark.slow
+
+NEW = ("Exampleshire County Council: local authority assessment\nSafeguarding\nScore: 2\n"
+       "2 - Evidence shows some shortfalls\nKey findings for this quality statement\n"
+       "Safeguarding referrals in Exampleshire waited for triage at the kestrel hub. Leaders said a new triage "
+       "hub opened in May.\n")
+HOSTILE = ("Mischief Borough Council: Winter Plan\n<script>alert('x')</script> The plan books gritting lorries for "
+           "the marmalade depot <img src=x onerror=alert(1)> every frosty night.\n")
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    s = AppServer(tmp_path_factory.mktemp("browser-server"))
+    yield s
+    s.stop()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = launch(p)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser, server):
+    context = browser.new_context(viewport={"width": 1280, "height": 1000})
+    page = context.new_page()
+    page.dialogs = []  # any alert() would be a script we let run
+    page.on("dialog", lambda d: (page.dialogs.append(d.message), d.dismiss()))
+    context.on("page", lambda p: p.on("dialog", lambda d: (page.dialogs.append(d.message), d.dismiss())))
+    wait_for_gradio(page, server.url + "/", ready="#question textarea")
+    yield page
+    assert page.dialogs == []
+    context.close()
+
+
+def ask(page, question: str, expect_text: str):
+    from playwright.sync_api import expect
+
+    page.locator("#question textarea").fill(question)
+    page.get_by_role("button", name="Ask", exact=True).click()
+    expect(page.locator("#chat")).to_contain_text(expect_text, timeout=30_000)
+
+
+def test_ask_a_dev_question_and_see_the_quoted_answer(page):
+    ask(page, "Which organisation is support for unpaid carers commissioned from in Derbyshire?",
+        "Derbyshire Carers Association")
+    chat = page.locator("#chat")
+    assert "Sources" in chat.inner_text()
+    assert chat.locator("a[href*='/report?doc=004_2dd4222f7e7a0857.txt']").count() >= 1
+    screenshot(page, "chat-answer")
+    page.get_by_role("button", name="Export evidence (Markdown + CSV)", exact=True).click()
+    from playwright.sync_api import expect
+
+    expect(page.locator("#evidence")).to_contain_text(".csv", timeout=20_000)
+
+
+def test_click_a_citation_and_see_the_highlighted_passage(page):
+    from playwright.sync_api import expect
+
+    ask(page, "do children's and adults' workers do joint visits for transitions?", "Joint visits")
+    link = page.locator("#chat a[href*='/report?doc=']").first
+    with page.context.expect_page() as popup:
+        link.click()
+    viewer = popup.value
+    viewer.wait_for_load_state("load")
+    mark = viewer.locator("mark#passage")
+    expect(mark).to_contain_text("Joint visits had been undertaken")
+    expect(mark).to_be_in_viewport()
+    assert viewer.locator("span.ln").count() > 20
+    permalink = viewer.locator("#permalink").get_attribute("href")
+    screenshot(viewer, "citation-viewer")
+    # the permalink reopens the same highlighted passage
+    again = page.context.new_page()
+    again.goto(page.url.rstrip("/") + permalink, wait_until="load")
+    expect(again.locator("mark#passage")).to_have_text(mark.inner_text())
+
+
+def test_scores_view_links_each_score_to_its_line(page):
+    from playwright.sync_api import expect
+
+    page.get_by_role("tab", name="Scores").click()
+    table = page.locator("table.scores")
+    expect(table).to_contain_text("London Borough of Camden", timeout=20_000)
+    expect(table).to_contain_text("Evidence shows an exceptional standard")
+    assert table.locator("a[href*='/report?doc=']").count() == 2
+    expect(page.locator(".score-chart .bar")).to_have_count(2)
+    screenshot(page, "scores")
+
+
+def _admin_upload(page, server, tmp_path, name: str, content: str):
+    from playwright.sync_api import expect
+
+    page.get_by_role("tab", name="Admin").click()
+    page.locator("#admin-password input, #admin-password textarea").first.fill(server.PASSWORD)
+    f = tmp_path / name
+    f.write_text(content, encoding="utf-8")
+    page.locator("#upload input[type=file]").set_input_files(str(f))
+    page.get_by_role("button", name="Check files", exact=True).click()
+    expect(page.locator("#preview")).to_contain_text(f"✓ {name}", timeout=30_000)
+    page.get_by_role("button", name="Add and re-index", exact=True).click()
+    expect(page.locator("#admin-result")).to_contain_text("Added", timeout=120_000)
+    page.get_by_role("tab", name="Chat").click()
+
+
+def test_admin_uploads_a_report_and_chat_cites_it(page, server, tmp_path):
+    from playwright.sync_api import expect
+
+    page.get_by_role("tab", name="Admin").click()
+    page.get_by_role("button", name="Show status", exact=True).click()
+    expect(page.locator("#admin-status")).to_contain_text("Wrong admin password")
+    _admin_upload(page, server, tmp_path, "exampleshire.txt", NEW)
+    screenshot(page, "admin-after-upload")
+    ask(page, "Where do Exampleshire safeguarding referrals wait for triage?", "kestrel hub")
+    assert page.locator("#chat a[href*='/report?doc=exampleshire.txt']").count() >= 1
+
+
+def test_a_hostile_report_renders_as_text(page, server, tmp_path):
+    from playwright.sync_api import expect
+
+    _admin_upload(page, server, tmp_path, "mischief.txt", HOSTILE)
+    ask(page, "When are gritting lorries booked for the marmalade depot?", "marmalade depot")
+    chat = page.locator("#chat")
+    assert "<img src=x onerror=alert(1)>" in chat.inner_text()
+    assert chat.locator("img").count() == 0 and chat.locator("script").count() == 0
+    link = chat.locator("a[href*='/report?doc=mischief.txt']").first
+    with page.context.expect_page() as popup:
+        link.click()
+    viewer = popup.value
+    viewer.wait_for_load_state("load")
+    expect(viewer.locator("pre")).to_contain_text("<script>alert('x')</script>")
+    assert viewer.locator("pre img").count() == 0 and viewer.locator("pre script").count() == 0
+    screenshot(viewer, "hostile-report-viewer")
+    assert re.search(r"<script>", chat.inner_text())
