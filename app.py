@@ -59,6 +59,7 @@ table.scores {border-collapse: collapse; margin: .5em 0}
 table.scores th, table.scores td {border: 1px solid #ccc; padding: .4em .7em; text-align: left}
 td.score-4 {background: #d8f3dc} td.score-3 {background: #edf6e5} td.score-2 {background: #fff3cd}
 td.score-1 {background: #f8d7da}
+.change {font-size: 12px; color: #555; margin-left: .4em}
 .score-chart {max-width: 720px; margin-top: 1em}
 .bar-row {display: flex; align-items: center; margin: .3em 0}
 .bar-label {width: 45%; font-size: 13px; padding-right: .6em}
@@ -174,7 +175,9 @@ def make_handlers(engine: Engine) -> dict[str, Any]:
             if not c.ok:
                 lines.append(f"- ✗ **{md_text(c.original)}**: refused — {md_text(c.reason)}")
                 continue
-            lines.append(f"- ✓ **{md_text(c.original)}** → `{md_text(c.name)}`: {c.layout} layout, {c.chunks} chunks; "
+            pages = f", {c.pages} pages" if c.pages else ""
+            lines.append(f"- ✓ **{md_text(c.original)}** → `{md_text(c.name)}`: {c.format}{pages}, {c.layout} layout, "
+                         f"{c.chunks} chunks; "
                          f"sections: {md_text('; '.join(c.sections[:8]) or 'none found')}")
             rows.append({"file": c.name, **{k: c.metadata.get(k) for k in EDITABLE_FIELDS}})
         lines.append("\nCorrect the metadata in the table if needed (kind is one of: "
@@ -321,10 +324,11 @@ def build_ui(engine: Engine) -> gr.Blocks:
                     password = gr.Textbox(label="Admin password", type="password", elem_id="admin-password")
                     status = gr.Markdown(elem_id="admin-status")
                     refresh = gr.Button("Show status", size="sm", elem_id="admin-refresh")
-                    gr.Markdown("### Add reports\nUpload .txt or .md reports; check what was detected; correct "
+                    gr.Markdown("### Add reports\nUpload PDF, Word, HTML, Markdown or text reports; check what was "
+                                "detected; correct "
                                 "the metadata; add them (an incremental re-index; the chat keeps answering).")
-                    files = gr.File(label="Reports", file_count="multiple", file_types=[".txt", ".md"],
-                                    elem_id="upload")
+                    files = gr.File(label="Reports (.pdf, .docx, .html, .md, .txt)", file_count="multiple",
+                                    file_types=[".pdf", ".docx", ".html", ".htm", ".md", ".txt"], elem_id="upload")
                     check = gr.Button("Check files", elem_id="check")
                     preview = gr.Markdown(elem_id="preview")
                     table = gr.Dataframe(headers=["file", *EDITABLE_FIELDS], interactive=True, elem_id="metadata",
@@ -366,7 +370,7 @@ def create_app(engine: Engine) -> FastAPI:
     def report(doc: str = Query(...), start: int = Query(..., ge=0), end: int = Query(..., ge=0),
                v: str = Query(""), h: str = Query("")):
         try:
-            text, md, version, note = engine.passage(doc, v or None)
+            text, md, version, note, pages = engine.passage(doc, v or None)
         except KeyError:
             return HTMLResponse(not_found_html(f"No report named {doc!r} is indexed."), status_code=404)
         if end < start or end > len(text):
@@ -377,7 +381,7 @@ def create_app(engine: Engine) -> FastAPI:
                                                    "for: the report changed since.")
         link = permalink(doc=doc, start=start, end=end, quote=text[start:end], version=version)
         return HTMLResponse(viewer_html(doc=doc, text=text, start=start, end=end, md=md, version=version,
-                                        note=note, link=link))
+                                        note=note, link=link, pages=pages))
 
     @app.get("/healthz")
     def healthz():

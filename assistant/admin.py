@@ -25,7 +25,8 @@ from . import metadata as metadata_mod
 from .chunk import chunk_report
 from .corpus import REPORT_SUFFIXES
 from .errors import AssistantError
-from .metadata import EDITABLE_FIELDS, KINDS, Metadata
+from .extract import TEXT_SUFFIXES, ExtractError, extract, normalised_hash
+from .metadata import EDITABLE_FIELDS, KINDS, OVERALL_RATINGS, Metadata
 from .parse import parse
 from .settings import Settings
 
@@ -109,6 +110,8 @@ class UploadCheck:
     chunks: int = 0
     sections: list[str] = field(default_factory=list)
     metadata: dict[str, Any] = field(default_factory=dict)
+    format: str = ""
+    pages: int = 0
 
 
 def _existing_hashes(corpus_dir: Path) -> dict[str, str]:
@@ -129,8 +132,13 @@ def _free_name(corpus_dir: Path, name: str, taken: set[str]) -> str:
 
 
 def check_uploads(settings: Settings, files: list[tuple[str, bytes]]) -> list[UploadCheck]:
-    """Validate uploads and detect their metadata, sections and chunk count. Writes nothing."""
+    """Validate uploads (any supported format), extract their text, and detect metadata, sections and
+    chunk count. Refuses content already in the corpus, by bytes or by words. Writes nothing."""
     existing = _existing_hashes(settings.corpus_dir)
+    reports, _ = corpus_mod.scan(settings.corpus_dir, settings.max_report_bytes)
+    existing_words: dict[str, str] = {}
+    for r in reports:  # the first by name is the one indexed
+        existing_words.setdefault(normalised_hash(r.text), r.doc)
     checks: list[UploadCheck] = []
     taken: set[str] = set()
     seen: dict[str, str] = {}
@@ -144,9 +152,13 @@ def check_uploads(settings: Settings, files: list[tuple[str, bytes]]) -> list[Up
             checks.append(UploadCheck(original, name, False, f"too large ({len(data):,} bytes; uploads are limited "
                                       f"to {settings.max_upload_bytes:,}, set by ASSISTANT_MAX_UPLOAD_BYTES)"))
             continue
-        reason = corpus_mod.check_bytes(name, data, settings.max_upload_bytes)
-        if reason:
-            checks.append(UploadCheck(original, name, False, reason))
+        if name.endswith(TEXT_SUFFIXES):
+            reason = corpus_mod.check_bytes(name, data, settings.max_upload_bytes)
+            if reason:
+                checks.append(UploadCheck(original, name, False, reason))
+                continue
+        elif not data.strip():
+            checks.append(UploadCheck(original, name, False, "empty (no text in it)"))
             continue
         digest = hashlib.sha256(data).hexdigest()
         if digest in existing:
@@ -156,19 +168,32 @@ def check_uploads(settings: Settings, files: list[tuple[str, bytes]]) -> list[Up
         if digest in seen:
             checks.append(UploadCheck(original, name, False, f"the same content as {seen[digest]} in this upload"))
             continue
-        seen[digest] = original
+        try:
+            got = extract(name, data)
+        except ExtractError as exc:
+            checks.append(UploadCheck(original, name, False, str(exc)))
+            continue
+        words = normalised_hash(got.text)
+        if words in existing_words:
+            checks.append(UploadCheck(original, name, False, f"already in the corpus as {existing_words[words]} "
+                                      "(the same text in another file or format)"))
+            continue
+        if words in seen:
+            checks.append(UploadCheck(original, name, False, f"the same text as {seen[words]} in this upload"))
+            continue
+        seen[digest] = seen[words] = original
         name = _free_name(settings.corpus_dir, name, taken)
         taken.add(name)
-        text = corpus_mod.decode_text(data)
-        meta = metadata_mod.detect(text)
-        parsed = parse(text, settings.fallback_chunk_chars)
-        chunks = chunk_report(name, digest, text, parsed, meta, settings.chunk_chars)
+        meta = metadata_mod.detect(got.text)
+        parsed = parse(got.text, settings.fallback_chunk_chars)
+        chunks = chunk_report(name, digest, got.text, parsed, meta, settings.chunk_chars)
         if not chunks:
             checks.append(UploadCheck(original, name, False, "no indexable text found in it"))
             continue
         sections = [" > ".join(h.path) for h in parsed.headings]
         md = {k: getattr(meta, k) for k in EDITABLE_FIELDS}
-        checks.append(UploadCheck(original, name, True, "", data, digest, parsed.layout, len(chunks), sections, md))
+        checks.append(UploadCheck(original, name, True, "", data, digest, parsed.layout, len(chunks), sections, md,
+                                  got.format, len(got.pages)))
     return checks
 
 
@@ -204,6 +229,9 @@ def clean_metadata(entry: dict[str, Any]) -> dict[str, Any]:
         elif key == "kind":
             if value not in KINDS:
                 raise AdminError(f"kind {value!r} must be one of: {', '.join(KINDS)}.")
+        elif key == "overall_rating":
+            if value not in OVERALL_RATINGS:
+                raise AdminError(f"overall rating {value!r} must be one of: {', '.join(OVERALL_RATINGS)}.")
         else:
             value = str(value).strip()[:500]
         out[key] = value

@@ -22,6 +22,7 @@ How an answer is made:
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import re
 import threading
@@ -31,8 +32,9 @@ from typing import Any
 import numpy as np
 
 from .chunk import Chunk, segments
-from .corpus import decode_text
+from .corpus import decode_text, text_path
 from .embed import Embedder
+from .extract import page_of
 from .lexical import tokenize
 from .metadata import CQC_ASSESSMENT
 from .parse import ROW, SCORE
@@ -61,6 +63,8 @@ class Citation:
     score: float  # cosine similarity of the question and the quoted text (index-time vectors)
     role: str  # "answer": quoted in the answer; "passage": a further relevant passage; "closest": the
     # nearest passage when the reports don't answer
+    page_start: int | None = None  # PDF pages of the quote; None for reports without pages
+    page_end: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -118,6 +122,8 @@ class SourceTexts:
 
     def text(self, doc: str) -> str | None:
         path = self.corpus_dir / doc
+        if self.index.manifest.reports.get(doc) and self.index.manifest.reports[doc].format not in ("text", ""):
+            path = text_path(self.corpus_dir, doc)  # a PDF, HTML or Word report: its stored extracted text
         try:
             st = path.stat()
         except OSError:
@@ -177,7 +183,9 @@ class Answerer:
         if groups:
             return self._compare(q, qvec, u, filters, groups)
         if not filters.authority and len(u.authorities) == 1:
-            filters = Filters(authority=u.authorities[0], doc=filters.doc, kind=filters.kind)
+            filters = dataclasses.replace(filters, authority=u.authorities[0])
+        if u.about_past:
+            filters = dataclasses.replace(filters, include_superseded=True)
         hits = self.retriever.search(u.search_text, top_k=self.settings.answer_candidates, filters=filters,
                                      query_vector=qvec)
         quotes = self._select(u.search_text, qvec, hits, u)
@@ -296,7 +304,7 @@ class Answerer:
         all_hits: list[Hit] = []
         answered = 0
         for authority in groups:
-            f = Filters(authority=authority, kind=filters.kind)
+            f = Filters(authority=authority, kind=filters.kind, include_superseded=u.about_past)
             hits = self.retriever.search(u.search_text, top_k=self.settings.answer_candidates, filters=f,
                                          query_vector=qvec)
             all_hits.extend(hits[:2])
@@ -317,12 +325,17 @@ class Answerer:
         return self.index.texts[self.index.chunks[chunk].doc][start:end]
 
     def citation(self, n: int, chunk: Chunk, start: int, end: int, score: float, role: str) -> Citation:
-        md = self.index.metadata(chunk.doc)
-        text = self.index.texts[chunk.doc]
-        return Citation(n=n, doc=chunk.doc, title=md.title, authority=md.authority,
-                        section=" > ".join(chunk.section), line_start=text.count("\n", 0, start) + 1,
+        return self.cite_span(n, chunk.doc, start, end, " > ".join(chunk.section), score, role)
+
+    def cite_span(self, n: int, doc: str, start: int, end: int, section: str, score: float, role: str) -> Citation:
+        md = self.index.metadata(doc)
+        text = self.index.texts[doc]
+        pages = tuple(self.index.manifest.reports[doc].pages)
+        return Citation(n=n, doc=doc, title=md.title, authority=md.authority, section=section,
+                        line_start=text.count("\n", 0, start) + 1,
                         line_end=text.count("\n", 0, max(start, end - 1)) + 1, start=start, end=end,
-                        quote=text[start:end], score=score, role=role)
+                        quote=text[start:end], score=score, role=role, page_start=page_of(pages, start),
+                        page_end=page_of(pages, max(start, end - 1)))
 
     def _label(self, chunk: Chunk) -> str:
         md = self.index.metadata(chunk.doc)

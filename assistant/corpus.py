@@ -8,18 +8,23 @@ check a citation with `path.read_text(encoding="utf-8")[start:end]`.
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import CorpusError
+from .extract import SUFFIXES, TEXT_SUFFIXES, ExtractError, extract
 
 log = logging.getLogger(__name__)
 
 # Kinds of file read as reports. Others in corpus/ are skipped with a warning (metadata.json and dotfiles
 # silently).
-REPORT_SUFFIXES = (".txt", ".md")
+REPORT_SUFFIXES = SUFFIXES
 METADATA_FILE = "metadata.json"
+# Text extracted from PDF, HTML and Word reports, stored beside them: what their citations point into.
+TEXT_DIR = ".text"
 
 
 @dataclass(frozen=True)
@@ -30,6 +35,8 @@ class Report:
     text: str
     sha256: str  # of the file's bytes: an unchanged report is never re-parsed into new vectors
     size: int
+    pages: tuple[int, ...] = ()  # offset where each page starts (PDF); empty otherwise
+    format: str = "text"
 
 
 @dataclass(frozen=True)
@@ -67,11 +74,63 @@ def check_bytes(name: str, data: bytes, max_bytes: int) -> str | None:
 
 
 def read_report(path: Path, max_bytes: int) -> Report | Skipped:
+    """A report file as text: decoded (text formats) or extracted (PDF, HTML, Word; cached in .text/)."""
     data = path.read_bytes()
-    reason = check_bytes(path.name, data, max_bytes)
-    if reason:
-        return Skipped(path.name, reason)
-    return Report(path.name, decode_text(data), hashlib.sha256(data).hexdigest(), len(data))
+    digest = hashlib.sha256(data).hexdigest()
+    if path.suffix.lower() in TEXT_SUFFIXES:
+        reason = check_bytes(path.name, data, max_bytes)
+        if reason:
+            return Skipped(path.name, reason)
+        return Report(path.name, decode_text(data), digest, len(data))
+    if len(data) > max_bytes:
+        return Skipped(path.name, f"too large ({len(data):,} bytes; the limit is {max_bytes:,}, set by "
+                                  "ASSISTANT_MAX_REPORT_BYTES)")
+    if not data.strip():
+        return Skipped(path.name, "empty (no text in it)")
+    cached = _cached_text(path, digest)
+    if cached is not None:
+        return cached
+    try:
+        got = extract(path.name, data)
+    except ExtractError as exc:
+        return Skipped(path.name, str(exc))
+    report = Report(path.name, got.text, digest, len(data), got.pages, got.format)
+    _store_text(path, report)
+    return report
+
+
+def text_path(corpus_dir: Path, doc: str) -> Path:
+    return corpus_dir / TEXT_DIR / f"{doc}.txt"
+
+
+def _cached_text(path: Path, digest: str) -> Report | None:
+    meta = path.parent / TEXT_DIR / f"{path.name}.json"
+    try:
+        info = json.loads(meta.read_text(encoding="utf-8"))
+        if info.get("sha256") != digest:
+            return None
+        text = text_path(path.parent, path.name).read_text(encoding="utf-8")
+    except (OSError, ValueError):
+        return None
+    return Report(path.name, text, digest, path.stat().st_size, tuple(info.get("pages", ())), info.get("format", ""))
+
+
+def _store_text(path: Path, report: Report) -> None:
+    """Keep the extracted text beside the report (corpus/.text/): citations point into it, so it must not
+    depend on a library version re-extracting it later. Best effort: a read-only corpus still indexes."""
+    folder = path.parent / TEXT_DIR
+    try:
+        folder.mkdir(exist_ok=True)
+        for name, content in ((f"{path.name}.txt", report.text),
+                              (f"{path.name}.json", json.dumps({"sha256": report.sha256, "pages": report.pages,
+                                                                "format": report.format}))):
+            tmp = folder / f".{name}.{os.getpid()}.tmp"
+            # newline="" keeps the text byte for byte as extracted (no newline translation either way)
+            with open(tmp, "w", encoding="utf-8", newline="") as fh:
+                fh.write(content)
+            os.replace(tmp, folder / name)
+    except OSError as exc:
+        log.warning("could not store the extracted text of %s: %s", path.name, exc)
 
 
 def scan(corpus_dir: Path, max_bytes: int) -> tuple[list[Report], list[Skipped]]:
@@ -87,7 +146,7 @@ def scan(corpus_dir: Path, max_bytes: int) -> tuple[list[Report], list[Skipped]]
             continue
         if not path.is_file():
             continue
-        if path.suffix.lower() not in REPORT_SUFFIXES:
+        if name.lower().endswith(".part") or path.suffix.lower() not in REPORT_SUFFIXES:
             skipped.append(Skipped(name, f"unsupported file type {path.suffix or '(none)'!r}; "
                                          f"reports are {', '.join(REPORT_SUFFIXES)}"))
             continue

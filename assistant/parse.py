@@ -135,7 +135,7 @@ def detect_layout(text: str) -> str:
             or (any(_SCORE_LINE.match(ln) for ln in head) and any(ln.strip() in _CQC_SECTIONS for ln in lines)):
         return CQC
     tabbed = [ln for ln in lines if "\t" in ln.strip("\t ") or ln.startswith("\t")]
-    if len(tabbed) >= max(3, len(lines) // 4) and _repeated_headers(lines):
+    if len(tabbed) >= max(3, len(lines) // 4) and _table_headers(lines):
         return TABLE
     return GENERIC
 
@@ -144,11 +144,19 @@ def _cells(line: str) -> list[str]:
     return [c.strip() for c in line.rstrip("\n").split("\t")]
 
 
-def _repeated_headers(lines: list[str]) -> set[str]:
-    """Tabbed lines of two or more non-empty cells that occur more than once: a table header repeated after
-    each page break."""
+def _table_headers(lines: list[str]) -> set[str]:
+    """Table header lines: tabbed lines of two or more non-empty cells that occur more than once (a header
+    repeated after each page break), or that open a table (follow an untabbed line and are followed by
+    rows of as many cells)."""
     counts = Counter(ln.strip() for ln in lines if "\t" in ln.strip())
-    return {ln for ln, n in counts.items() if n >= 2 and sum(1 for c in _cells(ln) if c) >= 2}
+    headers = {ln for ln, n in counts.items() if n >= 2 and sum(1 for c in _cells(ln) if c) >= 2}
+    content = [ln for ln in lines if ln.strip()]
+    for i in range(1, len(content) - 1):
+        here, before, after = content[i], content[i - 1], content[i + 1]
+        n = len([c for c in _cells(here) if c])
+        if "\t" in here.strip() and "\t" not in before and n >= 2 and len(_cells(after)) == len(_cells(here)):
+            headers.add(here.strip())
+    return headers
 
 
 # --------------------------------------------------------------------------------------------- CQC
@@ -172,6 +180,7 @@ def _parse_cqc(text: str) -> Parsed:
     headings: list[Heading] = []
     root: tuple[str, ...] = ()
     path: tuple[str, ...] = ()
+    theme: tuple[str, ...] = ()
     score_spans: list[Span] = []
 
     def flush_score() -> None:
@@ -197,8 +206,12 @@ def _parse_cqc(text: str) -> Parsed:
             score_spans.append(span(ln))
             continue
         flush_score()
-        if key in statements:
-            root = (statements[key],)
+        if _THEME.match(s) and len(s) <= 100:  # "Theme 1: Working with people" on summary pages
+            theme = (s,)
+            root = path = theme
+            headings.append(Heading(path, (span(ln),)))
+        elif key in statements:
+            root = theme + (statements[key],)
             path = root
             headings.append(Heading(path, (span(ln),)))
         elif key in sections:
@@ -285,7 +298,7 @@ def _word_cut(pieces: list[_Piece], text: str) -> bool:
 
 def _parse_table(text: str) -> Parsed:
     all_lines = list(_lines(text))
-    headers = _repeated_headers([ln.raw for ln in all_lines])
+    headers = _table_headers([ln.raw for ln in all_lines])
     units: list[Unit] = []
     headings: list[Heading] = []
     top: tuple[str, ...] = ()  # theme or top-level heading

@@ -40,6 +40,8 @@ _COMPARE_SCORES = re.compile(r"\b(higher|highest|lower|lowest|better|best|worse|
 _LIST = re.compile(r"\b(list|all (?:the )?scores|every|scores (?:we|do we|are) (?:hold|have)|what scores|"
                    r"which scores)\b", re.I)
 _OVERALL = re.compile(r"\boverall\b", re.I)
+_PAST = re.compile(r"\b(previous(?:ly)?|earlier|older|prior|last time|history|historic(?:al)?|changed?|"
+                   r"improved?|worsened|superseded|used to|over time|since the last)\b", re.I)
 _COMPARISON = re.compile(r"\b(compare[sd]?|comparison|comparing|versus|vs\.?|differ(?:s|ence|ences)?|both|"
                          r"each (?:council|authority|borough)|(?:two|the two|2) (?:councils|authorities|boroughs|"
                          r"reports|areas|local authorities|las))\b", re.I)
@@ -81,6 +83,7 @@ class Understanding:
     comparison: bool  # asks to compare authorities (or reports)
     expects: str | None  # NAME | DATE | COUNT | PERCENT | DURATION | MONEY | FREQUENCY: the fact that answers
     counted: tuple[str, ...] = ()  # for COUNT: the words of what is counted ("how many care homes")
+    about_past: bool = False  # asks about earlier versions ("previous", "changed", ...)
     missing_document: str | None = None  # "winter plan" asked of an authority that has none indexed
 
 
@@ -164,7 +167,7 @@ def understand(question: str, reports: Mapping[str, Mapping[str, Any]]) -> Under
     comparison = bool(_COMPARISON.search(text)) or len(named) > 1
     search_text = " ".join(rest.split()) or text
     return Understanding(text, search_text, named, unknown, _statement_in(text), score_kind, score_value, comparison,
-                         expects, counted, _missing_document(text, named, reports))
+                         expects, counted, bool(_PAST.search(text)), _missing_document(text, named, reports))
 
 
 _VERBS = {"does", "do", "did", "are", "were", "is", "was", "have", "has", "had", "will", "would", "can", "could",

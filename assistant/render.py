@@ -13,6 +13,7 @@ import re
 from urllib.parse import urlencode
 
 from .answer import Answer, Citation
+from .extract import page_of
 from .metadata import Metadata
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|~>-])")
@@ -48,7 +49,11 @@ def _source(c: Citation) -> str:
 
 
 def _lines(c: Citation) -> str:
-    return f"line {c.line_start}" if c.line_start == c.line_end else f"lines {c.line_start}–{c.line_end}"
+    lines = f"line {c.line_start}" if c.line_start == c.line_end else f"lines {c.line_start}–{c.line_end}"
+    if c.page_start is None:
+        return lines
+    page = f"page {c.page_start}" if c.page_start == c.page_end else f"pages {c.page_start}–{c.page_end}"
+    return f"{page}, {lines}"
 
 
 def chat_markdown(answer: Answer, version: str) -> str:
@@ -92,11 +97,12 @@ header p{margin:.15em 0;font-size:.9em;color:#444}
 pre{white-space:pre-wrap;word-wrap:break-word;font:14px/1.5 ui-monospace,monospace;margin:0;padding:1em 1.2em}
 .ln{display:inline-block;width:3.5em;color:#999;user-select:none;text-align:right;margin-right:1em}
 mark{background:#ffe066;outline:2px solid #e0a800;scroll-margin-top:35vh}
+.pg{display:block;color:#555;font-weight:600;border-top:1px dashed #bbb;margin-top:.4em}
 """
 
 
 def viewer_html(*, doc: str, text: str, start: int, end: int, md: Metadata, version: str, note: str = "",
-                link: str = "") -> str:
+                link: str = "", pages: tuple[int, ...] = ()) -> str:
     """The report with the passage highlighted, line numbers, and the passage scrolled into view (the
     link carries #passage). Every character of the report is escaped."""
     start = max(0, min(start, len(text)))
@@ -104,9 +110,16 @@ def viewer_html(*, doc: str, text: str, start: int, end: int, md: Metadata, vers
     before, passage, after = text[:start], text[start:end], text[end:]
     body = html.escape(before) + '<mark id="passage">' + html.escape(passage) + "</mark>" + html.escape(after)
     lines = body.split("\n")
-    numbered = "\n".join(f'<span class="ln">{i}</span>{line}' for i, line in enumerate(lines, 1))
+    page_at_line = {text.count("\n", 0, p) + 1: i for i, p in enumerate(pages, 1)}
+    numbered = "\n".join((f'<span class="pg" id="page-{page_at_line[i]}">page {page_at_line[i]}</span>\n'
+                           if i in page_at_line else "") + f'<span class="ln">{i}</span>{line}'
+                          for i, line in enumerate(lines, 1))
     line_start = text.count("\n", 0, start) + 1
     line_end = text.count("\n", 0, max(start, end - 1)) + 1
+    where = f"lines {line_start}–{line_end}"
+    if pages:
+        p1, p2 = page_of(pages, start), page_of(pages, max(start, end - 1))
+        where = (f"page {p1}" if p1 == p2 else f"pages {p1}–{p2}") + " · " + where
     title = md.title or doc
     e = html.escape
     return f"""<!doctype html>
@@ -114,7 +127,7 @@ def viewer_html(*, doc: str, text: str, start: int, end: int, md: Metadata, vers
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <style>{VIEWER_CSS}</style></head><body>
 <header><h1>{e(title)}</h1>
-<p>{e(md.authority or 'Authority unknown')} · {e(doc)} · lines {line_start}–{line_end} · characters {start}–{end}
+<p>{e(md.authority or 'Authority unknown')} · {e(doc)} · {where} · characters {start}–{end}
  · index {e(version)}</p>
 <p>Permalink: <a id="permalink" href="{e(link)}">{e(link)}</a></p>
 {f'<p class="warn">{e(note)}</p>' if note else ''}
@@ -141,6 +154,7 @@ def evidence_markdown(question: str, answer: Answer, version: str, base_url: str
         lines += [f"### [{c.n}] {md_text(c.title or c.doc)}", "",
                   f"- Report file: `{c.doc}`", f"- Authority: {md_text(c.authority or 'unknown')}",
                   f"- Section: {md_text(c.section or '')}", f"- Lines: {c.line_start}–{c.line_end}",
+                  f"- Pages: {c.page_start}–{c.page_end}" if c.page_start else "- Pages: (not a paged report)",
                   f"- Characters: {c.start}–{c.end}", f"- Role: {c.role}",
                   f"- Permalink: {base_url}{permalink(c, version=version)}", "", "```text", c.quote, "```", ""]
     return "\n".join(lines)
@@ -150,13 +164,15 @@ def evidence_csv(question: str, answer: Answer, version: str, base_url: str = ""
     buf = io.StringIO()
     w = csv.writer(buf)
     w.writerow(["question", "answer", "abstained", "n", "role", "doc", "title", "authority", "section",
-                "line_start", "line_end", "start", "end", "quote", "index_version", "permalink"])
+                "line_start", "line_end", "page_start", "page_end", "start", "end", "quote", "index_version",
+                "permalink"])
     for c in answer.citations or [None]:
         if c is None:
-            w.writerow([question, answer.text, answer.abstained] + [""] * 12 + [version, ""])
+            w.writerow([question, answer.text, answer.abstained] + [""] * 14 + [version, ""])
             continue
         w.writerow([question, answer.text, answer.abstained, c.n, c.role, c.doc, c.title or "", c.authority or "",
-                    c.section, c.line_start, c.line_end, c.start, c.end, c.quote, version,
+                    c.section, c.line_start, c.line_end, c.page_start or "", c.page_end or "", c.start, c.end,
+                    c.quote, version,
                     base_url + permalink(c, version=version)])
     return buf.getvalue()
 
@@ -186,6 +202,15 @@ def scores_table_html(rows: list[dict], version: str) -> str:
             if r.get("start") is not None:
                 link = permalink(doc=r["doc"], start=r["start"], end=r["end"], quote=r["quote"], version=version)
                 label = f'<a href="{e(link)}" target="_blank" rel="noopener">{label}</a>'
+            old = r.get("earlier")
+            if old:
+                was = f"was {old['score']}" + (f" ({e(old['published'])})" if old.get("published") else "")
+                if old.get("start") is not None:
+                    olink = permalink(doc=old["doc"], start=old["start"], end=old["end"], quote=old["quote"],
+                                      version=version)
+                    was = f'<a class="earlier" href="{e(olink)}" target="_blank" rel="noopener">{was}</a>'
+                arrow = "▲" if r["score"] > old["score"] else "▼" if r["score"] < old["score"] else "="
+                label += f' <span class="change">{arrow} {was}</span>'
             out.append(f'<td class="score-{r["score"]}">{label}</td>')
         out.append("</tr>")
     out.append("</tbody></table>")

@@ -31,6 +31,8 @@ class Filters:
     authority: str | None = None
     doc: str | None = None
     kind: str | None = None
+    # Reports superseded by a newer version are left out unless asked for (or named by `doc`).
+    include_superseded: bool = False
 
     def empty(self) -> bool:
         return not (self.authority or self.doc or self.kind)
@@ -71,11 +73,14 @@ class Retriever:
 
     def mask(self, filters: Filters) -> np.ndarray | None:
         """Which chunks the filters allow (None: all)."""
-        if filters.empty():
+        superseded = {doc for doc, e in self.index.manifest.reports.items() if e.metadata.get("superseded_by")}
+        if filters.empty() and (filters.include_superseded or not superseded):
             return None
         ok = set()
         for doc, entry in self.index.manifest.reports.items():
             md = entry.metadata
+            if doc in superseded and not filters.include_superseded and filters.doc != doc:
+                continue
             if filters.doc and filters.doc.lower() != doc.lower():
                 continue
             if filters.kind and (md.get("kind") or "").lower() != filters.kind.lower():

@@ -1,15 +1,18 @@
 """Score questions, answered from the reports' metadata and cited at each report's "Score: N" line.
 
 "What did Derbyshire score?", "which authority scored higher?", "what does a 4 mean?", "list the scores we
-hold". An authority named only in the metadata (Camden) is found by name like any other.
+hold", "what is X's overall rating?", "how has X's score changed?". An authority named only in the metadata
+(Camden) is found by name like any other. A report scoring several quality statements (a summary page)
+gives one entry per statement. Superseded reports count only when the question asks about the past.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from .metadata import CQC_ASSESSMENT, Metadata
+from .metadata import _OVERALL, CQC_ASSESSMENT, Metadata
 from .question import Understanding
 from .retrieve import Filters
 
@@ -21,131 +24,176 @@ _DESCRIPTOR_AFTER = re.compile(r"\s*[1-4][ \t]*-[ \t]*Evidence shows[^\n]*")
 _DESCRIPTOR_LINE = re.compile(r"^[ \t]*(?P<n>[1-4])[ \t]*-[ \t]*Evidence shows[^\n]*", re.M)
 
 
-def _held(answerer: Answerer, filters: Filters) -> list[tuple[str, Metadata]]:
-    """CQC assessments with a score, within the filters, highest score first then by authority."""
+@dataclass(frozen=True)
+class Held:
+    """One score held: a report's score for one quality statement."""
+
+    doc: str
+    md: Metadata
+    statement: str | None
+    score: int
+    descriptor: str | None
+    start: int | None  # the score line, when the text has one
+    end: int | None
+
+    @property
+    def authority(self) -> str:
+        return self.md.authority or self.doc
+
+
+def held(answerer: Answerer, filters: Filters, include_superseded: bool = False) -> list[Held]:
+    """Every score within the filters, highest first, then by authority."""
     out = []
     for doc in answerer.index.manifest.reports:
         md = answerer.index.metadata(doc)
-        if md.kind != CQC_ASSESSMENT or md.score is None:
+        if md.kind != CQC_ASSESSMENT:
+            continue
+        if md.superseded_by and not include_superseded:
             continue
         if filters.doc and filters.doc != doc:
             continue
         if filters.authority and filters.authority.lower() not in (md.authority or "").lower():
             continue
-        out.append((doc, md))
-    return sorted(out, key=lambda x: (-(x[1].score or 0), x[1].authority or "", x[0]))
+        entries = list(md.scores) or ([{"statement": md.quality_statement, "score": md.score,
+                                        "descriptor": md.score_descriptor, "start": md.score_start,
+                                        "end": md.score_end}] if md.score is not None else [])
+        for e in entries:
+            if e.get("score") is None:
+                continue
+            out.append(Held(doc, md, e.get("statement"), int(e["score"]), e.get("descriptor"), e.get("start"),
+                            e.get("end")))
+    return sorted(out, key=lambda h: (-h.score, h.authority, h.statement or "", h.doc))
 
 
-def _score_span(text: str, md: Metadata) -> tuple[int, int] | None:
+def score_span(text: str, h: Held) -> tuple[int, int] | None:
     """The score line and the descriptor under it, as one passage."""
-    if md.score_start is None or md.score_end is None:
+    if h.start is None or h.end is None:
         return None
-    end = md.score_end
-    m = _DESCRIPTOR_AFTER.match(text, end)
-    if m:
-        end = m.end()
-    return md.score_start, end
+    m = _DESCRIPTOR_AFTER.match(text, h.end)
+    return h.start, (m.end() if m else h.end)
 
 
-def _cite(answerer: Answerer, doc: str, start: int, end: int, cites: list[Citation], role: str) -> str | None:
+def _cite(answerer: Answerer, doc: str, start: int, end: int, cites: list[Citation], role: str,
+          section: str) -> str | None:
     """Append a citation of text[start:end] if it matches the report; its number, or None."""
-    from .answer import Citation
-
-    text = answerer.index.texts[doc]
-    quote = text[start:end]
+    quote = answerer.index.texts[doc][start:end]
     if not answerer.sources.matches(doc, start, end, quote):
         return None
-    md = answerer.index.metadata(doc)
-    section = " > ".join(x for x in (md.quality_statement, "Score") if x)
-    cites.append(Citation(n=len(cites) + 1, doc=doc, title=md.title, authority=md.authority, section=section,
-                          line_start=text.count("\n", 0, start) + 1, line_end=text.count("\n", 0, end - 1) + 1,
-                          start=start, end=end, quote=quote, score=1.0, role=role))
+    cites.append(answerer.cite_span(len(cites) + 1, doc, start, end, section, 1.0, role))
     return f"[{len(cites)}]"
 
 
-def _line(answerer: Answerer, doc: str, md: Metadata, cites: list[Citation], role: str) -> str:
-    head = f"{md.authority or doc} — {md.quality_statement or 'quality statement unknown'}"
-    span = _score_span(answerer.index.texts[doc], md)
+def _line(answerer: Answerer, h: Held, cites: list[Citation], role: str) -> str:
+    head = f"{h.authority} — {h.statement or 'quality statement unknown'}"
+    if h.md.superseded_by:
+        head += f" (earlier report, superseded by {h.md.superseded_by})"
+    span = score_span(answerer.index.texts[h.doc], h)
     if span:
-        ref = _cite(answerer, doc, *span, cites, role)
+        ref = _cite(answerer, h.doc, *span, cites, role, " > ".join(x for x in (h.statement, "Score") if x))
         if ref:
-            quoted = " / ".join(f"“{ln.strip()}”" for ln in answerer.index.texts[doc][span[0]:span[1]].splitlines()
+            quoted = " / ".join(f"“{ln.strip()}”" for ln in answerer.index.texts[h.doc][span[0]:span[1]].splitlines()
                                 if ln.strip())
             return f"{head}: {quoted} {ref}"
     # a score set in metadata.json with no score line in the text: say where it comes from
-    return f"{head}: score {md.score} ({md.score_descriptor or 'no descriptor'}), from the report's metadata"
+    return f"{head}: score {h.score} ({h.descriptor or 'no descriptor'}), from the report's metadata"
 
 
 def answer_score(answerer: Answerer, q: str, u: Understanding, filters: Filters) -> Answer:
     cites: list[Citation] = []
-    held = _held(answerer, filters)
-    scope = [(d, m) for d, m in held if not u.authorities or m.authority in u.authorities]
-    if u.statement:
-        scope_statement = [(d, m) for d, m in scope if m.quality_statement == u.statement]
-    else:
-        scope_statement = scope
+    past = u.about_past
+    scores = held(answerer, filters, include_superseded=past)
+    scope = [h for h in scores if not u.authorities or h.md.authority in u.authorities]
+    in_statement = [h for h in scope if not u.statement or h.statement == u.statement]
 
     if u.score_kind == "meaning":
         n = u.score_value
-        for doc, md in held:
-            if md.score == n:
-                text = answerer.index.texts[doc]
-                m = _DESCRIPTOR_LINE.search(text)
-                if m and int(m.group("n")) == n:
-                    a, b = m.start(), m.end()
-                    ref = _cite(answerer, doc, a + len(m.group(0)) - len(m.group(0).lstrip()), b, cites, "answer")
+        for h in scores:
+            if h.score != n:
+                continue
+            text = answerer.index.texts[h.doc]
+            for m in _DESCRIPTOR_LINE.finditer(text):
+                if int(m.group("n")) == n:
+                    a = m.start() + len(m.group(0)) - len(m.group(0).lstrip())
+                    ref = _cite(answerer, h.doc, a, m.end(), cites, "answer", "Score")
                     if ref:
-                        body = (f"A score of {n}, as the reports print it ({md.authority or doc}): "
-                                f"“{m.group(0).strip()}” {ref}")
+                        body = f"A score of {n}, as the reports print it ({h.authority}): “{m.group(0).strip()}” {ref}"
                         return answerer._finish(q, body, False, cites, "score")
         return _decline(answerer, q, f"None of the indexed reports has a score of {n}, so they don't say what "
-                                     "it means.", held, cites)
+                                     "it means.", scores, cites)
 
     if u.score_kind == "overall":
+        lines = []
+        for doc in answerer.index.manifest.reports:
+            md = answerer.index.metadata(doc)
+            if not md.overall_rating or (u.authorities and md.authority not in u.authorities) or \
+                    (md.superseded_by and not past):
+                continue
+            text = answerer.index.texts[doc]
+            m = _OVERALL.search(text)
+            if m:
+                line = m.group(0).strip()
+                a = m.start() + len(m.group(0)) - len(m.group(0).lstrip())
+                ref = _cite(answerer, doc, a, a + len(line), cites, "answer", "Overall rating")
+                if ref:
+                    lines.append(f"{md.authority or doc}: “{line}” {ref}")
+        if lines:
+            return answerer._finish(q, "\n".join(lines), False, cites, "score")
         who = " and ".join(u.authorities) if u.authorities else "any authority"
         return _decline(answerer, q, f"The indexed reports don't give an overall rating for {who}; they hold "
-                                     "scores for single quality statements.", scope or held, cites)
+                                     "scores for single quality statements.", scope or scores, cites)
 
-    if not scope_statement:
+    if not in_statement:
         who = " and ".join(u.authorities) if u.authorities else "the authorities indexed"
         what = f"a score for {u.statement}" if u.statement else "a CQC score"
-        return _decline(answerer, q, f"The indexed reports don't give {who} {what}.", scope or held, cites)
+        return _decline(answerer, q, f"The indexed reports don't give {who} {what}.", scope or scores, cites)
 
-    lines = [_line(answerer, doc, md, cites, "answer") for doc, md in scope_statement]
-    if u.score_kind == "compare" and len(scope_statement) > 1:
-        by_statement: dict[str, list[Metadata]] = {}
-        for _, md in scope_statement:
-            by_statement.setdefault(md.quality_statement or "", []).append(md)
+    lines = [_line(answerer, h, cites, "answer") for h in in_statement]
+    if u.score_kind == "compare" and len(in_statement) > 1:
+        by_statement: dict[str, list[Held]] = {}
+        for h in in_statement:
+            if not h.md.superseded_by:
+                by_statement.setdefault(h.statement or "", []).append(h)
         heads = []
-        for statement, mds in by_statement.items():
-            top = max(m.score or 0 for m in mds)
-            best = [m.authority for m in mds if m.score == top]
-            if len(mds) > 1:
-                who = " and ".join(a or "?" for a in best)
-                heads.append(f"Highest on {statement}: {who} ({top})." if len(best) == 1
-                             else f"Level on {statement}: {who} ({top}).")
+        for statement, hs in by_statement.items():
+            if len({h.authority for h in hs}) < 2:
+                continue
+            top = max(h.score for h in hs)
+            best = sorted({h.authority for h in hs if h.score == top})
+            who = " and ".join(best)
+            heads.append(f"Highest on {statement}: {who} ({top})." if len(best) == 1
+                         else f"Level on {statement}: {who} ({top}).")
         lines = heads + lines
     return answerer._finish(q, "\n".join(lines), False, cites, "score")
 
 
-def _decline(answerer: Answerer, q: str, message: str, closest: list[tuple[str, Metadata]],
-             cites: list[Citation]) -> Answer:
-    for doc, md in closest:
-        span = _score_span(answerer.index.texts[doc], md)
+def _decline(answerer: Answerer, q: str, message: str, closest: list[Held], cites: list[Citation]) -> Answer:
+    for h in closest:
+        span = score_span(answerer.index.texts[h.doc], h)
         if span:
-            _cite(answerer, doc, *span, cites, "closest")
+            _cite(answerer, h.doc, *span, cites, "closest", " > ".join(x for x in (h.statement, "Score") if x))
     text = message + (" The scores the reports do give are listed as closest matches." if cites else "")
     return answerer._finish(q, text, True, cites, "abstained")
 
 
 def score_rows(answerer: Answerer) -> list[dict]:
-    """Every score held, for the scores view: authority, statement, score, descriptor, and the cited line."""
+    """Every score held, for the scores view, with the earlier score where a newer report superseded one."""
+    everything = held(answerer, Filters(), include_superseded=True)
+    earlier = {(h.md.superseded_by, h.statement): h for h in everything if h.md.superseded_by}
     rows = []
-    for doc, md in _held(answerer, Filters()):
-        text = answerer.index.texts[doc]
-        span = _score_span(text, md)
-        rows.append({"authority": md.authority or doc, "statement": md.quality_statement or "unknown",
-                     "score": md.score, "descriptor": md.score_descriptor, "doc": doc,
-                     "start": span[0] if span else None, "end": span[1] if span else None,
-                     "quote": text[span[0]:span[1]] if span else None})
+    for h in everything:
+        if h.md.superseded_by:
+            continue
+        text = answerer.index.texts[h.doc]
+        span = score_span(text, h)
+        row = {"authority": h.authority, "statement": h.statement or "unknown", "score": h.score,
+               "descriptor": h.descriptor, "doc": h.doc, "start": span[0] if span else None,
+               "end": span[1] if span else None, "quote": text[span[0]:span[1]] if span else None, "earlier": None}
+        old = earlier.get((h.doc, h.statement))
+        if old:
+            otext = answerer.index.texts[old.doc]
+            ospan = score_span(otext, old)
+            row["earlier"] = {"score": old.score, "doc": old.doc, "start": ospan[0] if ospan else None,
+                              "end": ospan[1] if ospan else None, "quote": otext[ospan[0]:ospan[1]] if ospan else None,
+                              "published": old.md.published}
+        rows.append(row)
     return rows

@@ -16,7 +16,7 @@ from pathlib import Path
 from . import admin, store
 from .answer import Answer, Answerer
 from .embed import Embedder, SentenceTransformerEmbedder
-from .errors import IndexMissing
+from .errors import AssistantError, IndexMissing
 from .metadata import Metadata
 from .retrieve import Filters
 from .settings import Settings
@@ -87,9 +87,9 @@ class Engine:
 
     # ----------------------------------------------------------------------------------------- viewer
 
-    def passage(self, doc: str, version: str | None) -> tuple[str, Metadata, str, str]:
+    def passage(self, doc: str, version: str | None) -> tuple[str, Metadata, str, str, tuple[int, ...]]:
         """The text of a report as indexed in `version` (the live one if gone), its metadata, the version
-        shown, and a note when it is not the version asked for. Raises KeyError for an unknown report."""
+        shown, a note when it is not the version asked for, and its page starts. KeyError: unknown report."""
         answerer = self.answerer
         live = answerer.index.manifest.generation
         if version and version != live and _GENERATION.match(version):
@@ -97,9 +97,10 @@ class Engine:
             try:
                 manifest = store.Manifest.from_json((old / "manifest.json").read_text(encoding="utf-8"))
                 if doc in manifest.reports:
+                    entry = manifest.reports[doc]
                     text = (old / "texts" / doc).read_text(encoding="utf-8")
-                    return text, Metadata.from_dict(manifest.reports[doc].metadata), version, ""
-            except (OSError, ValueError):
+                    return text, Metadata.from_dict(entry.metadata), version, "", tuple(entry.pages)
+            except (OSError, ValueError, AssistantError):
                 pass
         if doc not in answerer.index.texts:
             raise KeyError(doc)
@@ -107,7 +108,10 @@ class Engine:
         if version and version != live:
             note = (f"This link was made with index {version}, which is no longer kept; the report is shown as "
                     f"indexed now ({live}).")
-        return answerer.index.texts[doc], answerer.index.metadata(doc), live, note
+        md = answerer.index.metadata(doc)
+        if md.superseded_by:
+            note = (note + " " if note else "") + f"A newer report supersedes this one: {md.superseded_by}."
+        return (answerer.index.texts[doc], md, live, note, tuple(answerer.index.manifest.reports[doc].pages))
 
     # ----------------------------------------------------------------------------------------- admin
 

@@ -23,6 +23,7 @@ previous, complete index. Leftover build folders are removed by the next build.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import fcntl
 import hashlib
 import json
@@ -41,10 +42,12 @@ import numpy as np
 
 from . import corpus as corpus_mod
 from . import metadata as metadata_mod
+from . import versions
 from .chunk import CHUNKER_VERSION, Chunk, chunk_report
 from .dense import Dense
 from .embed import Embedder
 from .errors import INDEX_HINT, REBUILD_HINT, IndexBusy, IndexCorrupt, IndexMissing
+from .extract import normalised_hash
 from .lexical import Lexical, tokenize
 from .metadata import Metadata
 from .parse import Span, parse
@@ -53,7 +56,7 @@ from .settings import Settings
 log = logging.getLogger(__name__)
 
 # Bump when the files of a generation change shape; an index of another version must be rebuilt.
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 CURRENT = "CURRENT"
 
 
@@ -66,6 +69,10 @@ class ReportEntry:
     chunks: int
     metadata: dict[str, Any]
     metadata_hash: str  # metadata goes into the embedded text, so a change re-embeds
+    pages: list[int] = field(default_factory=list)  # offsets where PDF pages start
+    format: str = "text"
+    text_sha256: str = ""  # of the words, whatever the file format: the same report under another name
+    first_seen: str = ""  # when this content was first indexed: orders versions with no published date
 
 
 @dataclass(frozen=True)
@@ -149,25 +156,43 @@ def _hash_json(obj: Any) -> str:
     return hashlib.sha256(json.dumps(obj, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
 
-def prepare(settings: Settings) -> Prepared:
-    """Read, parse and chunk the corpus."""
+def prepare(settings: Settings, first_seen: dict[str, str] | None = None) -> Prepared:
+    """Read, parse and chunk the corpus. The same words under another name or format are indexed once
+    (the first by name); a newer CQC report for the same authority and quality statement marks the older
+    one superseded. `first_seen` (sha256 -> time) carries when each report was first indexed."""
     reports, skipped = corpus_mod.scan(settings.corpus_dir, settings.max_report_bytes)
     overrides = metadata_mod.load_file(settings.corpus_dir)
+    now = datetime.now(UTC).isoformat(timespec="seconds")
+    seen_text: dict[str, str] = {}
+    metas: dict[str, Metadata] = {}
+    parsed_of = {}
+    kept = []
+    for rep in reports:
+        words = normalised_hash(rep.text)
+        if words in seen_text:
+            skipped.append(corpus_mod.Skipped(rep.doc, f"the same text as {seen_text[words]} (a duplicate under "
+                                                       "another name or format)"))
+            continue
+        seen_text[words] = rep.doc
+        metas[rep.doc] = metadata_mod.merge(metadata_mod.detect(rep.text), overrides.get(rep.doc))
+        parsed_of[rep.doc] = (parse(rep.text, settings.fallback_chunk_chars), words)
+        kept.append(rep)
+    seen_at = {rep.doc: (first_seen or {}).get(rep.sha256, now) for rep in kept}
+    for doc, newer in versions.supersessions(metas, seen_at).items():
+        metas[doc] = dataclasses.replace(metas[doc], superseded_by=newer)
     entries: dict[str, ReportEntry] = {}
     chunks: list[Chunk] = []
-    for rep in reports:
-        meta = metadata_mod.merge(metadata_mod.detect(rep.text), overrides.get(rep.doc))
-        parsed = parse(rep.text, settings.fallback_chunk_chars)
-        these = chunk_report(rep.doc, rep.sha256, rep.text, parsed, meta, settings.chunk_chars)
+    for rep in kept:
+        parsed, words = parsed_of[rep.doc]
+        these = chunk_report(rep.doc, rep.sha256, rep.text, parsed, metas[rep.doc], settings.chunk_chars)
         if not these:
             skipped.append(corpus_mod.Skipped(rep.doc, "no indexable text found in it"))
             continue
         chunks.extend(these)
-        md = meta.to_dict()
-        entries[rep.doc] = ReportEntry(rep.doc, rep.sha256, rep.size, parsed.layout, len(these), md,
-                                       _hash_json(md))
-    return Prepared([r for r in reports if r.doc in entries], {s.doc: s.reason for s in skipped},
-                    entries, chunks)
+        md = metas[rep.doc].to_dict()
+        entries[rep.doc] = ReportEntry(rep.doc, rep.sha256, rep.size, parsed.layout, len(these), md, _hash_json(md),
+                                       list(rep.pages), rep.format, words, seen_at[rep.doc])
+    return Prepared([r for r in kept if r.doc in entries], {s.doc: s.reason for s in skipped}, entries, chunks)
 
 
 # ------------------------------------------------------------------------------------------ building
@@ -276,7 +301,11 @@ def build(settings: Settings, embedder: Embedder, rebuild: bool = False, progres
         previous = _current_name(index_dir)
         clean_leftovers(index_dir, keep_previous=previous)
         step("prepare")
-        prep = prepare(settings)
+        try:
+            first_seen = {e.sha256: e.first_seen for e in read_manifest(index_dir).reports.values() if e.first_seen}
+        except (IndexMissing, IndexCorrupt):
+            first_seen = {}
+        prep = prepare(settings, first_seen)
 
         cache: dict[str, np.ndarray] = {}
         if not rebuild and previous:

@@ -168,13 +168,13 @@ def test_check_shows_what_was_detected_and_refuses_bad_files(h, tmp_path, engine
              upload(tmp_path, "report.pdf", b"%PDF-1.4")]
     preview, table = h["check_files"]("s3cret", files)
     preview = preview.replace("\\", "")  # markdown escapes
-    assert "✓ **new.txt** → `new.txt`: cqc layout" in preview
+    assert "✓ **new.txt** → `new.txt`: text, cqc layout" in preview
     assert "Safeguarding &gt; Key findings for this quality statement" in preview
     assert "empty.txt**: refused — empty" in preview
     assert "bin.txt**: refused — binary" in preview
     assert "latin.txt**: refused — not UTF-8" in preview
     assert f"copy.txt**: refused — already in the corpus as {DERBYSHIRE}" in preview
-    assert "report.pdf**: refused" in preview
+    assert "report.pdf**: refused — not a readable PDF" in preview
     (row,) = table.to_dict("records")
     assert row["authority"] == "Exampleshire County Council" and row["score"] == 2
 

@@ -24,6 +24,7 @@ def test_bad_files_are_skipped_with_a_named_reason(corpus_dir):
     (corpus_dir / "latin1.txt").write_bytes("Caf\xe9 report".encode("latin-1"))
     (corpus_dir / "big.txt").write_bytes(b"x " * 30_000)
     (corpus_dir / "report.pdf").write_bytes(b"%PDF-1.4")
+    (corpus_dir / "sheet.xlsx").write_bytes(b"PK\x03\x04")
     reports, skipped = scan(corpus_dir, max_bytes=50_000)
     reasons = {s.doc: s.reason for s in skipped}
     assert reasons["empty.txt"].startswith("empty")
@@ -31,7 +32,8 @@ def test_bad_files_are_skipped_with_a_named_reason(corpus_dir):
     assert reasons["binary.txt"].startswith("binary")
     assert reasons["latin1.txt"].startswith("not UTF-8 (byte 0xe9 at offset 3)")
     assert reasons["big.txt"].startswith("too large")
-    assert "unsupported file type '.pdf'" in reasons["report.pdf"]
+    assert reasons["report.pdf"].startswith("not a readable PDF")
+    assert "unsupported file type '.xlsx'" in reasons["sheet.xlsx"]
     assert sorted(r.doc for r in reports) == [DERBYSHIRE, "001_d6b23fda1bcedbce.txt",
                                               "004_2dd4222f7e7a0857.txt"]
 
