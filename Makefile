@@ -33,6 +33,7 @@ bench: venv
 	$(PY) bench/index_build.py
 	$(PY) bench/ask_latency.py
 	$(PY) bench/app_latency.py
+	$(PY) bench/load.py
 
 lint: venv
 	$(PY) -m ruff check assistant tests bench app.py

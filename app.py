@@ -10,6 +10,7 @@ checks the admin password itself, so the refusal holds whatever calls it.
 
 from __future__ import annotations
 
+import html
 import json
 import logging
 import tempfile
@@ -91,11 +92,11 @@ def make_handlers(engine: Engine) -> dict[str, Any]:
         try:
             resolved = resolve_followup(message, previous, {d: m.to_dict() for d, m in engine.reports().items()})
             answer = engine.ask(resolved, authority or None, report or None)
-            reply = chat_markdown(answer, engine.version)
+            reply = chat_markdown(answer, answer.version)
             if resolved != message:
                 reply = f"_Read as: {md_text(resolved)}_\n\n" + reply
             turns.append({"question": message, "resolved": resolved, "reply": reply,
-                          "answer": answer.to_dict(), "version": engine.version})
+                          "answer": answer.to_dict(), "version": answer.version})
         except AssistantError as exc:
             turns.append({"question": message, "resolved": previous or "", "reply": f"⚠ {md_text(str(exc))}",
                           "answer": None, "version": engine.version})
@@ -109,7 +110,8 @@ def make_handlers(engine: Engine) -> dict[str, Any]:
 
         d = turn["answer"]
         answer = Answer(turn["resolved"], d["answer"], d["abstained"],
-                        tuple(Citation(**c) for c in d["citations"]), d["kind"], tuple(d["notices"]))
+                        tuple(Citation(**c) for c in d["citations"]), d["kind"], tuple(d["notices"]),
+                        d["index_version"])
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
         folder = Path(tempfile.mkdtemp(prefix="evidence-"))
         md = folder / f"evidence-{stamp}.md"
@@ -123,11 +125,13 @@ def make_handlers(engine: Engine) -> dict[str, Any]:
             answer = engine.ask(question, authority or None, report or None)
         except AssistantError as exc:
             return {"error": str(exc), "answer": "", "abstained": True, "citations": []}
-        return {**answer.to_dict(), "index_version": engine.version,
-                "permalinks": [permalink(c, version=engine.version) for c in answer.citations]}
+        return {**answer.to_dict(), "permalinks": [permalink(c, version=answer.version) for c in answer.citations]}
 
     def scores_view() -> str:
-        return scores_table_html(score_rows(engine.answerer), engine.version)
+        try:
+            return scores_table_html(score_rows(engine.answerer), engine.version)
+        except AssistantError as exc:
+            return f"<p>{html.escape(str(exc))}</p>"
 
     # ------------------------------------------------------------------------------------- admin
 
@@ -371,6 +375,8 @@ def create_app(engine: Engine) -> FastAPI:
                v: str = Query(""), h: str = Query("")):
         try:
             text, md, version, note, pages = engine.passage(doc, v or None)
+        except AssistantError as exc:
+            return HTMLResponse(not_found_html(str(exc)), status_code=503)
         except KeyError:
             return HTMLResponse(not_found_html(f"No report named {doc!r} is indexed."), status_code=404)
         if end < start or end > len(text):
@@ -385,6 +391,9 @@ def create_app(engine: Engine) -> FastAPI:
 
     @app.get("/healthz")
     def healthz():
+        if engine.problem:
+            return JSONResponse({"status": "degraded", "index": engine.version, "problem": engine.problem,
+                                 "building": engine.building}, status_code=503)
         return JSONResponse({"status": "ok", "index": engine.version, "building": engine.building})
 
     demo = build_ui(engine)
@@ -405,6 +414,8 @@ def main() -> None:
     app = create_app(engine)
     log.info("ready in %.1fs: http://%s:%d (index %s; admin %s)", time.perf_counter() - t0, settings.host,
              settings.port, engine.version, "enabled" if engine.gate.enabled else "disabled")
+    if engine.problem:
+        log.error("serving without an index: %s", engine.problem)
     uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")
 
 

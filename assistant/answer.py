@@ -80,12 +80,13 @@ class Answer:
     citations: tuple[Citation, ...]
     kind: str  # "quotes" | "score" | "comparison" | "abstained"
     notices: tuple[str, ...] = ()  # things the user should know (quotes dropped, stale index)
+    version: str = ""  # the index generation every quote of this answer comes from
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON of `ask --json`: answer, abstained, citations in rank order."""
         return {"answer": self.text, "abstained": self.abstained,
                 "citations": [c.to_dict() for c in self.citations], "kind": self.kind,
-                "notices": list(self.notices)}
+                "notices": list(self.notices), "index_version": self.version}
 
 
 @dataclass
@@ -437,7 +438,7 @@ class Answerer:
             notices.append("Some passages were left out because their report changed since it was indexed; "
                            "run `python -m assistant index`.")
         good = [c if c.n == i else Citation(**{**asdict(c), "n": i}) for i, c in enumerate(good, 1)]
-        return Answer(q, text, abstained, tuple(good), kind, tuple(notices))
+        return Answer(q, text, abstained, tuple(good), kind, tuple(notices), self.index.manifest.generation)
 
 
 def _flat(s: str) -> str:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from . import store
 from .embed import SentenceTransformerEmbedder
-from .errors import INDEX_HINT, AssistantError, IndexMissing
+from .errors import INDEX_HINT, AssistantError, IndexCorrupt, IndexMissing
 from .metadata import Metadata
 from .retrieve import Filters, Hit, Retriever
 from .settings import Settings
@@ -98,10 +98,14 @@ def _meta_lines(md: Metadata) -> list[str]:
 def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
     prep = store.prepare(settings)
     embedder = _embedder(settings)
+    problem = None
     try:
         manifest = store.read_manifest(settings.index_dir)
+        store.load(settings)  # the files too, not only the manifest
     except IndexMissing:
         manifest = None
+    except IndexCorrupt as exc:
+        manifest, problem = None, str(exc)
     if args.json:
         out = {
             "corpus": str(settings.corpus_dir), "index": str(settings.index_dir),
@@ -113,6 +117,7 @@ def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
             "built_at": manifest.built_at if manifest else None,
             "generation": manifest.generation if manifest else None,
             "stale": store.stale_reasons(manifest, prep, embedder.model_id, settings) if manifest else None,
+            "problem": problem,
         }
         print(json.dumps(out, ensure_ascii=False, indent=1))
         return 0
@@ -125,6 +130,9 @@ def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
     for doc, reason in prep.skipped.items():
         print(f"  {doc}  SKIPPED: {reason}")
     print(f"Model: {embedder.model_id} ({settings.resolved_model_path()})")
+    if problem:
+        print(f"Index: DAMAGED. {problem}")
+        return 1
     if manifest is None:
         print(f"Index: none in {settings.index_dir}. {INDEX_HINT}")
         return 0

@@ -16,7 +16,7 @@ from pathlib import Path
 from . import admin, store
 from .answer import Answer, Answerer
 from .embed import Embedder, SentenceTransformerEmbedder
-from .errors import AssistantError, IndexMissing
+from .errors import AssistantError, IndexBusy, IndexCorrupt, IndexMissing
 from .metadata import Metadata
 from .retrieve import Filters
 from .settings import Settings
@@ -48,30 +48,46 @@ class Engine:
         self._answerer: Answerer | None = None
         self._build_lock = threading.Lock()
         self.building = False
+        # Why the index cannot be served (damaged, another format version...); the app keeps running and
+        # says so, and an admin rebuild clears it.
+        self.problem: str | None = None
 
     # ----------------------------------------------------------------------------------------- serving
 
     def load(self) -> Engine:
-        """Load the live index (building it first if there is none)."""
+        """Load the live index (building it first if there is none). Leftovers of a build that was killed
+        are removed first. A damaged index does not stop the app: `problem` says what is wrong and how to
+        repair it, and every question gets that message until an admin rebuilds."""
+        try:
+            with store.build_lock(self.settings.index_dir):
+                store.clean_leftovers(self.settings.index_dir, keep_previous=None)
+        except IndexBusy:
+            log.info("a build is running elsewhere: leaving its files alone")
         try:
             index = store.load(self.settings)
         except IndexMissing:
             log.warning("no index yet: building one from %s", self.settings.corpus_dir)
             store.build(self.settings, self.embedder)
             index = store.load(self.settings)
+        except IndexCorrupt as exc:
+            self.problem = str(exc)
+            log.error("cannot serve the index: %s", exc)
+            return self
         self._answerer = Answerer(index, self.embedder, self.settings)
+        self.problem = None
         return self
 
     @property
     def answerer(self) -> Answerer:
-        if self._answerer is None:
+        if self._answerer is None and self.problem is None:
             self.load()
-        assert self._answerer is not None
+        if self._answerer is None:
+            raise IndexCorrupt(self.problem or "The index could not be loaded.")
         return self._answerer
 
     @property
     def version(self) -> str:
-        return self.answerer.index.manifest.generation
+        return self._answerer.index.manifest.generation if self._answerer else "none"
 
     def ask(self, question: str, authority: str | None = None, report: str | None = None) -> Answer:
         # one reference taken once: a swap during this call cannot mix two indexes in one answer
@@ -79,7 +95,9 @@ class Engine:
         return answerer.ask(question, Filters(authority=authority or None, doc=report or None))
 
     def reports(self) -> dict[str, Metadata]:
-        idx = self.answerer.index
+        if self._answerer is None:
+            return {}
+        idx = self._answerer.index
         return {doc: idx.metadata(doc) for doc in idx.manifest.reports}
 
     def authorities(self) -> list[str]:
@@ -119,7 +137,7 @@ class Engine:
         prep = store.prepare(self.settings)
         try:
             manifest = store.read_manifest(self.settings.index_dir)
-        except IndexMissing:
+        except (IndexMissing, IndexCorrupt):
             manifest = None
         reports = {}
         for doc, e in prep.entries.items():
@@ -130,7 +148,7 @@ class Engine:
                                                             "source_url")},
                             "layout": e.layout, "chunks": built.chunks if built else 0, "unknown": md.unknown()}
         stale = store.stale_reasons(manifest, prep, self.embedder.model_id, self.settings) if manifest else \
-            ["no index has been built"]
+            [self.problem or "no index has been built"]
         return Status(reports, prep.skipped, self.embedder.model_id, manifest.built_at if manifest else None,
                       manifest.generation if manifest else None, stale, self.building)
 
@@ -144,6 +162,7 @@ class Engine:
             result = store.build(self.settings, self.embedder, rebuild=rebuild, progress=progress)
             index = store.load(self.settings)
             self._answerer = Answerer(index, self.embedder, self.settings)  # the swap: one assignment
+            self.problem = None
             log.info("serving index %s", index.manifest.generation)
             return result
         finally:
