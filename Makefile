@@ -34,6 +34,7 @@ bench: venv
 	$(PY) bench/ask_latency.py
 	$(PY) bench/app_latency.py
 	$(PY) bench/load.py
+	$(PY) bench/scale.py
 
 lint: venv
 	$(PY) -m ruff check assistant tests bench app.py

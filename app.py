@@ -90,7 +90,7 @@ def make_handlers(engine: Engine) -> dict[str, Any]:
         turns = list(turns or [])
         previous = turns[-1]["resolved"] if turns else None
         try:
-            resolved = resolve_followup(message, previous, {d: m.to_dict() for d, m in engine.reports().items()})
+            resolved = resolve_followup(message, previous, engine.answerer.catalog)
             answer = engine.ask(resolved, authority or None, report or None)
             reply = chat_markdown(answer, answer.version)
             if resolved != message:

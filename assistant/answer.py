@@ -38,7 +38,7 @@ from .extract import page_of
 from .lexical import tokenize
 from .metadata import CQC_ASSESSMENT
 from .parse import ROW, SCORE
-from .question import Understanding, common_words, has_expected, understand
+from .question import Catalog, Understanding, common_words, has_expected, understand
 from .retrieve import Filters, Hit, Retriever, clean_query
 from .settings import Settings
 from .store import Index
@@ -158,6 +158,7 @@ class Answerer:
         self._position = {c.id: i for i, c in enumerate(index.chunks)}
         self._common = common_words(index.texts.values())
         self._reports = {doc: e.metadata for doc, e in index.manifest.reports.items()}
+        self.catalog = Catalog.of(self._reports)
         self.sources = SourceTexts(index, settings.corpus_dir)
         self._notices: list[str] = []
 
@@ -166,7 +167,7 @@ class Answerer:
     def ask(self, question: str, filters: Filters | None = None) -> Answer:
         q = clean_query(question)
         filters = filters or Filters()
-        u = understand(q, self._reports)
+        u = understand(q, self.catalog)
         if u.unknown_authorities and not u.authorities and not filters.authority:
             names = " or ".join(u.unknown_authorities)
             return self._abstain(q, None, filters, f"The indexed reports don't cover {names}. "

@@ -108,15 +108,44 @@ def _statement_in(text: str) -> str | None:
     return None
 
 
-def understand(question: str, reports: Mapping[str, Mapping[str, Any]]) -> Understanding:
-    """Read a (cleaned) question against the metadata of the indexed reports ({doc: metadata dict})."""
+@dataclass(frozen=True)
+class Catalog:
+    """What questions are read against, computed once per index: authority names and their aliases in one
+    pattern, who holds each score, and report titles."""
+
+    authorities: tuple[str, ...]
+    alias_pattern: re.Pattern | None
+    alias_owner: dict[str, str]
+    holders: dict[int, tuple[str, ...]]
+    titles: tuple[tuple[str, str | None], ...]  # (lower-case title, authority)
+
+    @classmethod
+    def of(cls, reports: Mapping[str, Mapping[str, Any]]) -> Catalog:
+        authorities = tuple(sorted({md["authority"] for md in reports.values() if md.get("authority")}))
+        owner = {alias: a for a in authorities for alias in authority_aliases(a)}
+        pattern = None
+        if owner:
+            alts = "|".join(re.escape(a) for a in sorted(owner, key=len, reverse=True))
+            pattern = re.compile(r"(?<![\w-])(" + alts + r")(?:'s|’s|s')?(?![\w-])", re.I)
+        holders: dict[int, set[str]] = {}
+        for md in reports.values():
+            if md.get("authority") and md.get("kind") == CQC_ASSESSMENT and not md.get("superseded_by"):
+                for n in {md.get("score"), *(e.get("score") for e in md.get("scores") or ())}:
+                    if n is not None:
+                        holders.setdefault(int(n), set()).add(md["authority"])
+        titles = tuple(((md.get("title") or "").lower(), md.get("authority")) for md in reports.values())
+        return cls(authorities, pattern, owner, {n: tuple(sorted(a)) for n, a in holders.items()}, titles)
+
+
+def understand(question: str, reports: Mapping[str, Mapping[str, Any]] | Catalog) -> Understanding:
+    """Read a (cleaned) question against the indexed reports ({doc: metadata dict}, or their Catalog)."""
+    catalog = reports if isinstance(reports, Catalog) else Catalog.of(reports)
     text = question
-    authorities = sorted({md["authority"] for md in reports.values() if md.get("authority")})
+    authorities = catalog.authorities
     found: list[tuple[int, str]] = []
-    for a in authorities:
-        positions = [p for p in (_mentions(text, alias) for alias in authority_aliases(a)) if p is not None]
-        if positions:
-            found.append((min(positions), a))
+    if catalog.alias_pattern is not None:
+        for m in catalog.alias_pattern.finditer(text):
+            found.append((m.start(), catalog.alias_owner[m.group(1).lower()]))
 
     # References by score ("the exceptional-rated council") point at the authorities holding that score.
     rest = text
@@ -126,8 +155,7 @@ def understand(question: str, reports: Mapping[str, Mapping[str, Any]]) -> Under
                 _RATING_WORDS[m.group("word").lower()]
             if _MEANING.search(text):
                 continue
-            holders = sorted({md["authority"] for md in reports.values()
-                              if md.get("authority") and md.get("score") == n and md.get("kind") == CQC_ASSESSMENT})
+            holders = catalog.holders.get(n, ())
             for a in holders:
                 found.append((m.start(), a))
             if holders:
@@ -167,20 +195,20 @@ def understand(question: str, reports: Mapping[str, Mapping[str, Any]]) -> Under
     comparison = bool(_COMPARISON.search(text)) or len(named) > 1
     search_text = " ".join(rest.split()) or text
     return Understanding(text, search_text, named, unknown, _statement_in(text), score_kind, score_value, comparison,
-                         expects, counted, bool(_PAST.search(text)), _missing_document(text, named, reports))
+                         expects, counted, bool(_PAST.search(text)), _missing_document(text, named, catalog))
 
 
 _VERBS = {"does", "do", "did", "are", "were", "is", "was", "have", "has", "had", "will", "would", "can", "could",
           "in", "at", "for", "of", "on", "by", "with", "across"}
 
 
-def _missing_document(text: str, named: tuple[str, ...], reports: Mapping[str, Mapping[str, Any]]) -> str | None:
+def _missing_document(text: str, named: tuple[str, ...], catalog: Catalog) -> str | None:
     """A kind of document ("winter plan") asked of a named authority that has none indexed, while another
     authority's report of that kind is: the question is about a report we do not hold."""
     for m in re.finditer(r"\b([a-z]+ (?:plan|strategy|report|assessment))\b", text, re.I):
         phrase = m.group(1).lower()
-        titled = [md for md in reports.values() if phrase in (md.get("title") or "").lower()]
-        if titled and named and not any(md.get("authority") in named for md in titled):
+        titled = [a for title, a in catalog.titles if phrase in title]
+        if titled and named and not any(a in named for a in titled):
             return phrase
     return None
 
@@ -275,7 +303,8 @@ _FOLLOWUP = re.compile(r"^\s*(?:and|what about|how about|same for|and for|what o
                        re.I)
 
 
-def resolve_followup(question: str, previous: str | None, reports: Mapping[str, Mapping[str, Any]]) -> str:
+def resolve_followup(question: str, previous: str | None,
+                     reports: Mapping[str, Mapping[str, Any]] | Catalog) -> str:
     """A follow-up in a conversation made into a whole question: "what about Camden?" after "what did
     Derbyshire score?" becomes "what did London Borough of Camden score?". Anything else is returned as is."""
     if not previous:

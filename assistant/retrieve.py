@@ -70,16 +70,20 @@ class Retriever:
         self.index = index
         self.embedder = embedder
         self.settings = settings
+        # Per-chunk report numbers, so that a filter is one vectorised comparison, not a loop over chunks.
+        self._docs = list(index.manifest.reports)
+        number = {doc: i for i, doc in enumerate(self._docs)}
+        self._doc_of = np.fromiter((number[c.doc] for c in index.chunks), dtype=np.int32, count=len(index.chunks))
+        self._superseded = {doc for doc, e in index.manifest.reports.items() if e.metadata.get("superseded_by")}
 
     def mask(self, filters: Filters) -> np.ndarray | None:
         """Which chunks the filters allow (None: all)."""
-        superseded = {doc for doc, e in self.index.manifest.reports.items() if e.metadata.get("superseded_by")}
-        if filters.empty() and (filters.include_superseded or not superseded):
+        if filters.empty() and (filters.include_superseded or not self._superseded):
             return None
-        ok = set()
-        for doc, entry in self.index.manifest.reports.items():
-            md = entry.metadata
-            if doc in superseded and not filters.include_superseded and filters.doc != doc:
+        ok = []
+        for i, doc in enumerate(self._docs):
+            md = self.index.manifest.reports[doc].metadata
+            if doc in self._superseded and not filters.include_superseded and filters.doc != doc:
                 continue
             if filters.doc and filters.doc.lower() != doc.lower():
                 continue
@@ -87,8 +91,8 @@ class Retriever:
                 continue
             if filters.authority and filters.authority.lower() not in (md.get("authority") or "").lower():
                 continue
-            ok.add(doc)
-        return np.fromiter((c.doc in ok for c in self.index.chunks), dtype=bool, count=len(self.index.chunks))
+            ok.append(i)
+        return np.isin(self._doc_of, np.asarray(ok, dtype=np.int32))
 
     def search(self, query: str, top_k: int = 5, filters: Filters | None = None,
                query_vector: np.ndarray | None = None) -> list[Hit]:
@@ -104,11 +108,10 @@ class Retriever:
             return []
         cand = max(self.settings.candidates, top_k)
 
-        # dense: with a filter, look deeper so that enough candidates survive it
+        # dense: a filter is applied inside FAISS (an ID selector), so the search stays as cheap
         qvec = self.embedder.embed_query(q) if query_vector is None else query_vector
-        d_scores, d_ids = self.index.dense.search(qvec, cand if mask is None else n)
-        dense = [(int(i), float(s)) for s, i in zip(d_scores, d_ids, strict=True)
-                 if i >= 0 and (mask is None or mask[i])][:cand]
+        d_scores, d_ids = self.index.dense.search(qvec, cand, mask)
+        dense = [(int(i), float(s)) for s, i in zip(d_scores, d_ids, strict=True) if i >= 0][:cand]
 
         scores = self.index.lexical.scores(q)
         if mask is not None:

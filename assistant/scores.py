@@ -41,19 +41,16 @@ class Held:
         return self.md.authority or self.doc
 
 
-def held(answerer: Answerer, filters: Filters, include_superseded: bool = False) -> list[Held]:
-    """Every score within the filters, highest first, then by authority."""
+def all_scores(answerer: Answerer) -> list[Held]:
+    """Every score of every CQC assessment, highest first, then by authority. Computed once per index."""
+    cached = getattr(answerer, "_all_scores", None)
+    if cached is not None:
+        return cached
     out = []
-    for doc in answerer.index.manifest.reports:
+    for doc, entry in answerer.index.manifest.reports.items():
+        if entry.metadata.get("kind") != CQC_ASSESSMENT:
+            continue
         md = answerer.index.metadata(doc)
-        if md.kind != CQC_ASSESSMENT:
-            continue
-        if md.superseded_by and not include_superseded:
-            continue
-        if filters.doc and filters.doc != doc:
-            continue
-        if filters.authority and filters.authority.lower() not in (md.authority or "").lower():
-            continue
         entries = list(md.scores) or ([{"statement": md.quality_statement, "score": md.score,
                                         "descriptor": md.score_descriptor, "start": md.score_start,
                                         "end": md.score_end}] if md.score is not None else [])
@@ -62,7 +59,17 @@ def held(answerer: Answerer, filters: Filters, include_superseded: bool = False)
                 continue
             out.append(Held(doc, md, e.get("statement"), int(e["score"]), e.get("descriptor"), e.get("start"),
                             e.get("end")))
-    return sorted(out, key=lambda h: (-h.score, h.authority, h.statement or "", h.doc))
+    out.sort(key=lambda h: (-h.score, h.authority, h.statement or "", h.doc))
+    answerer._all_scores = out
+    return out
+
+
+def held(answerer: Answerer, filters: Filters, include_superseded: bool = False) -> list[Held]:
+    """The scores within the filters, highest first, then by authority."""
+    return [h for h in all_scores(answerer)
+            if (include_superseded or not h.md.superseded_by)
+            and (not filters.doc or filters.doc == h.doc)
+            and (not filters.authority or filters.authority.lower() in (h.md.authority or "").lower())]
 
 
 def score_span(text: str, h: Held) -> tuple[int, int] | None:

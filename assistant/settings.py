@@ -43,6 +43,11 @@ class Settings:
     rrf_k: int = 10
     dense_weight: float = 1.0
     bm25_weight: float = 1.0
+    # The dense index: "auto" (exact "flat" below ivf_threshold chunks, "ivf" from there up), or force
+    # "flat", "ivf" or "hnsw". nprobe: inverted lists an IVF query scans (0: a sixteenth of them).
+    index_kind: str = "auto"
+    ivf_threshold: int = 50_000
+    ivf_nprobe: int = 0
     # Answers. Chunks whose sentences (or rows) compete to be quoted.
     answer_candidates: int = 10
     # A quotable unit's score: unit_weight x its cosine with the question + chunk_weight x its chunk's
@@ -111,6 +116,10 @@ class Settings:
             raise SettingsError(f"chunk_chars={self.chunk_chars} is too small; use 80 or more (default 400).")
         if self.fallback_chunk_chars < 80:
             raise SettingsError(f"fallback_chunk_chars={self.fallback_chunk_chars} is too small; use 80 or more.")
+        from .dense import KINDS
+
+        if self.index_kind not in KINDS:
+            raise SettingsError(f"index_kind={self.index_kind!r} must be one of {', '.join(KINDS)}.")
         if self.candidates < 1 or self.embed_batch_size < 1 or self.rrf_k < 0:
             raise SettingsError("candidates and embed_batch_size must be at least 1, rrf_k at least 0.")
 

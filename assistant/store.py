@@ -44,7 +44,7 @@ from . import corpus as corpus_mod
 from . import metadata as metadata_mod
 from . import versions
 from .chunk import CHUNKER_VERSION, Chunk, chunk_report
-from .dense import Dense
+from .dense import Dense, choose_kind
 from .embed import Embedder
 from .errors import INDEX_HINT, REBUILD_HINT, IndexBusy, IndexCorrupt, IndexMissing
 from .extract import normalised_hash
@@ -88,6 +88,7 @@ class Manifest:
     reports: dict[str, ReportEntry]
     skipped: dict[str, str]
     files: dict[str, int] = field(default_factory=dict)
+    dense_kind: str = "flat"  # flat | ivf | hnsw: what dense.faiss holds
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=1, ensure_ascii=False)
@@ -156,10 +157,12 @@ def _hash_json(obj: Any) -> str:
     return hashlib.sha256(json.dumps(obj, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
 
-def prepare(settings: Settings, first_seen: dict[str, str] | None = None) -> Prepared:
+def prepare(settings: Settings, first_seen: dict[str, str] | None = None, previous: Index | None = None) -> Prepared:
     """Read, parse and chunk the corpus. The same words under another name or format are indexed once
     (the first by name); a newer CQC report for the same authority and quality statement marks the older
-    one superseded. `first_seen` (sha256 -> time) carries when each report was first indexed."""
+    one superseded. `first_seen` (sha256 -> time) carries when each report was first indexed. With the
+    `previous` index, an unchanged report (same bytes, metadata and chunker settings) keeps its chunks
+    instead of being parsed again."""
     reports, skipped = corpus_mod.scan(settings.corpus_dir, settings.max_report_bytes)
     overrides = metadata_mod.load_file(settings.corpus_dir)
     now = datetime.now(UTC).isoformat(timespec="seconds")
@@ -175,22 +178,34 @@ def prepare(settings: Settings, first_seen: dict[str, str] | None = None) -> Pre
             continue
         seen_text[words] = rep.doc
         metas[rep.doc] = metadata_mod.merge(metadata_mod.detect(rep.text), overrides.get(rep.doc))
-        parsed_of[rep.doc] = (parse(rep.text, settings.fallback_chunk_chars), words)
+        parsed_of[rep.doc] = words
         kept.append(rep)
     seen_at = {rep.doc: (first_seen or {}).get(rep.sha256, now) for rep in kept}
     for doc, newer in versions.supersessions(metas, seen_at).items():
         metas[doc] = dataclasses.replace(metas[doc], superseded_by=newer)
     entries: dict[str, ReportEntry] = {}
     chunks: list[Chunk] = []
+    reusable: dict[str, list[Chunk]] = {}
+    if previous is not None and previous.manifest.chunker_version == CHUNKER_VERSION \
+            and previous.manifest.chunk_chars == settings.chunk_chars \
+            and previous.manifest.fallback_chunk_chars == settings.fallback_chunk_chars:
+        for c in previous.chunks:
+            reusable.setdefault(c.doc, []).append(c)
     for rep in kept:
-        parsed, words = parsed_of[rep.doc]
-        these = chunk_report(rep.doc, rep.sha256, rep.text, parsed, metas[rep.doc], settings.chunk_chars)
+        words = parsed_of[rep.doc]
+        md = metas[rep.doc].to_dict()
+        old = previous.manifest.reports.get(rep.doc) if previous is not None else None
+        if old is not None and rep.doc in reusable and old.sha256 == rep.sha256 and old.metadata_hash == _hash_json(md):
+            these, layout = reusable[rep.doc], old.layout
+        else:
+            parsed = parse(rep.text, settings.fallback_chunk_chars)
+            these = chunk_report(rep.doc, rep.sha256, rep.text, parsed, metas[rep.doc], settings.chunk_chars)
+            layout = parsed.layout
         if not these:
             skipped.append(corpus_mod.Skipped(rep.doc, "no indexable text found in it"))
             continue
         chunks.extend(these)
-        md = metas[rep.doc].to_dict()
-        entries[rep.doc] = ReportEntry(rep.doc, rep.sha256, rep.size, parsed.layout, len(these), md, _hash_json(md),
+        entries[rep.doc] = ReportEntry(rep.doc, rep.sha256, rep.size, layout, len(these), md, _hash_json(md),
                                        list(rep.pages), rep.format, words, seen_at[rep.doc])
     return Prepared([r for r in kept if r.doc in entries], {s.doc: s.reason for s in skipped}, entries, chunks)
 
@@ -273,7 +288,8 @@ def _write(path: Path, data: bytes) -> None:
 
 
 def _chunk_to_json(c: Chunk) -> str:
-    d = asdict(c)
+    # by hand, not dataclasses.asdict: asdict deep-copies every span and was most of an incremental build
+    d = {f.name: getattr(c, f.name) for f in dataclasses.fields(c)}
     d["spans"] = [[s.start, s.end, s.cell, s.glue] for s in c.spans]
     return json.dumps(d, ensure_ascii=False)
 
@@ -301,21 +317,23 @@ def build(settings: Settings, embedder: Embedder, rebuild: bool = False, progres
         previous = _current_name(index_dir)
         clean_leftovers(index_dir, keep_previous=previous)
         step("prepare")
-        try:
-            first_seen = {e.sha256: e.first_seen for e in read_manifest(index_dir).reports.values() if e.first_seen}
-        except (IndexMissing, IndexCorrupt):
-            first_seen = {}
-        prep = prepare(settings, first_seen)
-
-        cache: dict[str, np.ndarray] = {}
-        if not rebuild and previous:
+        old = None
+        if previous:
             try:
                 old = load(settings)
-                if old.manifest.model_id == embedder.model_id:
-                    cache = {_text_key(c.embed_text): old.vectors[i] for i, c in enumerate(old.chunks)}
-                    cache.update((_text_key(u[3]), old.unit_vectors[j]) for j, u in enumerate(quotables(old.chunks)))
             except (IndexMissing, IndexCorrupt) as exc:
                 log.warning("previous index not reusable, embedding everything: %s", exc)
+        first_seen = {e.sha256: e.first_seen for e in old.manifest.reports.values() if e.first_seen} if old else {}
+        prep = prepare(settings, first_seen, old if not rebuild else None)
+
+        cache: dict[str, np.ndarray] = {}
+        old_tokens: dict[str, frozenset[str]] = {}
+        if old is not None and not rebuild and old.manifest.model_id == embedder.model_id:
+            cache = {_text_key(c.embed_text): old.vectors[i] for i, c in enumerate(old.chunks)}
+            for j, u in enumerate(quotables(old.chunks)):
+                key = _text_key(u[3])
+                cache[key] = old.unit_vectors[j]
+                old_tokens[key] = old.unit_tokens[j]
 
         texts = [c.embed_text for c in prep.chunks]
         units = quotables(prep.chunks)
@@ -335,7 +353,13 @@ def build(settings: Settings, embedder: Embedder, rebuild: bool = False, progres
         matrix = np.stack([cache[k] for k in keys]).astype(np.float32) if keys else np.zeros((0, dim), np.float32)
         vectors, unit_vectors = matrix[: len(texts)], matrix[len(texts):]
         unit_rows = np.array([u[:3] for u in units], dtype=np.int64).reshape(-1, 3)
-        unit_tokens = tokenize([t.split("\n", 1)[-1] for t in (u[3] for u in units)]) if units else []
+        # stemmed words of each unit: reused for unchanged text, tokenised for the new
+        unit_keys = keys[len(texts):]
+        fresh_units = [i for i, k in enumerate(unit_keys) if k not in old_tokens]
+        fresh_tokens = tokenize([units[i][3].split("\n", 1)[-1] for i in fresh_units]) if fresh_units else []
+        new_tokens = dict(zip(fresh_units, fresh_tokens, strict=True))
+        unit_tokens = [sorted(old_tokens[k]) if i not in new_tokens else new_tokens[i]
+                       for i, k in enumerate(unit_keys)]
         n_new = len(todo_keys)
         n_reused = len(set(keys)) - n_new
 
@@ -349,7 +373,8 @@ def build(settings: Settings, embedder: Embedder, rebuild: bool = False, progres
                 fh.flush()
                 os.fsync(fh.fileno())
         _write(tmp / "unit_tokens.json", json.dumps([sorted(set(t)) for t in unit_tokens]).encode())
-        Dense.build(vectors).save(tmp / "dense.faiss")
+        dense = Dense.build(vectors, settings.index_kind, settings.ivf_threshold, settings.ivf_nprobe)
+        dense.save(tmp / "dense.faiss")
         Lexical.build([c.context + "\n" + c.text for c in prep.chunks]).save(tmp / "bm25")
         (tmp / "texts").mkdir()
         for rep in prep.reports:
@@ -361,7 +386,7 @@ def build(settings: Settings, embedder: Embedder, rebuild: bool = False, progres
             built_at=datetime.now(UTC).isoformat(timespec="seconds"), model_id=embedder.model_id, dim=dim,
             chunker_version=CHUNKER_VERSION, chunk_chars=settings.chunk_chars,
             fallback_chunk_chars=settings.fallback_chunk_chars, reports=prep.entries,
-            skipped=prep.skipped, files=files)
+            skipped=prep.skipped, files=files, dense_kind=dense.kind)
         _write(tmp / "manifest.json", manifest.to_json().encode())
         _fsync_dir(tmp)
 
@@ -410,12 +435,14 @@ def load(settings: Settings) -> Index:
     try:
         chunks = [_chunk_from_json(line) for line in
                   (gen / "chunks.jsonl").read_text(encoding="utf-8").splitlines() if line]
-        vectors = np.load(gen / "vectors.npy", allow_pickle=False)
-        dense = Dense.load(gen / "dense.faiss")
+        # memory-mapped: answers touch only their candidates' rows, so a large index costs no RAM twice
+        # (viewed as plain arrays: the memmap subclass costs microseconds on every row taken)
+        vectors = np.load(gen / "vectors.npy", allow_pickle=False, mmap_mode="r").view(np.ndarray)
+        dense = Dense.load(gen / "dense.faiss", nprobe=settings.ivf_nprobe)
         lexical = Lexical.load(gen / "bm25", len(chunks))
         texts = {doc: (gen / "texts" / doc).read_text(encoding="utf-8") for doc in manifest.reports}
         units = np.load(gen / "units.npy", allow_pickle=False)
-        unit_vectors = np.load(gen / "unit_vectors.npy", allow_pickle=False)
+        unit_vectors = np.load(gen / "unit_vectors.npy", allow_pickle=False, mmap_mode="r").view(np.ndarray)
         unit_tokens = [frozenset(t) for t in json.loads((gen / "unit_tokens.json").read_text(encoding="utf-8"))]
     except Exception as exc:  # noqa: BLE001 - any failure to read a checked file is corruption
         raise IndexCorrupt(f"The index {manifest.generation} could not be read ({type(exc).__name__}: "
@@ -437,6 +464,9 @@ def stale_reasons(manifest: Manifest, prep: Prepared, model_id: str, settings: S
     if manifest.chunker_version != CHUNKER_VERSION or manifest.chunk_chars != settings.chunk_chars \
             or manifest.fallback_chunk_chars != settings.fallback_chunk_chars:
         reasons.append("the chunker or its settings changed")
+    want = choose_kind(len(prep.chunks), settings.index_kind, settings.ivf_threshold)
+    if len(prep.chunks) >= 1000 and want != manifest.dense_kind:
+        reasons.append(f"the dense index kind changed ({manifest.dense_kind} -> {want})")
     built, now = manifest.reports, prep.entries
     for doc in sorted(set(now) - set(built)):
         reasons.append(f"{doc} is new")

@@ -27,6 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT / "bench"))
 
 
 def free_port() -> int:
@@ -97,8 +98,17 @@ def main() -> None:
         from playwright.sync_api import sync_playwright
 
         proc, _, url = start(env)
-        waits = []
+        waits, http = [], []
         try:
+            import httpx
+            from load import ask as http_ask
+
+            with httpx.Client() as client:
+                http_ask(client, url, questions[0])  # warm-up
+                for q in questions:
+                    t = time.perf_counter()
+                    http_ask(client, url, q)
+                    http.append(time.perf_counter() - t)
             with sync_playwright() as p:
                 browser = launch(p)
                 page = browser.new_context(viewport={"width": 1280, "height": 1000}).new_page()
@@ -120,8 +130,18 @@ def main() -> None:
               f"{statistics.median(starts):.1f} s  (runs: {', '.join(f'{s:.1f}' for s in starts)})")
         print(f"browser wait for an answer ({len(waits)} dev questions): p50 {pct(waits, 50) * ms:.0f} ms, "
               f"p95 {pct(waits, 95) * ms:.0f} ms")
+        print(f"over HTTP (Gradio REST API, one user): p50 {pct(http, 50) * ms:.0f} ms, "
+              f"p95 {pct(http, 95) * ms:.0f} ms")
         print(f"in-process ask of the same questions: p50 {pct(inproc, 50) * ms:.1f} ms, "
               f"p95 {pct(inproc, 95) * ms:.1f} ms")
+        enc = []
+        for q in questions:
+            t = time.perf_counter()
+            embedder.embed_query(q)
+            enc.append(time.perf_counter() - t)
+        print(f"bare query encoding: p50 {pct(enc, 50) * ms:.1f} ms; ratios to it (p50): in-process "
+              f"{pct(inproc, 50) / pct(enc, 50):.2f}x, HTTP {pct(http, 50) / pct(enc, 50):.1f}x, "
+              f"browser {pct(waits, 50) / pct(enc, 50):.1f}x")
         print(f"ratio browser wait / in-process ask (p50): {pct(waits, 50) / pct(inproc, 50):.1f}x "
               "(the rest is Gradio's queue, websocket round trips and rendering)")
     finally:
