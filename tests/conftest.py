@@ -129,3 +129,11 @@ class AppServer:
             except Exception:  # noqa: BLE001
                 self.proc.kill()
         self.log.close()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """`python app.py` on loopback for the tests of one module (its own corpus copy and index)."""
+    s = AppServer(tmp_path_factory.mktemp("server"))
+    yield s
+    s.stop()

@@ -183,3 +183,10 @@ We understand the diverse health and care needs of people and our local communit
 Key findings for this quality statement
 Riverside commissioned home care by neighbourhood, with no waiting list.
 """
+
+
+# A small CQC assessment the tests add to the corpus: distinctive words ("kestrel hub") to find it by.
+EXAMPLESHIRE = ("Exampleshire County Council: local authority assessment\nSafeguarding\nScore: 2\n"
+                "2 - Evidence shows some shortfalls\nKey findings for this quality statement\n"
+                "Safeguarding referrals in Exampleshire waited for triage at the kestrel hub. Leaders said a new "
+                "triage hub opened in May.\n")

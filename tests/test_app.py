@@ -15,16 +15,14 @@ import pytest
 from conftest import CAMDEN, DERBYSHIRE, WINTER, tree_digest
 from fakes import FakeEmbedder
 from fastapi.testclient import TestClient
+from makedocs import EXAMPLESHIRE
 
 import app as webapp
 from assistant import admin
 from assistant.service import Engine
 from assistant.settings import Settings
 
-NEW = ("Exampleshire County Council: local authority assessment\nSafeguarding\nScore: 2\n"
-       "2 - Evidence shows some shortfalls\nKey findings for this quality statement\n"
-       "Safeguarding referrals in Exampleshire waited for triage at the kestrel hub. Leaders said a new triage "
-       "hub opened in May.\n")
+NEW = EXAMPLESHIRE
 HOSTILE = ("Mischief Borough Council: Winter Plan\n<script>alert('x')</script> The plan says "
            "<img src=x onerror=alert(1)> gritting lorries are booked for the marmalade depot.\n")
 

@@ -3,22 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from conftest import DERBYSHIRE, AppServer, tree_digest
+from conftest import DERBYSHIRE, tree_digest
 from gradio_client import Client, handle_file
+from makedocs import EXAMPLESHIRE
 
 pytestmark = pytest.mark.slow
 
-NEW = ("Exampleshire County Council: local authority assessment\nSafeguarding\nScore: 2\n"
-       "2 - Evidence shows some shortfalls\nKey findings for this quality statement\n"
-       "Safeguarding referrals in Exampleshire waited for triage at the kestrel hub. Leaders said a new triage "
-       "hub opened in May.\n")
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    s = AppServer(tmp_path_factory.mktemp("server"))
-    yield s
-    s.stop()
+NEW = EXAMPLESHIRE
 
 
 @pytest.fixture(scope="module")

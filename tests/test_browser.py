@@ -7,23 +7,13 @@ import re
 
 import pytest
 from browser import launch, screenshot, wait_for_gradio
-from conftest import AppServer
+from makedocs import EXAMPLESHIRE
 
 pytestmark = pytest.mark.slow
 
-NEW = ("Exampleshire County Council: local authority assessment\nSafeguarding\nScore: 2\n"
-       "2 - Evidence shows some shortfalls\nKey findings for this quality statement\n"
-       "Safeguarding referrals in Exampleshire waited for triage at the kestrel hub. Leaders said a new triage "
-       "hub opened in May.\n")
+NEW = EXAMPLESHIRE
 HOSTILE = ("Mischief Borough Council: Winter Plan\n<script>alert('x')</script> The plan books gritting lorries for "
            "the marmalade depot <img src=x onerror=alert(1)> every frosty night.\n")
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    s = AppServer(tmp_path_factory.mktemp("browser-server"))
-    yield s
-    s.stop()
 
 
 @pytest.fixture(scope="module")

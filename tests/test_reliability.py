@@ -10,7 +10,7 @@ import urllib.error
 import urllib.request
 
 import pytest
-from conftest import DERBYSHIRE, AppServer
+from conftest import DERBYSHIRE
 from fakes import FakeEmbedder
 
 import app as webapp
@@ -22,13 +22,6 @@ from assistant.settings import PROJECT_ROOT, Settings
 
 sys.path.insert(0, str(PROJECT_ROOT / "bench"))
 import load  # noqa: E402  (bench/load.py: the load driver, shared with the benchmark)
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    s = AppServer(tmp_path_factory.mktemp("reliability"))
-    yield s
-    s.stop()
 
 
 @pytest.mark.slow
