@@ -11,6 +11,7 @@ import hashlib
 import json
 import logging
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -52,6 +53,10 @@ def decode_text(data: bytes) -> str:
     return data.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")
 
 
+# Control characters other than tab, newline, carriage return and form feed.
+_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0e-\x1f]")
+
+
 def check_bytes(name: str, data: bytes, max_bytes: int) -> str | None:
     """Why these bytes are not a usable report, or None if they are."""
     if len(data) > max_bytes:
@@ -67,7 +72,7 @@ def check_bytes(name: str, data: bytes, max_bytes: int) -> str | None:
         return (f"not UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start}); "
                 "re-save it as UTF-8 text")
     # Control characters other than tab/newline/form feed mean this is not prose.
-    controls = sum(1 for ch in text if ord(ch) < 32 and ch not in "\t\n\r\f")
+    controls = len(_CONTROLS.findall(text))
     if controls > max(8, len(text) // 100):
         return f"binary ({controls} control characters), not a text report"
     return None

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
@@ -99,7 +99,8 @@ class Metadata:
         return [f for f in wanted if getattr(self, f) is None]
 
     def to_dict(self) -> dict[str, Any]:
-        d = asdict(self)
+        # shallow, by hand: dataclasses.asdict deep-copies and was a visible cost on large corpora
+        d = {f.name: getattr(self, f.name) for f in fields(self)}
         d["scores"] = [dict(x) for x in self.scores]
         return d
 

@@ -373,7 +373,10 @@ def build(settings: Settings, embedder: Embedder, rebuild: bool = False, progres
                 fh.flush()
                 os.fsync(fh.fileno())
         _write(tmp / "unit_tokens.json", json.dumps([sorted(set(t)) for t in unit_tokens]).encode())
-        dense = Dense.build(vectors, settings.index_kind, settings.ivf_threshold, settings.ivf_nprobe)
+        same_model = old is not None and not rebuild and old.manifest.model_id == embedder.model_id
+        trained = old.dense.trained_ivf() if same_model else None  # k-means lists reused, not re-trained
+        dense = Dense.build(vectors, settings.index_kind, settings.ivf_threshold, settings.ivf_nprobe,
+                            trained=trained)
         dense.save(tmp / "dense.faiss")
         Lexical.build([c.context + "\n" + c.text for c in prep.chunks]).save(tmp / "bm25")
         (tmp / "texts").mkdir()

@@ -56,3 +56,13 @@ def test_index_kind_setting_is_checked():
     assert Settings.from_env({"ASSISTANT_INDEX_KIND": "hnsw"}).index_kind == "hnsw"
     with pytest.raises(SettingsError, match="index_kind='annoy' must be one of auto, flat, ivf, hnsw"):
         Settings.from_env({"ASSISTANT_INDEX_KIND": "annoy"})
+
+
+def test_an_incremental_ivf_build_reuses_the_trained_lists():
+    first = Dense.build(clustered(20_000), IVF)
+    trained = first.trained_ivf()
+    assert trained.is_trained and trained.ntotal == 0
+    grown = np.vstack([clustered(20_000), clustered(500, seed=9)])
+    again = Dense.build(grown, IVF, trained=trained)
+    assert again.size == 20_500 and again._index.nlist == first._index.nlist
+    assert Dense.build(clustered(2000), FLAT).trained_ivf() is None
