@@ -26,7 +26,7 @@ from .chunk import chunk_report
 from .corpus import REPORT_SUFFIXES
 from .errors import AssistantError
 from .extract import TEXT_SUFFIXES, ExtractError, extract, normalised_hash
-from .metadata import EDITABLE_FIELDS, KINDS, OVERALL_RATINGS, Metadata
+from .metadata import EDITABLE_FIELDS, KINDS, OVERALL_RATINGS
 from .parse import parse
 from .settings import Settings
 
@@ -294,7 +294,3 @@ def remove_report(settings: Settings, doc: str) -> Path:
     update_metadata(settings.corpus_dir, doc, None)
     log.info("removed report %s to %s", doc, dest)
     return dest
-
-
-def describe(md: Metadata) -> str:
-    return ", ".join(f"{k}: {getattr(md, k)}" for k in EDITABLE_FIELDS if getattr(md, k) is not None)

@@ -156,11 +156,19 @@ class Answerer:
         self.settings = settings
         self.retriever = Retriever(index, embedder, settings)
         self._position = {c.id: i for i, c in enumerate(index.chunks)}
-        self._common = common_words(index.texts.values())
+        self._common_words: frozenset[str] | None = None
         self._reports = {doc: e.metadata for doc, e in index.manifest.reports.items()}
         self.catalog = Catalog.of(self._reports)
         self.sources = SourceTexts(index, settings.corpus_dir)
         self._notices: list[str] = []
+
+    @property
+    def common_words(self) -> frozenset[str]:
+        """Words the reports use in lower case (to tell a person's name from ordinary words). Computed on
+        first need: it reads every report, which a large index should not pay for at every swap."""
+        if self._common_words is None:
+            self._common_words = common_words(self.index.texts.values())
+        return self._common_words
 
     # ----------------------------------------------------------------------------------------- entry
 
@@ -225,7 +233,7 @@ class Answerer:
         units.sort(key=lambda x: -x.score)
         best = None
         for cand in units[: s.expect_depth]:
-            if has_expected(u, self._text(cand.chunk, cand.start, cand.end), self._common):
+            if has_expected(u, self._text(cand.chunk, cand.start, cand.end), self.common_words):
                 best = cand
                 break
         if best is None or best.cos < s.abstain_below:

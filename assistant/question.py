@@ -93,11 +93,6 @@ def authority_aliases(authority: str) -> list[str]:
     return [a for a in {authority.lower(), core.lower()} if a]
 
 
-def _mentions(text: str, alias: str) -> int | None:
-    m = re.search(r"(?<![\w-])" + re.escape(alias) + r"(?:'s|’s|s')?(?![\w-])", text, re.I)
-    return m.start() if m else None
-
-
 def _statement_in(text: str) -> str | None:
     low = text.lower()
     for s in QUALITY_STATEMENTS:
