@@ -180,7 +180,8 @@ def make_handlers(engine: Engine) -> dict[str, Any]:
                 lines.append(f"- ✗ **{md_text(c.original)}**: refused — {md_text(c.reason)}")
                 continue
             pages = f", {c.pages} pages" if c.pages else ""
-            lines.append(f"- ✓ **{md_text(c.original)}** → `{md_text(c.name)}`: {c.format}{pages}, {c.layout} layout, "
+            # the safe name is only letters, digits, dots, dashes and underscores: shown as code, unescaped
+            lines.append(f"- ✓ **{md_text(c.original)}** → `{c.name}`: {c.format}{pages}, {c.layout} layout, "
                          f"{c.chunks} chunks; "
                          f"sections: {md_text('; '.join(c.sections[:8]) or 'none found')}")
             rows.append({"file": c.name, **{k: c.metadata.get(k) for k in EDITABLE_FIELDS}})

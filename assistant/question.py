@@ -52,8 +52,13 @@ _COUNCIL_NAME = re.compile(r"\b(?:London Borough of [A-Z][a-z]+(?: [A-Z][a-z]+)*
 NAME, DATE, COUNT, PERCENT, DURATION, MONEY, FREQUENCY = "name", "date", "count", "percent", "duration", \
     "money", "frequency"
 _EXPECTS = [
-    (NAME, re.compile(r"^\s*(?:who|whom|whose)\b|\bname of\b|\bwho (?:is|was|leads|led|chairs|runs|heads)\b|"
-                      r"\b(?:what|which) (?:is|was) (?:the |their |its )?name\b", re.I)),
+    # a person's name: "the name of ...", or "who" asking after a person's role ("who chairs the board?",
+    # "who is the director of public health?"); "who runs the helpline?" may be an organisation, so no
+    # expectation there
+    (NAME, re.compile(r"\bname of\b|\b(?:what|which) (?:is|was) (?:the |their |its )?name\b|"
+                      r"^\s*who\b(?=.*\b(?:director|chairs?|chaired|chairman|chairwoman|chairperson|head|heads|leader|"
+                      r"manager|chief|councillor|officer|commissioner|minister|executive|mayor|principal "
+                      r"social worker)\b)", re.I)),
     (DATE, re.compile(r"^\s*when (?:is|was|were|did|does|do|will|has|have|are|can|should)\b|\b(?:what|which) "
                       r"(?:date|year|month|day)\b|\bby when\b|\bwhat time\b", re.I)),
     (FREQUENCY, re.compile(r"\bhow (?:often|regularly|frequently)\b|\bfrequency\b", re.I)),

@@ -86,6 +86,8 @@ def test_comparisons(q, comparison):
 @pytest.mark.parametrize("q,expects", [
     ("What is the name of Derbyshire's Director of Public Health?", NAME),
     ("Who chairs the safeguarding board?", NAME),
+    ("Who is the director of adult social services in Camden?", NAME),
+    ("Who runs the carers helpline?", None),
     ("When was the first round of grant money handed out?", DATE),
     ("When local infection rates climb, how does Derbyshire decide?", None),
     ("How often did MDTs take place?", FREQUENCY),
