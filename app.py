@@ -290,7 +290,7 @@ def build_ui(engine: Engine) -> gr.Blocks:
                     report = gr.Dropdown([("All reports", ALL)] + [(f"{m.title or d} ({d})", d)
                                                                     for d, m in reports.items()],
                                          value=ALL, label="Report", elem_id="report")
-                chat = gr.Chatbot(elem_id="chat", height=520, label="Conversation", sanitize_html=True,
+                chat = gr.Chatbot(elem_id="chat", height=640, label="Conversation", sanitize_html=True,
                                   feedback_options=None, buttons=["copy"])
                 turns = gr.State([])
                 with gr.Row():

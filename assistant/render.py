@@ -70,7 +70,7 @@ def chat_markdown(answer: Answer, version: str) -> str:
         out.append(f"**⚠ Not answered by the reports.** {md_text(answer.text)}")
         if answer.citations:
             out.append("\n**Closest passages — not an answer:**")
-            for c in answer.citations:
+            for c in answer.citations[:3]:  # the nearest three; the export and the API carry them all
                 out.append(f"\n> {md_text(' '.join(c.quote.split()))}\n>\n> — [\\[{c.n}\\]]({links[c.n]}) "
                            f"{md_text(c.authority or c.doc)}, {md_text(c.section or '')}, {_lines(c)}")
         return "\n".join(out)
