@@ -131,6 +131,15 @@ def _free_name(corpus_dir: Path, name: str, taken: set[str]) -> str:
     return candidate
 
 
+def _duplicate(key: str, existing: dict[str, str], seen: dict[str, str], why: str, what: str) -> str | None:
+    """Why an upload repeats a report already in the corpus or earlier in the same upload, or None."""
+    if key in existing:
+        return f"already in the corpus as {existing[key]} ({why})"
+    if key in seen:
+        return f"the same {what} as {seen[key]} in this upload"
+    return None
+
+
 def check_uploads(settings: Settings, files: list[tuple[str, bytes]]) -> list[UploadCheck]:
     """Validate uploads (any supported format), extract their text, and detect metadata, sections and
     chunk count. Refuses content already in the corpus, by bytes or by words. Writes nothing."""
@@ -161,12 +170,9 @@ def check_uploads(settings: Settings, files: list[tuple[str, bytes]]) -> list[Up
             checks.append(UploadCheck(original, name, False, "empty (no text in it)"))
             continue
         digest = hashlib.sha256(data).hexdigest()
-        if digest in existing:
-            checks.append(UploadCheck(original, name, False, f"already in the corpus as {existing[digest]} "
-                                      "(same content)"))
-            continue
-        if digest in seen:
-            checks.append(UploadCheck(original, name, False, f"the same content as {seen[digest]} in this upload"))
+        dup = _duplicate(digest, existing, seen, "same content", "content")
+        if dup:
+            checks.append(UploadCheck(original, name, False, dup))
             continue
         try:
             got = extract(name, data)
@@ -174,12 +180,9 @@ def check_uploads(settings: Settings, files: list[tuple[str, bytes]]) -> list[Up
             checks.append(UploadCheck(original, name, False, str(exc)))
             continue
         words = normalised_hash(got.text)
-        if words in existing_words:
-            checks.append(UploadCheck(original, name, False, f"already in the corpus as {existing_words[words]} "
-                                      "(the same text in another file or format)"))
-            continue
-        if words in seen:
-            checks.append(UploadCheck(original, name, False, f"the same text as {seen[words]} in this upload"))
+        dup = _duplicate(words, existing_words, seen, "the same text in another file or format", "text")
+        if dup:
+            checks.append(UploadCheck(original, name, False, dup))
             continue
         seen[digest] = seen[words] = original
         name = _free_name(settings.corpus_dir, name, taken)

@@ -425,15 +425,14 @@ class Answerer:
         return f"The indexed reports{scope} don't give {what}."
 
     def _abstain(self, q: str, qvec: np.ndarray | None, filters: Filters, message: str,
-                 hits: list[Hit] | None = None, closest: list[Citation] | None = None) -> Answer:
-        cites = list(closest or [])
-        if hits is None:
-            qvec = self.embedder.embed_query(q) if qvec is None else qvec
-            hits = self.retriever.search(q, top_k=self.settings.max_citations, filters=filters, query_vector=qvec)
-        if qvec is None and hits:
+                 hits: list[Hit] | None = None) -> Answer:
+        """A plain "the reports don't say", with the closest passages (searched here unless given)."""
+        if qvec is None:
             qvec = self.embedder.embed_query(q)
-        if hits and qvec is not None:
-            self._add_passages(cites, hits, qvec, role=CLOSEST)
+        if hits is None:
+            hits = self.retriever.search(q, top_k=self.settings.max_citations, filters=filters, query_vector=qvec)
+        cites: list[Citation] = []
+        self._add_passages(cites, hits, qvec, role=CLOSEST)
         text = message + (" The closest passages are listed as closest matches, not as an answer."
                           if cites else "")
         return self._finish(q, text, True, cites, "abstained")

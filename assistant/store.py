@@ -168,7 +168,7 @@ def prepare(settings: Settings, first_seen: dict[str, str] | None = None, previo
     now = datetime.now(UTC).isoformat(timespec="seconds")
     seen_text: dict[str, str] = {}
     metas: dict[str, Metadata] = {}
-    parsed_of = {}
+    words_of: dict[str, str] = {}  # report -> hash of its words
     kept = []
     for rep in reports:
         words = normalised_hash(rep.text)
@@ -178,7 +178,7 @@ def prepare(settings: Settings, first_seen: dict[str, str] | None = None, previo
             continue
         seen_text[words] = rep.doc
         metas[rep.doc] = metadata_mod.merge(metadata_mod.detect(rep.text), overrides.get(rep.doc))
-        parsed_of[rep.doc] = words
+        words_of[rep.doc] = words
         kept.append(rep)
     seen_at = {rep.doc: (first_seen or {}).get(rep.sha256, now) for rep in kept}
     for doc, newer in versions.supersessions(metas, seen_at).items():
@@ -192,7 +192,7 @@ def prepare(settings: Settings, first_seen: dict[str, str] | None = None, previo
         for c in previous.chunks:
             reusable.setdefault(c.doc, []).append(c)
     for rep in kept:
-        words = parsed_of[rep.doc]
+        words = words_of[rep.doc]
         md = metas[rep.doc].to_dict()
         old = previous.manifest.reports.get(rep.doc) if previous is not None else None
         if old is not None and rep.doc in reusable and old.sha256 == rep.sha256 and old.metadata_hash == _hash_json(md):
