@@ -155,7 +155,6 @@ class Answerer:
         self.embedder = embedder
         self.settings = settings
         self.retriever = Retriever(index, embedder, settings)
-        self._position = {c.id: i for i, c in enumerate(index.chunks)}
         self._common_words: frozenset[str] | None = None
         self._reports = {doc: e.metadata for doc, e in index.manifest.reports.items()}
         self.catalog = Catalog.of(self._reports)
@@ -223,12 +222,13 @@ class Answerer:
         for h in hits:
             if h.chunk.kind == SCORE:  # score lines answer score questions, from the metadata
                 continue
-            ci = self._position[h.chunk.id]
-            chunk_part = s.chunk_weight * float(idx.vectors[ci] @ qvec) + s.rank_weight * (h.score / top)
-            for r in idx.units_of[ci]:
-                cos = float(idx.unit_vectors[r] @ qvec)
-                overlap = len(qstems & idx.unit_tokens[r]) / len(qstems) if qstems else 0.0
-                units.append(_Unit(r, ci, int(idx.units[r, 1]), int(idx.units[r, 2]), cos,
+            ci = h.position
+            chunk_part = s.chunk_weight * float(idx.vector(ci) @ qvec) + s.rank_weight * (h.score / top)
+            for r in idx.units_of(ci):
+                cos = float(idx.unit_vector(r) @ qvec)
+                overlap = len(qstems & idx.unit_tokens(r)) / len(qstems) if qstems else 0.0
+                _, start, end = idx.unit(r)
+                units.append(_Unit(r, ci, start, end, cos,
                                    s.unit_weight * cos + chunk_part + s.overlap_weight * overlap))
         units.sort(key=lambda x: -x.score)
         best = None
@@ -265,7 +265,7 @@ class Answerer:
             return _Quote(best.chunk, chunk.start, chunk.end, best.cos, whole_chunk=True)
         scored = {x.row: x.score for x in units}
         st = self.settings
-        best_overlap = len(qstems & idx.unit_tokens[best.row]) / len(qstems) if qstems else 0.0
+        best_overlap = len(qstems & idx.unit_tokens(best.row)) / len(qstems) if qstems else 0.0
         chunk_part = best.score - st.unit_weight * best.cos - st.overlap_weight * best_overlap
         text = idx.texts[chunk.doc]
         lo = hi = best.row
@@ -274,21 +274,23 @@ class Answerer:
         def unit_score(r: int) -> float:
             if r in scored:
                 return scored[r]
-            ov = len(qstems & idx.unit_tokens[r]) / len(qstems) if qstems else 0.0
-            return st.unit_weight * float(idx.unit_vectors[r] @ qvec) + chunk_part + st.overlap_weight * ov
+            ov = len(qstems & idx.unit_tokens(r)) / len(qstems) if qstems else 0.0
+            return st.unit_weight * float(idx.unit_vector(r) @ qvec) + chunk_part + st.overlap_weight * ov
 
         def same_paragraph(r: int, a: int, b: int) -> bool:
-            c = idx.chunks[int(idx.units[r, 0])]
-            gap = text[min(b, int(idx.units[r, 2])):max(a, int(idx.units[r, 1]))]
-            return c.doc == chunk.doc and c.kind == chunk.kind and "\n" not in gap and not gap.strip()
+            pos, rs, re_ = idx.unit(r)
+            c = idx.chunks[pos]
+            gap = text[min(b, re_):max(a, rs)]
+            return c.doc == chunk.doc and c.kind == chunk.kind and idx.is_live(pos) and "\n" not in gap \
+                and not gap.strip()
 
         grew = True
         while grew:
             grew = False
             for r in (lo - 1, hi + 1):
-                if not (0 <= r < len(idx.units)) or not same_paragraph(r, start, end):
+                if not (0 <= r < idx.n_units) or not same_paragraph(r, start, end):
                     continue
-                rs, re_ = int(idx.units[r, 1]), int(idx.units[r, 2])
+                _, rs, re_ = idx.unit(r)
                 if max(end, re_) - min(start, rs) > self.settings.quote_chars:
                     continue
                 if unit_score(r) >= best.score - self.settings.extend_within:
@@ -402,7 +404,7 @@ class Answerer:
                 return
             chunk = h.chunk
             text = self.index.texts[chunk.doc]
-            cos = float(self.index.vectors[self._position[chunk.id]] @ qvec)
+            cos = float(self.index.vector(h.position) @ qvec)
             for a, b in segments(text, chunk.spans):
                 if len(cites) >= self.settings.max_citations:
                     return

@@ -30,7 +30,8 @@ def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
     result = store.build(settings, _embedder(settings), rebuild=args.rebuild, progress=not args.quiet)
     m = result.manifest
     print(f"Indexed {len(m.reports)} reports into {result.chunks} chunks in {result.seconds:.1f}s "
-          f"({result.embedded} embedded, {result.reused} reused) -> {settings.index_dir / m.generation}")
+          f"({result.embedded} texts embedded, {result.reused} reused, {result.kept} chunks kept as they were; "
+          f"{len(m.segments)} segments) -> {settings.index_dir / m.generation}")
     for doc, reason in result.skipped.items():
         print(f"  skipped {doc}: {reason}")
     return 0
@@ -52,7 +53,7 @@ def hit_to_dict(hit: Hit, index: store.Index) -> dict:
 
 def _warn_if_stale(settings: Settings, index: store.Index) -> None:
     try:
-        reasons = store.stale_reasons(index.manifest, store.prepare(settings),
+        reasons = store.stale_reasons(index.manifest, store.prepare(settings, index.manifest),
                                       _embedder(settings).model_id, settings)
     except AssistantError:
         return
@@ -96,7 +97,6 @@ def _meta_lines(md: Metadata) -> list[str]:
 
 
 def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
-    prep = store.prepare(settings)
     embedder = _embedder(settings)
     problem = None
     try:
@@ -106,6 +106,7 @@ def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
         manifest = None
     except IndexCorrupt as exc:
         manifest, problem = None, str(exc)
+    prep = store.prepare(settings, manifest)  # unchanged reports recognised from the manifest, not read
     if args.json:
         out = {
             "corpus": str(settings.corpus_dir), "index": str(settings.index_dir),
@@ -138,7 +139,8 @@ def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     total = sum(e.chunks for e in manifest.reports.values())
     print(f"Index: {manifest.generation}, built {manifest.built_at}, {len(manifest.reports)} reports, "
-          f"{total} chunks, model {manifest.model_id}, {manifest.dim} dims")
+          f"{total} chunks in {len(manifest.segments)} segments ({manifest.dense_kind} search on the largest), "
+          f"model {manifest.model_id}, {manifest.dim} dims")
     reasons = store.stale_reasons(manifest, prep, embedder.model_id, settings)
     if reasons:
         print("Stale: " + "; ".join(reasons) + ". Run `python -m assistant index` to update it.")

@@ -138,12 +138,12 @@ def _store_text(path: Path, report: Report) -> None:
         log.warning("could not store the extracted text of %s: %s", path.name, exc)
 
 
-def scan(corpus_dir: Path, max_bytes: int) -> tuple[list[Report], list[Skipped]]:
-    """All reports in corpus_dir, sorted by file name, and the files skipped with the reason."""
+def list_files(corpus_dir: Path) -> tuple[list[Path], list[Skipped]]:
+    """The report files in corpus_dir, sorted by name (not read), and the files skipped by type."""
     if not corpus_dir.is_dir():
         raise CorpusError(f"The corpus folder {corpus_dir} does not exist. Create it and put reports in it, "
                           "or set ASSISTANT_CORPUS_DIR.")
-    reports: list[Report] = []
+    files: list[Path] = []
     skipped: list[Skipped] = []
     for path in sorted(corpus_dir.iterdir()):
         name = path.name
@@ -155,6 +155,15 @@ def scan(corpus_dir: Path, max_bytes: int) -> tuple[list[Report], list[Skipped]]
             skipped.append(Skipped(name, f"unsupported file type {path.suffix or '(none)'!r}; "
                                          f"reports are {', '.join(REPORT_SUFFIXES)}"))
             continue
+        files.append(path)
+    return files, skipped
+
+
+def scan(corpus_dir: Path, max_bytes: int) -> tuple[list[Report], list[Skipped]]:
+    """All reports in corpus_dir, sorted by file name, and the files skipped with the reason."""
+    files, skipped = list_files(corpus_dir)
+    reports: list[Report] = []
+    for path in files:
         result = read_report(path, max_bytes)
         if isinstance(result, Skipped):
             skipped.append(result)

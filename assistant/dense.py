@@ -27,6 +27,14 @@ def choose_kind(n: int, kind: str = AUTO, ivf_threshold: int = 50_000) -> str:
     return IVF if n >= ivf_threshold else FLAT
 
 
+def effective_kind(n: int, kind: str = AUTO, ivf_threshold: int = 50_000) -> str:
+    """The kind `Dense.build` makes for n vectors: IVF needs 1000 to train its lists, and nothing is flat."""
+    kind = choose_kind(n, kind, ivf_threshold)
+    if (kind == IVF and n < 1000) or n == 0:
+        return FLAT
+    return kind
+
+
 def auto_nprobe(nlist: int) -> int:
     """Lists an IVF query scans by default: a sixteenth of them (at least 8), for recall@10 >= 0.95 on
     the synthetic corpora of bench/scale.py."""
@@ -79,8 +87,8 @@ class Dense:
         faiss.omp_set_num_threads(os.cpu_count() or 1)  # building: every core
         vectors = np.ascontiguousarray(vectors, dtype=np.float32)
         n, dim = vectors.shape if vectors.ndim == 2 else (0, 0)
-        kind = choose_kind(n, kind, ivf_threshold)
-        if kind == IVF and n >= 1000:
+        kind = effective_kind(n, kind, ivf_threshold)
+        if kind == IVF:
             nlist = max(16, min(int(4 * math.sqrt(n)), n // 39))  # FAISS wants >= 39 training points a list
             if trained is not None and trained.d == dim and nlist // 2 <= trained.nlist <= nlist * 2:
                 index = trained
@@ -91,7 +99,7 @@ class Dense:
                 sample = vectors[rng.choice(n, size=min(n, max(train_sample, 40 * nlist)), replace=False)]
                 index.train(sample)
             index.add(vectors)
-        elif kind == HNSW and n:
+        elif kind == HNSW:
             index = faiss.IndexHNSWFlat(dim, 32, faiss.METRIC_INNER_PRODUCT)
             index.hnsw.efConstruction = 80
             index.add(vectors)

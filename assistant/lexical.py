@@ -1,15 +1,31 @@
-"""BM25 over the same chunks as the dense index (bm25s: sparse matrices, no per-query Python loop)."""
+"""BM25 over the same chunks as the dense index, kept per segment and scored with corpus-wide statistics.
+
+Each segment of the index stores its term counts as a sparse matrix (`Terms`: for every stemmed word, the
+chunks holding it and how often, plus each chunk's length). `BM25` scores a query over all segments at once
+with the statistics of the whole index (document count, document frequency, mean length), so a chunk scores
+the same whichever segment holds it, and adding a report writes only its own segment's counts. The formula
+is bm25s's "lucene" variant with its defaults (k1 1.5, b 0.75); a test checks the scores against bm25s.
+Tokens come from bm25s (English stop words, Snowball stemmer); scoring is vectorised per query word, never a
+Python loop over chunks. Chunks of removed reports still count in the statistics until their segment is
+merged (as in Lucene); they are never returned.
+"""
 
 from __future__ import annotations
 
 import functools
+import json
 import logging
+import math
+from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 log = logging.getLogger(__name__)
+
+K1, B = 1.5, 0.75
 
 
 def _bm25s():
@@ -30,45 +46,127 @@ def _stemmer():
 def tokenize(texts: Sequence[str]) -> list[list[str]]:
     """Lower-cased, English stop words removed, Snowball-stemmed tokens."""
     return _bm25s().tokenize(list(texts), stopwords="en", stemmer=_stemmer(), return_ids=False,
-                          show_progress=False)
+                             show_progress=False)
 
 
-class Lexical:
-    """A BM25 index: `scores(query)` gives one score per chunk, in chunk order."""
+@dataclass
+class Terms:
+    """One segment's term counts: a compressed sparse column matrix (chunk x word)."""
 
-    def __init__(self, retriever, n_docs: int):
-        self._retriever = retriever
-        self.n_docs = n_docs
+    vocab: dict[str, int]  # word -> column
+    indptr: np.ndarray  # (words + 1,) int64: column j is rows[indptr[j]:indptr[j+1]]
+    rows: np.ndarray  # int32 chunk positions within the segment
+    tf: np.ndarray  # float32 counts, aligned with rows
+    doc_len: np.ndarray  # float32 tokens per chunk
+
+    @property
+    def n_docs(self) -> int:
+        return len(self.doc_len)
+
+    def df(self, word: str) -> int:
+        j = self.vocab.get(word)
+        return 0 if j is None else int(self.indptr[j + 1] - self.indptr[j])
 
     @classmethod
-    def build(cls, texts: Sequence[str]) -> Lexical:
-        if not texts:  # bm25s cannot index nothing; an empty corpus is still a valid index
-            return cls(None, 0)
-        retriever = _bm25s().BM25()
-        # An empty document still needs a token, or bm25s drops it and ids shift.
-        retriever.index([toks or ["\u2205"] for toks in tokenize(texts)], show_progress=False)
-        return cls(retriever, len(texts))
+    def from_tokens(cls, docs: Sequence[Sequence[str]]) -> Terms:
+        vocab: dict[str, int] = {}
+        cols: list[int] = []
+        rows: list[int] = []
+        tfs: list[int] = []
+        for i, toks in enumerate(docs):
+            for word, n in Counter(toks).items():
+                cols.append(vocab.setdefault(word, len(vocab)))
+                rows.append(i)
+                tfs.append(n)
+        return cls._from_triples(vocab, np.asarray(rows, np.int32), np.asarray(cols, np.int64),
+                                 np.asarray(tfs, np.float32), np.array([len(t) for t in docs], np.float32))
+
+    @classmethod
+    def build(cls, texts: Sequence[str]) -> Terms:
+        return cls.from_tokens(tokenize(texts) if texts else [])
+
+    @classmethod
+    def _from_triples(cls, vocab, rows, cols, tf, doc_len) -> Terms:
+        order = np.lexsort((rows, cols))  # by column, then chunk
+        counts = np.bincount(cols, minlength=len(vocab)) if len(cols) else np.zeros(len(vocab), np.int64)
+        indptr = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+        return cls(vocab, indptr, rows[order].astype(np.int32), tf[order].astype(np.float32), doc_len)
+
+    @classmethod
+    def merge(cls, parts: Sequence[tuple[Terms, np.ndarray]]) -> Terms:
+        """One segment's counts from several: (terms, kept chunk positions in order) each, the chunks
+        renumbered in the order given. No text is tokenised again."""
+        vocab: dict[str, int] = {}
+        all_rows, all_cols, all_tf, lens = [], [], [], []
+        base = 0
+        for terms, keep in parts:
+            new_row = np.full(terms.n_docs, -1, np.int64)
+            new_row[keep] = base + np.arange(len(keep))
+            words = list(terms.vocab)
+            colmap = np.array([vocab.setdefault(w, len(vocab)) for w in words], np.int64)
+            col_of = np.repeat(np.arange(len(words)), np.diff(terms.indptr))
+            rows = new_row[terms.rows]
+            ok = rows >= 0
+            all_rows.append(rows[ok])
+            all_cols.append(colmap[col_of[ok]] if len(words) else col_of[ok])
+            all_tf.append(terms.tf[ok])
+            lens.append(terms.doc_len[keep])
+            base += len(keep)
+
+        def cat(xs: list[np.ndarray], dt) -> np.ndarray:
+            return np.concatenate([np.zeros(0, dt), *xs]).astype(dt)
+
+        used = cat(all_cols, np.int64)
+        # drop words only removed chunks held
+        present = np.unique(used)
+        remap = np.full(len(vocab), -1, np.int64)
+        remap[present] = np.arange(len(present))
+        words = list(vocab)
+        kept_vocab = {words[j]: i for i, j in enumerate(present)}
+        return cls._from_triples(kept_vocab, cat(all_rows, np.int32), remap[used], cat(all_tf, np.float32),
+                                 cat(lens, np.float32))
 
     def save(self, folder: Path) -> None:
-        if self._retriever is None:
-            folder.mkdir()
-            return
-        self._retriever.save(str(folder), show_progress=False)
+        with open(folder / "terms.npz", "wb") as fh:
+            np.savez(fh, indptr=self.indptr, rows=self.rows, tf=self.tf, doc_len=self.doc_len)
+        (folder / "terms.json").write_text(json.dumps(list(self.vocab), ensure_ascii=False), encoding="utf-8")
 
     @classmethod
-    def load(cls, folder: Path, n_docs: int) -> Lexical:
-        if n_docs == 0:
-            return cls(None, 0)
-        retriever = _bm25s().BM25.load(str(folder), show_progress=False, verbosity=0)
-        got = int(retriever.scores["num_docs"])
-        if got != n_docs:
-            raise ValueError(f"BM25 index holds {got} documents, the chunk list {n_docs}")
-        return cls(retriever, n_docs)
+    def load(cls, folder: Path) -> Terms:
+        words = json.loads((folder / "terms.json").read_text(encoding="utf-8"))
+        with np.load(folder / "terms.npz", allow_pickle=False) as z:
+            arrays = {k: z[k] for k in ("indptr", "rows", "tf", "doc_len")}
+        if len(arrays["indptr"]) != len(words) + 1:
+            raise ValueError(f"term counts hold {len(arrays['indptr']) - 1} words, the vocabulary {len(words)}")
+        return cls({w: i for i, w in enumerate(words)}, **arrays)
+
+
+class BM25:
+    """BM25 over the segments of an index, in order: `scores(query)` gives one score per chunk."""
+
+    def __init__(self, parts: Sequence[Terms]):
+        self.parts = list(parts)
+        self.offsets = np.concatenate([[0], np.cumsum([p.n_docs for p in self.parts])]).astype(np.int64)
+        self.n_docs = int(self.offsets[-1])
+        total = sum(float(p.doc_len.sum()) for p in self.parts)
+        self.avg_len = total / self.n_docs if self.n_docs else 1.0
 
     def scores(self, query: str) -> np.ndarray:
-        if self._retriever is None:
-            return np.zeros(0, dtype=np.float32)
-        tokens = [t for t in tokenize([query])[0] if t in self._retriever.vocab_dict]
-        if not tokens:
-            return np.zeros(self.n_docs, dtype=np.float32)
-        return np.asarray(self._retriever.get_scores(tokens), dtype=np.float32)
+        out = np.zeros(self.n_docs, dtype=np.float32)
+        if not self.n_docs:
+            return out
+        n = self.n_docs
+        for word in tokenize([query])[0]:
+            df = sum(p.df(word) for p in self.parts)
+            if not df:
+                continue
+            idf = math.log(1 + (n - df + 0.5) / (df + 0.5))
+            for p, off in zip(self.parts, self.offsets, strict=False):
+                j = p.vocab.get(word)
+                if j is None:
+                    continue
+                a, b = p.indptr[j], p.indptr[j + 1]
+                rows, tf = p.rows[a:b], p.tf[a:b]
+                norm = K1 * (1 - B + B * p.doc_len[rows] / self.avg_len)
+                out[off + rows] += idf * tf / (tf + norm)
+        return out

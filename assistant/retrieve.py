@@ -45,6 +45,7 @@ class Hit:
     score: float  # the fused RRF score
     dense_score: float | None  # cosine similarity, when the dense retriever returned it
     bm25_score: float | None  # BM25 score, when the lexical retriever returned it
+    position: int = -1  # the chunk's position in the index
 
 
 def clean_query(query: str) -> str:
@@ -70,29 +71,25 @@ class Retriever:
         self.index = index
         self.embedder = embedder
         self.settings = settings
-        # Per-chunk report numbers, so that a filter is one vectorised comparison, not a loop over chunks.
-        self._docs = list(index.manifest.reports)
-        number = {doc: i for i, doc in enumerate(self._docs)}
-        self._doc_of = np.fromiter((number[c.doc] for c in index.chunks), dtype=np.int32, count=len(index.chunks))
         self._superseded = {doc for doc, e in index.manifest.reports.items() if e.metadata.get("superseded_by")}
 
     def mask(self, filters: Filters) -> np.ndarray | None:
         """Which chunks the filters allow (None: all)."""
         if filters.empty() and (filters.include_superseded or not self._superseded):
-            return None
-        ok = []
-        for i, doc in enumerate(self._docs):
-            md = self.index.manifest.reports[doc].metadata
+            return self.index.live_mask()
+        reports = self.index.manifest.reports
+
+        def keep(doc: str) -> bool:
+            md = reports[doc].metadata
             if doc in self._superseded and not filters.include_superseded and filters.doc != doc:
-                continue
+                return False
             if filters.doc and filters.doc.lower() != doc.lower():
-                continue
+                return False
             if filters.kind and (md.get("kind") or "").lower() != filters.kind.lower():
-                continue
-            if filters.authority and filters.authority.lower() not in (md.get("authority") or "").lower():
-                continue
-            ok.append(i)
-        return np.isin(self._doc_of, np.asarray(ok, dtype=np.int32))
+                return False
+            return not (filters.authority and filters.authority.lower() not in (md.get("authority") or "").lower())
+
+        return self.index.allowed(keep)
 
     def search(self, query: str, top_k: int = 5, filters: Filters | None = None,
                query_vector: np.ndarray | None = None) -> list[Hit]:
@@ -110,8 +107,7 @@ class Retriever:
 
         # dense: a filter is applied inside FAISS (an ID selector), so the search stays as cheap
         qvec = self.embedder.embed_query(q) if query_vector is None else query_vector
-        d_scores, d_ids = self.index.dense.search(qvec, cand, mask)
-        dense = [(int(i), float(s)) for s, i in zip(d_scores, d_ids, strict=True) if i >= 0][:cand]
+        dense = self.index.search_dense(qvec, cand, mask)
 
         scores = self.index.lexical.scores(q)
         if mask is not None:
@@ -130,5 +126,5 @@ class Retriever:
         dense_of = dict(dense)
         bm25_of = dict(lexical)
         order = sorted(fused, key=lambda i: (-fused[i], i))[:top_k]
-        return [Hit(self.index.chunks[i], r, fused[i], dense_of.get(i), bm25_of.get(i))
+        return [Hit(self.index.chunks[i], r, fused[i], dense_of.get(i), bm25_of.get(i), i)
                 for r, i in enumerate(order, 1)]

@@ -19,6 +19,7 @@ from .embed import Embedder, SentenceTransformerEmbedder
 from .errors import AssistantError, IndexBusy, IndexCorrupt, IndexMissing
 from .metadata import Metadata
 from .retrieve import Filters
+from .segment import read_text
 from .settings import Settings
 
 log = logging.getLogger(__name__)
@@ -114,9 +115,9 @@ class Engine:
             old = self.settings.index_dir / version
             try:
                 manifest = store.Manifest.from_json((old / "manifest.json").read_text(encoding="utf-8"))
-                if doc in manifest.reports:
-                    entry = manifest.reports[doc]
-                    text = (old / "texts" / doc).read_text(encoding="utf-8")
+                entry = manifest.reports.get(doc)
+                text = read_text(old / entry.segment, doc) if entry is not None else None
+                if text is not None:
                     return text, Metadata.from_dict(entry.metadata), version, "", tuple(entry.pages)
             except (OSError, ValueError, AssistantError):
                 pass
@@ -134,11 +135,12 @@ class Engine:
     # ----------------------------------------------------------------------------------------- admin
 
     def status(self) -> Status:
-        prep = store.prepare(self.settings)
         try:
             manifest = store.read_manifest(self.settings.index_dir)
         except (IndexMissing, IndexCorrupt):
             manifest = None
+        # unchanged reports are recognised from the manifest, not read again
+        prep = store.prepare(self.settings, manifest)
         reports = {}
         for doc, e in prep.entries.items():
             built = manifest.reports.get(doc) if manifest else None
@@ -159,8 +161,10 @@ class Engine:
             raise admin.AdminError("A re-index is already running; wait for it to finish.")
         try:
             self.building = True
-            result = store.build(self.settings, self.embedder, rebuild=rebuild, progress=progress)
-            index = store.load(self.settings)
+            current = self._answerer.index if self._answerer is not None else None
+            # the segments already in memory are reused: a re-index reads and writes only what changed
+            result = store.build(self.settings, self.embedder, rebuild=rebuild, progress=progress, previous=current)
+            index = store.load(self.settings, reuse=current)
             self._answerer = Answerer(index, self.embedder, self.settings)  # the swap: one assignment
             self.problem = None
             log.info("serving index %s", index.manifest.generation)

@@ -48,6 +48,10 @@ class Settings:
     index_kind: str = "auto"
     ivf_threshold: int = 50_000
     ivf_nprobe: int = 0
+    # Segments (store.py, segment.py): when `merge_factor` segments share a size level (levels start at
+    # `merge_base` chunks and grow by `merge_factor`), they are merged into one.
+    merge_factor: int = 8
+    merge_base: int = 1000
     # Answers. Chunks whose sentences (or rows) compete to be quoted.
     answer_candidates: int = 10
     # A quotable unit's score: unit_weight x its cosine with the question + chunk_weight x its chunk's
@@ -120,6 +124,9 @@ class Settings:
 
         if self.index_kind not in KINDS:
             raise SettingsError(f"index_kind={self.index_kind!r} must be one of {', '.join(KINDS)}.")
+        if self.merge_factor < 2 or self.merge_base < 1:
+            raise SettingsError(f"merge_factor={self.merge_factor} must be at least 2 and merge_base="
+                                f"{self.merge_base} at least 1.")
         if self.candidates < 1 or self.embed_batch_size < 1 or self.rrf_k < 0:
             raise SettingsError("candidates and embed_batch_size must be at least 1, rrf_k at least 0.")
 

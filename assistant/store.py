@@ -3,21 +3,23 @@
 Layout of index/:
     CURRENT              the name of the live generation (replaced atomically)
     gen-<time>-<id>/     one complete index:
-        manifest.json    format version, model and dimension, chunker version, a content hash per report,
-                         the size of every file below (a truncated file is caught at load)
-        chunks.jsonl     one chunk a line, in vector order
-        vectors.npy      the chunk embeddings (reused by the next build for unchanged text)
-        units.npy        quotable units (a sentence of a prose chunk, or a whole row or score) as
-                         (chunk, start, end); unit_vectors.npy their embeddings; unit_tokens.json their
-                         stemmed words: computed here so that answering a question costs one query encoding
-        dense.faiss      FAISS inner-product index over the vectors
-        bm25/            bm25s index over the same chunks
-        texts/<doc>      the text the offsets point into, as it was when indexed
+        manifest.json    format version, model and dimension, chunker version, its segments, an entry per
+                         report (content hash, file size and time, metadata, the segment holding it), and the
+                         size of every file below (a truncated file is caught at load)
+        seg-<id>/        a segment: some reports' chunks, vectors, quotable units, FAISS and BM25 data and
+                         texts (segment.py). Segments never change once written; a generation hard-links the
+                         segments it keeps from the previous one, so an incremental build writes only the
+                         segment of what is new, plus any merge that keeps the segment count small.
     .build-<id>/         a build in progress; renamed to gen-... only when complete
     .lock                held by the one build allowed at a time
 
 A build never touches the live generation: a crash or kill mid-build leaves CURRENT pointing at the
 previous, complete index. Leftover build folders are removed by the next build.
+
+An incremental build costs what is new, not what is there: unchanged reports are recognised by file size
+and modification time (read and hashed again only when those changed, or when the file was modified
+within seconds of being indexed), stay in their segments, and are neither read, parsed nor written.
+Supersession, which can change when a report arrives, lives in the manifest, not in the segments.
 """
 
 from __future__ import annotations
@@ -42,22 +44,27 @@ import numpy as np
 
 from . import corpus as corpus_mod
 from . import metadata as metadata_mod
+from . import segment as segment_mod
 from . import versions
 from .chunk import CHUNKER_VERSION, Chunk, chunk_report
-from .dense import Dense, choose_kind
+from .dense import effective_kind
 from .embed import Embedder
 from .errors import INDEX_HINT, REBUILD_HINT, IndexBusy, IndexCorrupt, IndexMissing
 from .extract import normalised_hash
-from .lexical import Lexical, tokenize
+from .lexical import BM25, tokenize
 from .metadata import Metadata
-from .parse import Span, parse
+from .parse import parse
+from .segment import Segment, plan_merge
 from .settings import Settings
 
 log = logging.getLogger(__name__)
 
 # Bump when the files of a generation change shape; an index of another version must be rebuilt.
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4
 CURRENT = "CURRENT"
+# A file modified this close to when it was hashed may change again within the same clock tick, so its size
+# and time are not trusted to mean "unchanged" (git's "racily clean" entries): it is hashed again.
+RACY_NS = 2_000_000_000
 
 
 @dataclass(frozen=True)
@@ -68,11 +75,22 @@ class ReportEntry:
     layout: str
     chunks: int
     metadata: dict[str, Any]
-    metadata_hash: str  # metadata goes into the embedded text, so a change re-embeds
+    metadata_hash: str  # of the metadata as chunked (not supersession, which the manifest alone holds)
     pages: list[int] = field(default_factory=list)  # offsets where PDF pages start
     format: str = "text"
     text_sha256: str = ""  # of the words, whatever the file format: the same report under another name
     first_seen: str = ""  # when this content was first indexed: orders versions with no published date
+    segment: str = ""  # the segment holding its chunks
+    mtime_ns: int = 0  # the file's modification time when last hashed
+    checked_ns: int = 0  # when it was last hashed
+    override_hash: str = ""  # of its entry in corpus/metadata.json
+
+
+@dataclass(frozen=True)
+class SegmentInfo:
+    name: str
+    chunks: int  # all chunks in its files, including those of reports since removed or replaced
+    kind: str  # flat | ivf | hnsw
 
 
 @dataclass(frozen=True)
@@ -88,7 +106,12 @@ class Manifest:
     reports: dict[str, ReportEntry]
     skipped: dict[str, str]
     files: dict[str, int] = field(default_factory=dict)
-    dense_kind: str = "flat"  # flat | ivf | hnsw: what dense.faiss holds
+    segments: list[SegmentInfo] = field(default_factory=list)
+
+    @property
+    def dense_kind(self) -> str:
+        """The kind of the largest segment's FAISS index (what most searching costs)."""
+        return max(self.segments, key=lambda s: s.chunks).kind if self.segments else "flat"
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=1, ensure_ascii=False)
@@ -102,112 +125,227 @@ class Manifest:
             raise IndexCorrupt(f"The index was written in format version {data['format_version']}; this "
                                f"version of the assistant reads version {FORMAT_VERSION}. {REBUILD_HINT}")
         data["reports"] = {k: ReportEntry(**v) for k, v in data["reports"].items()}
+        data["segments"] = [SegmentInfo(**v) for v in data.get("segments", [])]
         return cls(**data)
 
 
-@dataclass
 class Index:
-    """A loaded generation: everything search and answers need, in memory."""
+    """A loaded generation: its segments read as one list of chunks (positions run through the segments in
+    order) with everything search and answers need. Chunks of reports removed or replaced since their
+    segment was written are excluded by `live_mask` and never appear in `texts`."""
 
-    path: Path
-    manifest: Manifest
-    chunks: list[Chunk]
-    vectors: np.ndarray
-    dense: Dense
-    lexical: Lexical
-    texts: dict[str, str]
-    units: np.ndarray  # (n, 3) int64: chunk position, start, end
-    unit_vectors: np.ndarray
-    unit_tokens: list[frozenset[str]]
-    units_of: list[range] = field(default_factory=list)  # chunk position -> its rows in `units`
-
-    def __post_init__(self) -> None:
-        if not self.units_of:
-            bounds = np.searchsorted(self.units[:, 0], np.arange(len(self.chunks) + 1)) if len(self.units) \
-                else np.zeros(len(self.chunks) + 1, dtype=int)
-            self.units_of = [range(int(bounds[i]), int(bounds[i + 1])) for i in range(len(self.chunks))]
+    def __init__(self, path: Path, manifest: Manifest, segments: list[Segment]):
+        self.path = path
+        self.manifest = manifest
+        self.segments = segments
+        self.chunk_offsets = np.concatenate([[0], np.cumsum([s.size for s in segments])]).astype(np.int64)
+        self.unit_offsets = np.concatenate([[0], np.cumsum([len(s.units) for s in segments])]).astype(np.int64)
+        self.chunks: list[Chunk] = [c for s in segments for c in s.chunks]
+        self.lexical = BM25([s.terms for s in segments])
+        by_name = {s.name: s for s in segments}
+        self.texts: dict[str, str] = {}
+        for doc, e in manifest.reports.items():
+            if e.segment in by_name and doc in by_name[e.segment].texts:
+                self.texts[doc] = by_name[e.segment].texts[doc]
+        # per segment: which chunks are live (None: all of them)
+        self._live: list[np.ndarray | None] = []
+        for s in segments:
+            here = [i for i, d in enumerate(s.docs) if d in manifest.reports and manifest.reports[d].segment == s.name]
+            self._live.append(None if len(here) == len(s.docs) else np.isin(s.doc_of, np.asarray(here, np.int32)))
+        self._live_mask = None if all(m is None for m in self._live) else np.concatenate(
+            [m if m is not None else np.ones(s.size, bool) for m, s in zip(self._live, segments, strict=True)])
 
     def metadata(self, doc: str) -> Metadata:
         return Metadata.from_dict(self.manifest.reports[doc].metadata)
+
+    # -------------------------------------------------------------------------------------- positions
+
+    def _where(self, pos: int, offsets: np.ndarray) -> tuple[int, int]:
+        k = int(np.searchsorted(offsets, pos, side="right")) - 1
+        return k, pos - int(offsets[k])
+
+    @property
+    def n_units(self) -> int:
+        return int(self.unit_offsets[-1])
+
+    def vector(self, pos: int) -> np.ndarray:
+        k, i = self._where(pos, self.chunk_offsets)
+        return self.segments[k].vectors[i]
+
+    def is_live(self, pos: int) -> bool:
+        k, i = self._where(pos, self.chunk_offsets)
+        return self._live[k] is None or bool(self._live[k][i])
+
+    def units_of(self, pos: int) -> range:
+        """The rows of chunk `pos`'s quotable units."""
+        k, i = self._where(pos, self.chunk_offsets)
+        b, off = self.segments[k].unit_bounds, int(self.unit_offsets[k])
+        return range(off + int(b[i]), off + int(b[i + 1]))
+
+    def unit(self, row: int) -> tuple[int, int, int]:
+        """(chunk position, start, end) of a quotable unit."""
+        k, r = self._where(row, self.unit_offsets)
+        c, a, b = self.segments[k].units[r]
+        return int(self.chunk_offsets[k]) + int(c), int(a), int(b)
+
+    def unit_vector(self, row: int) -> np.ndarray:
+        k, r = self._where(row, self.unit_offsets)
+        return self.segments[k].unit_vectors[r]
+
+    def unit_tokens(self, row: int) -> frozenset[str]:
+        k, r = self._where(row, self.unit_offsets)
+        return self.segments[k].unit_tokens[r]
+
+    # -------------------------------------------------------------------------------------- search
+
+    def live_mask(self) -> np.ndarray | None:
+        """Which chunks belong to reports in the index now (None: all of them)."""
+        return self._live_mask
+
+    def allowed(self, keep: Callable[[str], bool]) -> np.ndarray:
+        """A mask of the live chunks of the reports `keep` accepts: one vectorised comparison a segment."""
+        parts = []
+        for s in self.segments:
+            ids = [i for i, d in enumerate(s.docs)
+                   if d in self.manifest.reports and self.manifest.reports[d].segment == s.name and keep(d)]
+            parts.append(np.isin(s.doc_of, np.asarray(ids, dtype=np.int32)))
+        return np.concatenate(parts) if parts else np.zeros(0, bool)
+
+    def search_dense(self, query: np.ndarray, k: int, mask: np.ndarray | None = None) -> list[tuple[int, float]]:
+        """The k nearest live chunks (position, cosine), best first; `mask` restricts them further."""
+        found: list[tuple[int, float]] = []
+        for n, s in enumerate(self.segments):
+            off = int(self.chunk_offsets[n])
+            allowed = mask[off:off + s.size] if mask is not None else self._live[n]
+            if s.size == 0 or (allowed is not None and not allowed.any()):
+                continue
+            scores, ids = s.dense.search(query, k, allowed)
+            found.extend((off + int(i), float(sc)) for sc, i in zip(scores, ids, strict=True) if i >= 0)
+        found.sort(key=lambda x: (-x[1], x[0]))
+        return found[:k]
 
 
 @dataclass(frozen=True)
 class BuildResult:
     manifest: Manifest
     embedded: int  # distinct texts (chunks and quotable units) that were new and went through the model
-    reused: int  # distinct texts whose vector came from the previous index
+    reused: int  # texts of re-chunked reports whose vector came from the previous index
+    kept: int  # chunks kept as they were, in segments carried over from the previous index
     seconds: float
     skipped: dict[str, str]
     chunks: int
+    written: list[str] = field(default_factory=list)  # segments this build wrote (new and merged)
+    merged: int = 0  # segments merged into others by this build
 
 
 # ------------------------------------------------------------------------------------------ preparing
 
 @dataclass(frozen=True)
 class Prepared:
-    """The corpus as it would be indexed now: reports, their metadata and chunks. No model needed."""
+    """The corpus as it would be indexed now. `entries` has every report; `todo` the text of those to chunk
+    (new or changed, or all of them without a usable previous index) and `chunks` their chunks. The others
+    keep the segment named in their entry. No model needed."""
 
-    reports: list[corpus_mod.Report]
-    skipped: dict[str, str]
     entries: dict[str, ReportEntry]
+    skipped: dict[str, str]
+    todo: dict[str, str]
     chunks: list[Chunk]
+
+    @property
+    def total_chunks(self) -> int:
+        return sum(e.chunks for e in self.entries.values())
 
 
 def _hash_json(obj: Any) -> str:
     return hashlib.sha256(json.dumps(obj, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
 
-def prepare(settings: Settings, first_seen: dict[str, str] | None = None, previous: Index | None = None) -> Prepared:
-    """Read, parse and chunk the corpus. The same words under another name or format are indexed once
-    (the first by name); a newer CQC report for the same authority and quality statement marks the older
-    one superseded. `first_seen` (sha256 -> time) carries when each report was first indexed. With the
-    `previous` index, an unchanged report (same bytes, metadata and chunker settings) keeps its chunks
-    instead of being parsed again."""
-    reports, skipped = corpus_mod.scan(settings.corpus_dir, settings.max_report_bytes)
+def _compatible(manifest: Manifest, settings: Settings) -> bool:
+    return manifest.chunker_version == CHUNKER_VERSION and manifest.chunk_chars == settings.chunk_chars \
+        and manifest.fallback_chunk_chars == settings.fallback_chunk_chars
+
+
+def prepare(settings: Settings, previous: Manifest | None = None, reuse: bool = True) -> Prepared:
+    """Read, parse and chunk what is new in the corpus. The same words under another name or format are
+    indexed once (the first by name); a newer CQC report for the same authority and quality statement marks
+    the older one superseded. With the `previous` manifest (and `reuse`), a report whose file size and time,
+    metadata.json entry and chunker settings are unchanged keeps its entry and segment without being read;
+    one whose size or time changed is hashed, and parsed again only if its bytes changed. `previous` also
+    carries when each report was first indexed."""
+    files, skipped = corpus_mod.list_files(settings.corpus_dir)
     overrides = metadata_mod.load_file(settings.corpus_dir)
     now = datetime.now(UTC).isoformat(timespec="seconds")
-    seen_text: dict[str, str] = {}
+    now_ns = time.time_ns()
+    old_entries = previous.reports if previous is not None else {}
+    first_seen = {e.sha256: e.first_seen for e in old_entries.values() if e.first_seen}
+    can_keep = previous is not None and reuse and _compatible(previous, settings)
+    seen_text: dict[str, str] = {}  # words hash -> the report indexed with them
+    words_of: dict[str, str] = {}
     metas: dict[str, Metadata] = {}
-    words_of: dict[str, str] = {}  # report -> hash of its words
-    kept = []
-    for rep in reports:
-        words = normalised_hash(rep.text)
+    kept: dict[str, ReportEntry] = {}  # doc -> previous entry, still valid (stat refreshed)
+    todo: dict[str, corpus_mod.Report] = {}
+    for path in files:
+        doc = path.name
+        old = old_entries.get(doc) if can_keep else None
+        override_hash = _hash_json(overrides.get(doc))
+        st = path.stat()
+        report = None
+        if old is not None and old.size == st.st_size and old.mtime_ns == st.st_mtime_ns \
+                and st.st_mtime_ns < old.checked_ns - RACY_NS:
+            sha, words, checked = old.sha256, old.text_sha256, old.checked_ns
+        else:
+            got = corpus_mod.read_report(path, settings.max_report_bytes)
+            if isinstance(got, corpus_mod.Skipped):
+                skipped.append(got)
+                continue
+            report, sha, words, checked = got, got.sha256, normalised_hash(got.text), now_ns
         if words in seen_text:
-            skipped.append(corpus_mod.Skipped(rep.doc, f"the same text as {seen_text[words]} (a duplicate under "
-                                                       "another name or format)"))
+            skipped.append(corpus_mod.Skipped(doc, f"the same text as {seen_text[words]} (a duplicate under "
+                                                   "another name or format)"))
             continue
-        seen_text[words] = rep.doc
-        metas[rep.doc] = metadata_mod.merge(metadata_mod.detect(rep.text), overrides.get(rep.doc))
-        words_of[rep.doc] = words
-        kept.append(rep)
-    seen_at = {rep.doc: (first_seen or {}).get(rep.sha256, now) for rep in kept}
-    for doc, newer in versions.supersessions(metas, seen_at).items():
-        metas[doc] = dataclasses.replace(metas[doc], superseded_by=newer)
+        seen_text[words] = doc
+        words_of[doc] = words
+        if old is not None and old.sha256 == sha and old.override_hash == override_hash and old.segment:
+            kept[doc] = dataclasses.replace(old, mtime_ns=st.st_mtime_ns, checked_ns=checked)
+            metas[doc] = dataclasses.replace(Metadata.from_dict(old.metadata), superseded_by=None)
+            continue
+        if report is None:
+            got = corpus_mod.read_report(path, settings.max_report_bytes)
+            if isinstance(got, corpus_mod.Skipped):
+                skipped.append(got)
+                continue
+            report = got
+        todo[doc] = dataclasses.replace(report, size=st.st_size)
+        metas[doc] = metadata_mod.merge(metadata_mod.detect(report.text), overrides.get(doc))
+    for s in skipped:
+        log.warning("skipped %s: %s", s.doc, s.reason)
+    seen_at = {doc: first_seen.get(kept[doc].sha256 if doc in kept else todo[doc].sha256, now) for doc in metas}
+    newer_of = versions.supersessions(metas, seen_at)
+
     entries: dict[str, ReportEntry] = {}
     chunks: list[Chunk] = []
-    reusable: dict[str, list[Chunk]] = {}
-    if previous is not None and previous.manifest.chunker_version == CHUNKER_VERSION \
-            and previous.manifest.chunk_chars == settings.chunk_chars \
-            and previous.manifest.fallback_chunk_chars == settings.fallback_chunk_chars:
-        for c in previous.chunks:
-            reusable.setdefault(c.doc, []).append(c)
-    for rep in kept:
-        words = words_of[rep.doc]
-        md = metas[rep.doc].to_dict()
-        old = previous.manifest.reports.get(rep.doc) if previous is not None else None
-        if old is not None and rep.doc in reusable and old.sha256 == rep.sha256 and old.metadata_hash == _hash_json(md):
-            these, layout = reusable[rep.doc], old.layout
-        else:
-            parsed = parse(rep.text, settings.fallback_chunk_chars)
-            these = chunk_report(rep.doc, rep.sha256, rep.text, parsed, metas[rep.doc], settings.chunk_chars)
-            layout = parsed.layout
+    texts: dict[str, str] = {}
+    skipped_now = {s.doc: s.reason for s in skipped}
+    for doc in metas:  # in name order
+        md = metas[doc].to_dict()
+        chunk_hash = _hash_json(md)
+        md_now = dataclasses.replace(metas[doc], superseded_by=newer_of.get(doc)).to_dict()
+        if doc in kept:
+            entries[doc] = dataclasses.replace(kept[doc], metadata=md_now, metadata_hash=chunk_hash)
+            continue
+        rep = todo[doc]
+        parsed = parse(rep.text, settings.fallback_chunk_chars)
+        these = chunk_report(doc, rep.sha256, rep.text, parsed, metas[doc], settings.chunk_chars)
         if not these:
-            skipped.append(corpus_mod.Skipped(rep.doc, "no indexable text found in it"))
+            skipped_now[doc] = "no indexable text found in it"
             continue
         chunks.extend(these)
-        entries[rep.doc] = ReportEntry(rep.doc, rep.sha256, rep.size, layout, len(these), md, _hash_json(md),
-                                       list(rep.pages), rep.format, words, seen_at[rep.doc])
-    return Prepared([r for r in kept if r.doc in entries], {s.doc: s.reason for s in skipped}, entries, chunks)
+        texts[doc] = rep.text
+        st = (settings.corpus_dir / doc).stat()
+        entries[doc] = ReportEntry(doc, rep.sha256, rep.size, parsed.layout, len(these), md_now, chunk_hash,
+                                   list(rep.pages), rep.format, words_of[doc], seen_at[doc],
+                                   "", st.st_mtime_ns, now_ns, _hash_json(overrides.get(doc)))
+    return Prepared(entries, skipped_now, texts, chunks)
 
 
 # ------------------------------------------------------------------------------------------ building
@@ -272,6 +410,9 @@ def clean_leftovers(index_dir: Path, keep_previous: str | None = None) -> list[s
     return removed
 
 
+_write = segment_mod._write
+
+
 def _fsync_dir(path: Path) -> None:
     fd = os.open(path, os.O_RDONLY)
     try:
@@ -280,33 +421,30 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def _write(path: Path, data: bytes) -> None:
-    with open(path, "wb") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
+@dataclass
+class _Slot:
+    """A segment of the generation being built: carried over (`seg` None until needed) or made now."""
+
+    name: str
+    docs: set[str]  # its live reports
+    size: int  # their chunks
+    kind: str
+    on_disk: int  # chunks in its files, those of reports removed or replaced since included
+    seg: Segment | None = None
+    carried: bool = True  # in the previous generation's folder: hard-linked, not written
 
 
-def _chunk_to_json(c: Chunk) -> str:
-    # by hand, not dataclasses.asdict: asdict deep-copies every span and was most of an incremental build
-    d = {f.name: getattr(c, f.name) for f in dataclasses.fields(c)}
-    d["spans"] = [[s.start, s.end, s.cell, s.glue] for s in c.spans]
-    return json.dumps(d, ensure_ascii=False)
-
-
-def _chunk_from_json(line: str) -> Chunk:
-    d = json.loads(line)
-    d["spans"] = tuple(Span(*s) for s in d["spans"])
-    d["section"] = tuple(d["section"])
-    d["columns"] = tuple(d["columns"])
-    d["sentences"] = tuple(tuple(x) for x in d["sentences"])
-    return Chunk(**d)
+def _new_name() -> str:
+    return f"seg-{uuid.uuid4().hex[:12]}"
 
 
 def build(settings: Settings, embedder: Embedder, rebuild: bool = False, progress: bool = False,
-          on_step: Callable[[str], None] | None = None) -> BuildResult:
-    """Index the corpus. Unchanged chunk text reuses its vector from the live index (unless `rebuild`);
-    the new generation replaces the live one atomically at the end.
+          on_step: Callable[[str], None] | None = None, previous: Index | None = None) -> BuildResult:
+    """Index the corpus: new and changed reports go into a new segment (text unchanged since the previous
+    index reuses its vector), the previous generation's other segments are carried over by hard links, and
+    small segments are merged (`segment.plan_merge`). `rebuild` embeds everything again into one segment.
+    `previous`: the live index already loaded (the app's), so its segments are not read from disk again.
+    The new generation replaces the live one atomically at the end.
 
     >>> build(Settings.from_env(), SentenceTransformerEmbedder(bundled_model_path())).chunks
     """
@@ -314,26 +452,55 @@ def build(settings: Settings, embedder: Embedder, rebuild: bool = False, progres
     step = on_step or (lambda _s: None)
     index_dir = settings.index_dir
     with build_lock(index_dir):
-        previous = _current_name(index_dir)
-        clean_leftovers(index_dir, keep_previous=previous)
+        live = _current_name(index_dir)
+        clean_leftovers(index_dir, keep_previous=live)
         step("prepare")
-        old = None
-        if previous:
+        old: Manifest | None = None
+        if live:
             try:
-                old = load(settings)
+                old = read_manifest(index_dir)
+                check_files(index_dir / old.generation, old)  # damaged segments are not carried over
             except (IndexMissing, IndexCorrupt) as exc:
+                old = None
                 log.warning("previous index not reusable, embedding everything: %s", exc)
-        first_seen = {e.sha256: e.first_seen for e in old.manifest.reports.values() if e.first_seen} if old else {}
-        prep = prepare(settings, first_seen, old if not rebuild else None)
+        if previous is not None and (old is None or previous.manifest.generation != old.generation):
+            previous = None
+        same_model = old is not None and old.model_id == embedder.model_id and not rebuild
+        prep = prepare(settings, old, reuse=same_model)
+        old_gen = index_dir / old.generation if old is not None else None
+        loaded = {s.name: s for s in previous.segments} if previous is not None else {}
 
+        def segment(name: str) -> Segment:
+            if name not in loaded:
+                loaded[name] = Segment.load(old_gen / name, settings.ivf_nprobe)
+            return loaded[name]
+
+        # vectors of re-chunked reports' unchanged text (a metadata edit, a changed report, a new chunker)
         cache: dict[str, np.ndarray] = {}
         old_tokens: dict[str, frozenset[str]] = {}
-        if old is not None and not rebuild and old.manifest.model_id == embedder.model_id:
-            cache = {_text_key(c.embed_text): old.vectors[i] for i, c in enumerate(old.chunks)}
-            for j, u in enumerate(quotables(old.chunks)):
-                key = _text_key(u[3])
-                cache[key] = old.unit_vectors[j]
-                old_tokens[key] = old.unit_tokens[j]
+        if same_model:
+            sources: dict[str, set[str]] = {}
+            for doc in prep.todo:
+                e = old.reports.get(doc)
+                if e is not None and e.segment:
+                    sources.setdefault(e.segment, set()).add(doc)
+            if not _compatible(old, settings):  # everything was chunked again: any old text may recur
+                sources = {}
+                for doc, e in old.reports.items():
+                    sources.setdefault(e.segment, set()).add(doc)
+            try:
+                for name, docs in sources.items():
+                    seg = segment(name)
+                    rows = seg.rows_of(docs)
+                    cache.update((_text_key(seg.chunks[i].embed_text), seg.vectors[i]) for i in rows)
+                    unit_rows = [r for i in rows for r in range(int(seg.unit_bounds[i]), int(seg.unit_bounds[i + 1]))]
+                    for r, u in zip(unit_rows, quotables([seg.chunks[i] for i in rows]), strict=True):
+                        key = _text_key(u[3])
+                        cache[key] = seg.unit_vectors[r]
+                        old_tokens[key] = seg.unit_tokens[r]
+            except Exception as exc:  # noqa: BLE001 - an unreadable old segment only costs embedding again
+                log.warning("previous vectors not reusable, embedding the changed reports: %s", exc)
+                cache, old_tokens = {}, {}
 
         texts = [c.embed_text for c in prep.chunks]
         units = quotables(prep.chunks)
@@ -344,7 +511,7 @@ def build(settings: Settings, embedder: Embedder, rebuild: bool = False, progres
             if k not in cache and k not in todo_keys:
                 todo_keys[k] = t
         step("embed")
-        log.info("embedding %d new texts (%d chunks and %d quotable units in all)", len(todo_keys), len(texts),
+        log.info("embedding %d new texts (%d chunks and %d quotable units to index)", len(todo_keys), len(texts),
                  len(units))
         if todo_keys:
             fresh = embedder.embed_documents(list(todo_keys.values()), progress=progress)
@@ -358,38 +525,53 @@ def build(settings: Settings, embedder: Embedder, rebuild: bool = False, progres
         fresh_units = [i for i, k in enumerate(unit_keys) if k not in old_tokens]
         fresh_tokens = tokenize([units[i][3].split("\n", 1)[-1] for i in fresh_units]) if fresh_units else []
         new_tokens = dict(zip(fresh_units, fresh_tokens, strict=True))
-        unit_tokens = [sorted(old_tokens[k]) if i not in new_tokens else new_tokens[i]
-                       for i, k in enumerate(unit_keys)]
+        unit_tokens = [frozenset(new_tokens[i]) if i in new_tokens else old_tokens[k] for i, k in enumerate(unit_keys)]
         n_new = len(todo_keys)
-        n_reused = len(set(keys)) - n_new
+        n_reused = sum(1 for k in set(keys) if k not in todo_keys)
 
         step("write")
+        slots: list[_Slot] = []
+        if old is not None and same_model and _compatible(old, settings):
+            live_docs: dict[str, set[str]] = {}
+            for doc, e in prep.entries.items():
+                if e.segment:
+                    live_docs.setdefault(e.segment, set()).add(doc)
+            for info in old.segments:
+                if info.name in live_docs:
+                    docs = live_docs[info.name]
+                    slots.append(_Slot(info.name, docs, sum(prep.entries[d].chunks for d in docs), info.kind,
+                                       info.chunks))
+        kept = sum(s.size for s in slots)
+        if prep.chunks:
+            new = Segment.create(_new_name(), prep.chunks, vectors, unit_rows, unit_vectors, unit_tokens,
+                                 prep.todo, settings.index_kind, settings.ivf_threshold, settings.ivf_nprobe)
+            slots.append(_Slot(new.name, set(new.docs), new.size, new.dense.kind, new.size, new, carried=False))
+        slots, merged_away = _merge(slots, settings, segment)
+
         tmp = index_dir / f".build-{uuid.uuid4().hex[:8]}"
         tmp.mkdir()
-        _write(tmp / "chunks.jsonl", "".join(_chunk_to_json(c) + "\n" for c in prep.chunks).encode())
-        for name, arr in (("vectors.npy", vectors), ("units.npy", unit_rows), ("unit_vectors.npy", unit_vectors)):
-            with open(tmp / name, "wb") as fh:
-                np.save(fh, arr)
-                fh.flush()
-                os.fsync(fh.fileno())
-        _write(tmp / "unit_tokens.json", json.dumps([sorted(set(t)) for t in unit_tokens]).encode())
-        same_model = old is not None and not rebuild and old.manifest.model_id == embedder.model_id
-        trained = old.dense.trained_ivf() if same_model else None  # k-means lists reused, not re-trained
-        dense = Dense.build(vectors, settings.index_kind, settings.ivf_threshold, settings.ivf_nprobe,
-                            trained=trained)
-        dense.save(tmp / "dense.faiss")
-        Lexical.build([c.context + "\n" + c.text for c in prep.chunks]).save(tmp / "bm25")
-        (tmp / "texts").mkdir()
-        for rep in prep.reports:
-            _write(tmp / "texts" / rep.doc, rep.text.encode("utf-8"))
+        written = []
+        for slot in slots:
+            if slot.carried:  # unchanged: the same files, hard-linked (no copy, no write)
+                (tmp / slot.name).mkdir()
+                for fname in segment_mod.FILES:
+                    os.link(old_gen / slot.name / fname, tmp / slot.name / fname)
+            else:
+                slot.seg.write(tmp / slot.name)
+                written.append(slot.name)
+        entries = dict(prep.entries)
+        for slot in slots:
+            for doc in slot.docs:
+                if entries[doc].segment != slot.name:
+                    entries[doc] = dataclasses.replace(entries[doc], segment=slot.name)
         files = {str(p.relative_to(tmp)): p.stat().st_size for p in sorted(tmp.rglob("*")) if p.is_file()}
         generation = f"gen-{datetime.now(UTC).strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:6]}"
         manifest = Manifest(
             format_version=FORMAT_VERSION, generation=generation,
             built_at=datetime.now(UTC).isoformat(timespec="seconds"), model_id=embedder.model_id, dim=dim,
             chunker_version=CHUNKER_VERSION, chunk_chars=settings.chunk_chars,
-            fallback_chunk_chars=settings.fallback_chunk_chars, reports=prep.entries,
-            skipped=prep.skipped, files=files, dense_kind=dense.kind)
+            fallback_chunk_chars=settings.fallback_chunk_chars, reports=entries, skipped=prep.skipped,
+            files=files, segments=[SegmentInfo(s.name, s.on_disk, s.kind) for s in slots])
         _write(tmp / "manifest.json", manifest.to_json().encode())
         _fsync_dir(tmp)
 
@@ -400,11 +582,37 @@ def build(settings: Settings, embedder: Embedder, rebuild: bool = False, progres
         _write(pointer, generation.encode())
         os.replace(pointer, index_dir / CURRENT)
         _fsync_dir(index_dir)
-        clean_leftovers(index_dir, keep_previous=previous)
+        clean_leftovers(index_dir, keep_previous=live)
         seconds = time.perf_counter() - t0
-        log.info("built %s: %d reports, %d chunks, %d texts embedded in %.1fs", generation, len(prep.entries),
-                 len(texts), n_new, seconds)
-        return BuildResult(manifest, n_new, n_reused, seconds, prep.skipped, len(texts))
+        total = sum(e.chunks for e in entries.values())
+        log.info("built %s: %d reports, %d chunks in %d segments (%d written), %d texts embedded in %.2fs",
+                 generation, len(entries), total, len(slots), len(written), n_new, seconds)
+        return BuildResult(manifest, n_new, n_reused, kept, seconds, prep.skipped, total, written, merged_away)
+
+
+def _merge(slots: list[_Slot], settings: Settings, segment: Callable[[str], Segment]) -> tuple[list[_Slot], int]:
+    """Merge segments as `plan_merge` says, and rewrite any that is mostly removed reports or whose FAISS
+    kind no longer suits its size (a changed setting). Returns the segments and how many were merged away."""
+    merged_away = 0
+
+    def combine(group: list[_Slot]) -> _Slot:
+        parts = [(s.seg if s.seg is not None else segment(s.name), s.docs) for s in group]
+        merged = Segment.merge(_new_name(), parts, settings.index_kind, settings.ivf_threshold, settings.ivf_nprobe)
+        log.info("merged %d segments (%d chunks) into %s", len(group), merged.size, merged.name)
+        return _Slot(merged.name, set(merged.docs), merged.size, merged.dense.kind, merged.size, merged, carried=False)
+
+    out = []
+    for s in slots:
+        stale_kind = effective_kind(s.on_disk, settings.index_kind, settings.ivf_threshold) != s.kind
+        mostly_dead = s.size < s.on_disk / 2
+        out.append(combine([s]) if s.carried and (stale_kind or mostly_dead) else s)
+    while True:
+        group = plan_merge([s.size for s in out], settings.merge_factor, settings.merge_base)
+        if not group:
+            return out, merged_away
+        merged_away += len(group)
+        merged = combine([out[i] for i in group])
+        out = [s for i, s in enumerate(out) if i not in group] + [merged]
 
 
 # ------------------------------------------------------------------------------------------ loading
@@ -423,11 +631,8 @@ def read_manifest(index_dir: Path) -> Manifest:
         raise IndexCorrupt(f"The manifest of index {name} is unreadable ({exc}). {REBUILD_HINT}") from exc
 
 
-def load(settings: Settings) -> Index:
-    """Load the live generation, checking that every file is there and whole."""
-    index_dir = settings.index_dir
-    manifest = read_manifest(index_dir)
-    gen = index_dir / manifest.generation
+def check_files(gen: Path, manifest: Manifest) -> None:
+    """Every file the manifest lists is there, at the size it was written."""
     for rel, size in manifest.files.items():
         p = gen / rel
         if not p.is_file():
@@ -435,26 +640,33 @@ def load(settings: Settings) -> Index:
         if p.stat().st_size != size:
             raise IndexCorrupt(f"The index file {p} is {p.stat().st_size} bytes, {size} expected "
                                f"(truncated or overwritten). {REBUILD_HINT}")
-    try:
-        chunks = [_chunk_from_json(line) for line in
-                  (gen / "chunks.jsonl").read_text(encoding="utf-8").splitlines() if line]
-        # memory-mapped: answers touch only their candidates' rows, so a large index costs no RAM twice
-        # (viewed as plain arrays: the memmap subclass costs microseconds on every row taken)
-        vectors = np.load(gen / "vectors.npy", allow_pickle=False, mmap_mode="r").view(np.ndarray)
-        dense = Dense.load(gen / "dense.faiss", nprobe=settings.ivf_nprobe)
-        lexical = Lexical.load(gen / "bm25", len(chunks))
-        texts = {doc: (gen / "texts" / doc).read_text(encoding="utf-8") for doc in manifest.reports}
-        units = np.load(gen / "units.npy", allow_pickle=False)
-        unit_vectors = np.load(gen / "unit_vectors.npy", allow_pickle=False, mmap_mode="r").view(np.ndarray)
-        unit_tokens = [frozenset(t) for t in json.loads((gen / "unit_tokens.json").read_text(encoding="utf-8"))]
-    except Exception as exc:  # noqa: BLE001 - any failure to read a checked file is corruption
-        raise IndexCorrupt(f"The index {manifest.generation} could not be read ({type(exc).__name__}: "
-                           f"{exc}). {REBUILD_HINT}") from exc
-    if not (len(chunks) == len(vectors) == dense.size) or (len(vectors) and vectors.shape[1] != manifest.dim) \
-            or not (len(units) == len(unit_vectors) == len(unit_tokens)):
-        raise IndexCorrupt(f"The index {manifest.generation} is inconsistent: {len(chunks)} chunks, "
-                           f"{len(vectors)} vectors, {dense.size} in FAISS, {len(units)} units. {REBUILD_HINT}")
-    return Index(gen, manifest, chunks, vectors, dense, lexical, texts, units, unit_vectors, unit_tokens)
+
+
+def load(settings: Settings, reuse: Index | None = None) -> Index:
+    """Load the live generation, checking that every file is there and whole. Segments that `reuse` (an
+    index loaded before) already holds are taken from it, not read again: they never change."""
+    index_dir = settings.index_dir
+    manifest = read_manifest(index_dir)
+    gen = index_dir / manifest.generation
+    check_files(gen, manifest)
+    have = {s.name: s for s in reuse.segments} if reuse is not None else {}
+    segments = []
+    for info in manifest.segments:
+        try:
+            seg = have.get(info.name) or Segment.load(gen / info.name, nprobe=settings.ivf_nprobe)
+        except Exception as exc:  # noqa: BLE001 - any failure to read a checked file is corruption
+            raise IndexCorrupt(f"The index {manifest.generation} could not be read ({type(exc).__name__} in "
+                               f"{info.name}: {exc}). {REBUILD_HINT}") from exc
+        if seg.size != info.chunks or (seg.size and seg.vectors.shape[1] != manifest.dim):
+            raise IndexCorrupt(f"The index {manifest.generation} is inconsistent: segment {info.name} holds "
+                               f"{seg.size} chunks, {info.chunks} expected. {REBUILD_HINT}")
+        segments.append(seg)
+    names = {i.name for i in manifest.segments}
+    missing = [doc for doc, e in manifest.reports.items() if e.segment not in names]
+    if missing:
+        raise IndexCorrupt(f"The index {manifest.generation} lists reports in no segment: {', '.join(missing[:5])}. "
+                           f"{REBUILD_HINT}")
+    return Index(gen, manifest, segments)
 
 
 # ------------------------------------------------------------------------------------------ staleness
@@ -467,9 +679,11 @@ def stale_reasons(manifest: Manifest, prep: Prepared, model_id: str, settings: S
     if manifest.chunker_version != CHUNKER_VERSION or manifest.chunk_chars != settings.chunk_chars \
             or manifest.fallback_chunk_chars != settings.fallback_chunk_chars:
         reasons.append("the chunker or its settings changed")
-    want = choose_kind(len(prep.chunks), settings.index_kind, settings.ivf_threshold)
-    if len(prep.chunks) >= 1000 and want != manifest.dense_kind:
-        reasons.append(f"the dense index kind changed ({manifest.dense_kind} -> {want})")
+    for seg in manifest.segments:
+        want = effective_kind(seg.chunks, settings.index_kind, settings.ivf_threshold)
+        if want != seg.kind:
+            reasons.append(f"the dense index kind changed ({seg.kind} -> {want} for {seg.chunks:,} chunks)")
+            break
     built, now = manifest.reports, prep.entries
     for doc in sorted(set(now) - set(built)):
         reasons.append(f"{doc} is new")

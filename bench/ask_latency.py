@@ -52,7 +52,7 @@ def main() -> None:
             ask.append(time.perf_counter() - t)
     ms = 1000
     print(f"{len(questions)} questions x {args.rounds} rounds, index of {len(index.chunks)} chunks "
-          f"({len(index.units)} quotable units)")
+          f"({index.n_units} quotable units, {len(index.segments)} segments)")
     print(f"bare query encoding : p50 {pct(enc, 50) * ms:6.1f} ms   p95 {pct(enc, 95) * ms:6.1f} ms")
     print(f"ask (whole answer)  : p50 {pct(ask, 50) * ms:6.1f} ms   p95 {pct(ask, 95) * ms:6.1f} ms")
     print(f"ratio ask / encode  : p50 {pct(ask, 50) / pct(enc, 50):6.2f}      p95 {pct(ask, 95) / pct(enc, 95):6.2f}"

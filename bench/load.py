@@ -16,6 +16,7 @@ Prints completed requests, errors, throughput and p50/p95/p99 latency for each p
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import random
@@ -33,6 +34,11 @@ from pathlib import Path
 import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from assistant import store  # noqa: E402
+from assistant.segment import read_text  # noqa: E402
+
 NEW_REPORT = ("Exampleshire County Council: local authority assessment\nSafeguarding\nScore: 2\n"
               "2 - Evidence shows some shortfalls\nKey findings for this quality statement\n"
               "Safeguarding referrals in Exampleshire waited for triage at the kestrel hub. Leaders said a new "
@@ -81,10 +87,14 @@ class Verifier:
     def text(self, version: str, doc: str) -> str | None:
         key = (version, doc)
         if key not in self.cache:
-            for p in (self.index_dir / version / "texts" / doc, self.corpus_dir / doc):
-                if p.exists():
-                    self.cache[key] = p.read_text(encoding="utf-8")
-                    break
+            indexed = None
+            with contextlib.suppress(OSError, ValueError, KeyError):
+                manifest = store.Manifest.from_json((self.index_dir / version / "manifest.json").read_text("utf-8"))
+                indexed = read_text(self.index_dir / version / manifest.reports[doc].segment, doc)
+            if indexed is not None:
+                self.cache[key] = indexed
+            elif (self.corpus_dir / doc).exists():
+                self.cache[key] = (self.corpus_dir / doc).read_text(encoding="utf-8")
             else:
                 found = list((self.corpus_dir / ".removed").glob(f"*-{doc}"))
                 self.cache[key] = found[0].read_text(encoding="utf-8") if found else None

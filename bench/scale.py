@@ -38,8 +38,9 @@ from assistant.answer import Answerer  # noqa: E402
 from assistant.chunk import Chunk  # noqa: E402
 from assistant.dense import FLAT, HNSW, IVF, Dense  # noqa: E402
 from assistant.embed import SentenceTransformerEmbedder  # noqa: E402
-from assistant.lexical import Lexical, tokenize  # noqa: E402
+from assistant.lexical import BM25, Terms, tokenize  # noqa: E402
 from assistant.parse import Span  # noqa: E402
+from assistant.segment import Segment  # noqa: E402
 from assistant.settings import Settings  # noqa: E402
 
 PREFIXES = ["North", "South", "East", "West", "Upper", "Lower", "New", "Old", "Great", "Little", "Mid", "High",
@@ -73,8 +74,9 @@ class Synthetic:
 
     def __init__(self, index: store.Index, seed: int = 0):
         self.rng = np.random.default_rng(seed)
-        self.units = [(index.texts[index.chunks[int(c)].doc][int(s):int(e)]) for c, s, e in index.units]
-        self.unit_vectors = np.asarray(index.unit_vectors, dtype=np.float32)
+        rows = [r for r in range(index.n_units) if index.is_live(index.unit(r)[0])]
+        self.units = [index.texts[index.chunks[c].doc][s:e] for c, s, e in (index.unit(r) for r in rows)]
+        self.unit_vectors = np.stack([index.unit_vector(r) for r in rows]).astype(np.float32)
         self.names = authorities()
         self.real_names = ["Derbyshire County Council", "Derbyshire", "London Borough of Camden", "Camden"]
 
@@ -132,9 +134,10 @@ def dense_row(kind: str, vectors: np.ndarray, queries: np.ndarray, exact_ids: np
 
 
 def in_memory_index(texts: list[str], vectors: np.ndarray, auth: np.ndarray, names: list[str], kind: str,
-                    per_doc: int = 14) -> store.Index:
-    """An Index assembled from synthetic passages: the real answer path over it, without the parse step."""
-    chunks, docs_text, entries = [], {}, {}
+                    per_doc: int = 14, split: tuple[int, ...] = ()) -> store.Index:
+    """An Index assembled from synthetic passages: the real answer path over it, without the parse step.
+    `split`: sizes (in chunks) of further segments cut off the end, as after adds; the rest is one segment."""
+    chunks, docs_text, doc_of, meta = [], {}, [], {}
     for d0 in range(0, len(texts), per_doc):
         doc = f"synthetic-{d0 // per_doc:06d}.txt"
         a = names[int(auth[d0])]
@@ -145,30 +148,50 @@ def in_memory_index(texts: list[str], vectors: np.ndarray, auth: np.ndarray, nam
                                 spans=(Span(pos, pos + len(t)),), start=pos, end=pos + len(t),
                                 line_start=i - d0 + 1, line_end=i - d0 + 1, text=t,
                                 context=f"{a}: local authority assessment > Key findings"))
+            doc_of.append(doc)
             body.append(t)
             pos += len(t) + 1
         docs_text[doc] = "\n".join(body) + "\n"
-        md = {"title": f"{a}: local authority assessment", "authority": a, "kind": "CQC assessment"}
-        entries[doc] = store.ReportEntry(doc, "0", 0, "cqc", len(body), md, "0")
+        meta[doc] = ({"title": f"{a}: local authority assessment", "authority": a, "kind": "CQC assessment"}, len(body))
+    tokens = [frozenset(t) for t in tokenize(texts)]
+    bounds, end = [], len(chunks)
+    for size in split:  # cut at report boundaries
+        start = end - size
+        while start > 0 and doc_of[start - 1] == doc_of[start]:
+            start -= 1
+        bounds.append((start, end))
+        end = start
+    bounds.append((0, end))
+    segments, entries = [], {}
+    for k, (a, b) in enumerate(reversed(bounds)):
+        name = f"seg-synthetic-{k}"
+        units = np.array([[i - a, c.start, c.end] for i, c in enumerate(chunks[a:b], a)], dtype=np.int64)
+        docs = dict.fromkeys(doc_of[a:b])
+        segments.append(Segment.create(name, chunks[a:b], vectors[a:b], units, vectors[a:b], tokens[a:b],
+                                       {d: docs_text[d] for d in docs}, kind, 50_000))
+        for d in docs:
+            entries[d] = store.ReportEntry(d, "0", 0, "cqc", meta[d][1], meta[d][0], "0", segment=name)
     manifest = store.Manifest(store.FORMAT_VERSION, "gen-synthetic", "", "synthetic", vectors.shape[1], "2", 400, 600,
-                              entries, {})
-    units = np.array([[i, c.start, c.end] for i, c in enumerate(chunks)], dtype=np.int64)
-    return store.Index(Path("."), manifest, chunks, vectors, Dense.build(vectors, kind), Lexical.build(texts),
-                       docs_text, units, vectors, [frozenset(t) for t in tokenize(texts)])
+                              entries, {}, segments=[store.SegmentInfo(g.name, g.size, g.dense.kind) for g in segments])
+    return store.Index(Path("."), manifest, segments)
 
 
 class Switch:
     """The real model's identity; fast random vectors while the base corpus is built (their values do not
-    matter for timing), the real model for the report being added."""
+    matter for timing), the real model for the reports being added, with the time spent in it."""
 
     def __init__(self, real: SentenceTransformerEmbedder):
         self.real, self.fast = real, True
         self.model_id, self.dim = real.model_id, real.dim
         self.rng = np.random.default_rng(1)
+        self.embed_s = 0.0
 
     def embed_documents(self, texts, progress=False):
         if not self.fast:
-            return self.real.embed_documents(texts)
+            t = time.perf_counter()
+            out = self.real.embed_documents(texts)
+            self.embed_s += time.perf_counter() - t
+            return out
         v = self.rng.normal(size=(len(texts), self.dim)).astype(np.float32)
         return v / np.linalg.norm(v, axis=1, keepdims=True)
 
@@ -176,8 +199,21 @@ class Switch:
         return self.real.embed_query(text)
 
 
-def incremental(synth: Synthetic, embedder: SentenceTransformerEmbedder, sizes: list[int]) -> dict:
-    """Adding one report to corpora of growing size, against embedding that report alone."""
+def report_texts(doc: str, text: str) -> list[str]:
+    """Everything the index embeds for one report: its chunks and its quotable sentences (distinct texts)."""
+    with tempfile.TemporaryDirectory() as d:
+        (Path(d) / doc).write_text(text, encoding="utf-8")
+        chunks = store.prepare(Settings(corpus_dir=Path(d), index_dir=Path(d) / "index")).chunks
+    return list(dict.fromkeys([c.embed_text for c in chunks] + [u[3] for u in store.quotables(chunks)]))
+
+
+def incremental(synth: Synthetic, embedder: SentenceTransformerEmbedder, sizes: list[int], runs: int = 16) -> dict:
+    """Adding one report to corpora of growing size, against embedding that report alone: from the command
+    line (a new process: the previous index is read from disk, only as far as needed) and in the app (the
+    loaded index's segments reused, the new index loaded and swapped in); then `runs` more adds in the app,
+    merges included, each against the time its own embedding took."""
+    from assistant.answer import Answerer as _Answerer
+
     new_report = (ROOT / "corpus" / "001_d6b23fda1bcedbce.txt").read_text(encoding="utf-8")
     out = {}
     print("\nincremental add of one report (Camden's, 30 chunks) to a corpus of report files:")
@@ -194,18 +230,50 @@ def incremental(synth: Synthetic, embedder: SentenceTransformerEmbedder, sizes: 
             s = Settings(corpus_dir=corpus, index_dir=Path(d) / "index")
             emb = Switch(embedder)
             _, base_s = timed(lambda s=s, emb=emb: store.build(s, emb))
-            (corpus / "zz-new.txt").write_text("Added for the benchmark\n" + new_report, encoding="utf-8")
-            new_chunks = [c for c in store.prepare(s).chunks if c.doc == "zz-new.txt"]
-            # everything the index embeds for it: its chunks and its quotable sentences (distinct texts)
-            new_texts = list(dict.fromkeys([c.embed_text for c in new_chunks]
-                                           + [u[3] for u in store.quotables(new_chunks)]))
+            time.sleep(2.1)  # files older than the racy window, as a real corpus's are
             emb.fast = False
-            result, inc_s = timed(lambda s=s, emb=emb: store.build(s, emb))
-            _, alone_s = timed(lambda t=new_texts: embedder.embed_documents(t))
-            out[n] = {"base_build_s": base_s, "incremental_s": inc_s, "embed_alone_s": alone_s,
-                      "embedded": result.embedded}
-            print(f"  {n:>7,} chunks: add one report {inc_s:6.2f} s ({result.embedded} texts embedded) vs embedding "
-                  f"it alone {alone_s:5.2f} s = {inc_s / alone_s:5.1f}x   (base build {base_s:.0f} s)")
+            # from the command line: `python -m assistant index` after copying a report into corpus/
+            (corpus / "zz-new-a.txt").write_text("Added for the benchmark\n" + new_report, encoding="utf-8")
+            cli, cli_s = timed(lambda s=s, emb=emb: store.build(s, emb))
+            alone = report_texts("zz-new-a.txt", "Added for the benchmark\n" + new_report)
+            _, alone_s = timed(lambda t=alone: embedder.embed_documents(t))
+            # in the app: build beside the loaded index, load the new one reusing its segments, swap
+            index = store.load(s)
+            settings = s
+
+            def app_add(name: str, text: str, index=index, settings=settings, emb=emb):
+                (settings.corpus_dir / name).write_text(text, encoding="utf-8")
+                result = store.build(settings, emb, previous=index)
+                new = store.load(settings, reuse=index)
+                _Answerer(new, embedder, settings)
+                return result, new
+
+            emb.embed_s = 0.0
+            again = "Added for the benchmark, again\n" + new_report
+            (app, index), app_s = timed(lambda t=again: app_add("zz-new-b.txt", t))
+            app_embed_s = emb.embed_s
+            ratios, seconds, merges = [], [], 0
+            extra, _, extra_auth = synth.make(14 * runs)
+            for k in range(runs):
+                a = synth.names[int(extra_auth[14 * k])]
+                body = (f"{a}: local authority assessment\nSafeguarding\nScore: 2\n2 - Evidence shows some "
+                        "shortfalls\nKey findings for this quality statement\n" + "\n".join(extra[14 * k:14 * k + 14]))
+                emb.embed_s = 0.0
+                t = time.perf_counter()
+                result, index = app_add(f"zz-run-{k:03d}.txt", body, index=index)
+                seconds.append(time.perf_counter() - t)
+                ratios.append(seconds[-1] / emb.embed_s)
+                merges += result.merged > 0
+            out[n] = {"base_build_s": base_s, "cli_s": cli_s, "app_s": app_s, "embed_alone_s": alone_s,
+                      "app_embed_s": app_embed_s, "embedded": cli.embedded, "cli_written": cli.written,
+                      "runs": {"n": runs, "p50_ratio": pct(ratios, 50), "max_ratio": max(ratios),
+                               "max_s": max(seconds), "merges": merges, "segments_after": len(index.segments)}}
+            print(f"  {n:>7,} chunks: add one report from the CLI {cli_s:5.2f} s ({cli.embedded} texts embedded) "
+                  f"vs embedding it alone {alone_s:5.2f} s = {cli_s / alone_s:4.2f}x; in the app (build + load + "
+                  f"swap) {app_s:5.2f} s = {app_s / alone_s:4.2f}x   (base build {base_s:.0f} s)")
+            print(f"           {runs} more adds in the app: p50 {pct(ratios, 50):4.2f}x, max {max(ratios):4.2f}x "
+                  f"their own embedding ({merges} with a merge; slowest {max(seconds):.2f} s); "
+                  f"{len(index.segments)} segments after")
     return out
 
 
@@ -260,7 +328,7 @@ def main() -> None:
             print(f"  {name:5} search p50 {r['p50_ms']:7.2f} ms  p95 {r['p95_ms']:7.2f} ms  {recall:29}  "
                   f"index {r['bytes'] / 1e6:7.0f} MB  build {r['build_s']:6.1f} s  load {r['load_s']:5.2f} s")
         # BM25 at this size: sparse matrix scores, no per-query Python loop over documents
-        lex, lex_s = timed(lambda texts=texts: Lexical.build(texts))
+        lex, lex_s = timed(lambda texts=texts: BM25([Terms.build(texts)]))
         lat = []
         for q in questions * 2:
             t = time.perf_counter()
@@ -272,20 +340,29 @@ def main() -> None:
         row = {"dense": rows, "bm25": {"build_s": lex_s, "p50_ms": pct(lat, 50) * 1000, "p95_ms": pct(lat, 95) * 1000}}
         del lex
         if n <= 100_000:
-            idx = in_memory_index(texts, vectors, auth, synth.names, "auto")
-            answerer = Answerer(idx, embedder, Settings(corpus_dir=Path("/nonexistent"), index_dir=Path(".")))
-            for q in questions[:3]:
-                answerer.ask(q)
-            ask_lat = []
-            for q in questions * 2:
-                t = time.perf_counter()
-                answerer.ask(q)
-                ask_lat.append(time.perf_counter() - t)
-            row["ask"] = {"p50_ms": pct(ask_lat, 50) * 1000, "p95_ms": pct(ask_lat, 95) * 1000,
-                          "ratio_p50": pct(ask_lat, 50) / enc_p50, "dense_kind": idx.dense.kind}
-            print(f"  ask   p50 {row['ask']['p50_ms']:7.1f} ms  p95 {row['ask']['p95_ms']:7.1f} ms  "
-                  f"= {row['ask']['ratio_p50']:.2f}x the bare encoding (goal <= 2 at 100k; {idx.dense.kind} index)")
-            del idx, answerer
+            # one segment (after a full build), and the most segments the merge policy leaves at this size
+            # (7 below 1,000 chunks and 7 below 8,000 beside the large one: ASSISTANT_MERGE_FACTOR 8)
+            layouts = {"1 segment": ()}
+            if n >= 100_000:
+                layouts["15 segments"] = (500,) * 7 + (4000,) * 7
+            row["ask"] = {}
+            for label, split in layouts.items():
+                idx = in_memory_index(texts, vectors, auth, synth.names, "auto", split=split)
+                answerer = Answerer(idx, embedder, Settings(corpus_dir=Path("/nonexistent"), index_dir=Path(".")))
+                for q in questions[:3]:
+                    answerer.ask(q)
+                ask_lat = []
+                for q in questions * 2:
+                    t = time.perf_counter()
+                    answerer.ask(q)
+                    ask_lat.append(time.perf_counter() - t)
+                r = {"p50_ms": pct(ask_lat, 50) * 1000, "p95_ms": pct(ask_lat, 95) * 1000,
+                     "ratio_p50": pct(ask_lat, 50) / enc_p50, "dense_kind": idx.manifest.dense_kind,
+                     "segments": len(idx.segments)}
+                row["ask"][label] = r
+                print(f"  ask   p50 {r['p50_ms']:7.1f} ms  p95 {r['p95_ms']:7.1f} ms  = {r['ratio_p50']:.2f}x the bare "
+                      f"encoding (goal <= 2 at 100k; {label}, the largest {r['dense_kind']})")
+                del idx, answerer
         results["sizes"][n] = row
 
     results["incremental"] = incremental(synth, embedder, [int(x) for x in args.incremental.split(",") if x])

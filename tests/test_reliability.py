@@ -71,7 +71,8 @@ def _engine(settings: Settings) -> Engine:
 def test_a_damaged_index_keeps_the_app_up_and_an_admin_rebuild_repairs_it(settings):
     engine = _engine(settings)
     gen = settings.index_dir / engine.version
-    (gen / "vectors.npy").write_bytes((gen / "vectors.npy").read_bytes()[:64])
+    vectors = next(gen.glob("seg-*")) / "vectors.npy"
+    vectors.write_bytes(vectors.read_bytes()[:64])
     engine = _engine(settings)  # a restart on the damaged index
     assert engine.problem and "truncated" in engine.problem and "index --rebuild" in engine.problem
     with pytest.raises(IndexCorrupt):
@@ -114,7 +115,7 @@ def test_cli_says_what_is_wrong_and_rebuild_repairs(settings, monkeypatch, capsy
     monkeypatch.setenv("ASSISTANT_INDEX_DIR", str(settings.index_dir))
     assert cli(["index", "-q"]) == 0
     manifest = store.read_manifest(settings.index_dir)
-    (settings.index_dir / manifest.generation / "chunks.jsonl").unlink()
+    next((settings.index_dir / manifest.generation).glob("seg-*/chunks.jsonl")).unlink()
     capsys.readouterr()
     assert cli(["status"]) == 1
     out = capsys.readouterr().out

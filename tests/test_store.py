@@ -29,6 +29,11 @@ Safeguarding referrals in Exampleshire waited up to nine weeks for triage. Leade
 """
 
 
+def seg(gen: Path) -> Path:
+    """The (first) segment folder of a generation."""
+    return sorted(gen.glob("seg-*"))[0]
+
+
 def _search(settings, embedder, query, k=5):
     return [(h.chunk.id, round(h.score, 9)) for h in Retriever(store.load(settings), embedder, settings)
             .search(query, top_k=k)]
@@ -45,7 +50,8 @@ def test_save_then_load_gives_identical_results(settings, fake):
     again = _search(settings, FakeEmbedder(), "hospital discharge pathways")
     assert first and first == again
     idx = store.load(settings)
-    assert len(idx.chunks) == len(idx.vectors) == idx.dense.size == idx.lexical.n_docs
+    assert len(idx.segments) == 1  # a first build writes one segment
+    assert len(idx.chunks) == len(idx.segments[0].vectors) == idx.segments[0].dense.size == idx.lexical.n_docs
 
 
 def test_manifest_records_versions_model_and_a_hash_per_report(settings, fake):
@@ -64,7 +70,7 @@ def test_unchanged_corpus_is_never_re_embedded(settings, fake):
     again = FakeEmbedder()
     second = store.build(settings, again)
     assert second.embedded == 0 and again.embedded == []
-    assert second.reused == first.embedded
+    assert second.kept == first.chunks and second.written == []  # its segment carried over, not rewritten
 
 
 def test_adding_a_report_embeds_only_its_chunks(settings, fake):
@@ -181,9 +187,9 @@ def test_metadata_change_is_stale_and_re_embeds_only_that_report(settings, fake)
 
 
 @pytest.mark.parametrize("damage,message", [
-    (lambda gen: (gen / "vectors.npy").write_bytes((gen / "vectors.npy").read_bytes()[:100]), "truncated"),
-    (lambda gen: (gen / "dense.faiss").unlink(), "is missing"),
-    (lambda gen: (gen / "chunks.jsonl").unlink(), "is missing"),
+    (lambda gen: (seg(gen) / "vectors.npy").write_bytes((seg(gen) / "vectors.npy").read_bytes()[:100]), "truncated"),
+    (lambda gen: (seg(gen) / "dense.faiss").unlink(), "is missing"),
+    (lambda gen: (seg(gen) / "chunks.jsonl").unlink(), "is missing"),
     (lambda gen: (gen / "manifest.json").write_text("{broken", encoding="utf-8"), "unreadable"),
     (lambda gen: (gen / "manifest.json").write_text((gen / "manifest.json").read_text().replace(
         f'"format_version": {store.FORMAT_VERSION}', '"format_version": 99')),
