@@ -170,7 +170,7 @@ def make_handlers(engine: Engine) -> dict[str, Any]:
             engine.gate.check(password)
         except AssistantError as exc:
             return f"⚠ {md_text(str(exc))}", pd.DataFrame(columns=["file", *EDITABLE_FIELDS])
-        checks = admin.check_uploads(engine.settings, _read(files))
+        checks = engine.check_uploads(_read(files))
         if not checks:
             return "Choose one or more .txt or .md reports first.", pd.DataFrame(columns=["file", *EDITABLE_FIELDS])
         lines = []
@@ -204,7 +204,7 @@ def make_handlers(engine: Engine) -> dict[str, Any]:
     def add_files(password: str, files: list[str] | None, table: Any, progress=gr.Progress(track_tqdm=True)):  # noqa: B008 - the Gradio idiom
         try:
             engine.gate.check(password)
-            checks = admin.check_uploads(engine.settings, _read(files))
+            checks = engine.check_uploads(_read(files))
             refused = [f"{c.original}: {c.reason}" for c in checks if not c.ok]
             t0 = time.perf_counter()
             written, result = engine.add(checks, _edits(table), progress=True)
@@ -240,7 +240,7 @@ def make_handlers(engine: Engine) -> dict[str, Any]:
         try:
             engine.gate.check(password)
             edits = json.loads(metadata_json) if metadata_json else {}
-            checks = admin.check_uploads(engine.settings, _read(files))
+            checks = engine.check_uploads(_read(files))
             refused = {c.original: c.reason for c in checks if not c.ok}
             if not any(c.ok for c in checks):
                 return {"ok": False, "added": [], "refused": refused}

@@ -15,6 +15,7 @@ import re
 import threading
 import time
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -114,12 +115,29 @@ class UploadCheck:
     pages: int = 0
 
 
-def _existing_hashes(corpus_dir: Path) -> dict[str, str]:
-    out = {}
-    for p in sorted(corpus_dir.iterdir()) if corpus_dir.is_dir() else []:
-        if p.is_file() and not p.name.startswith(".") and p.name != corpus_mod.METADATA_FILE:
-            out[hashlib.sha256(p.read_bytes()).hexdigest()] = p.name
-    return out
+def _existing(settings: Settings, indexed: Mapping[str, Any] | None) -> tuple[dict[str, str], dict[str, str]]:
+    """Reports in the corpus by hash of their bytes and of their words. A file the index (`indexed`: its
+    report entries) holds at the same size and time is not read again."""
+    by_bytes: dict[str, str] = {}
+    by_words: dict[str, str] = {}
+    files, others = corpus_mod.list_files(settings.corpus_dir)
+    for s in others:  # not reports, but the same bytes uploaded again are still a repeat
+        by_bytes[hashlib.sha256((settings.corpus_dir / s.doc).read_bytes()).hexdigest()] = s.doc
+    for p in files:
+        e = indexed.get(p.name) if indexed else None
+        st = p.stat()
+        if e is not None and e.size == st.st_size and e.mtime_ns == st.st_mtime_ns \
+                and st.st_mtime_ns < e.checked_ns - 2_000_000_000:
+            by_bytes[e.sha256] = p.name
+            by_words.setdefault(e.text_sha256, p.name)
+            continue
+        got = corpus_mod.read_report(p, settings.max_report_bytes)
+        if isinstance(got, corpus_mod.Skipped):
+            by_bytes[hashlib.sha256(p.read_bytes()).hexdigest()] = p.name
+            continue
+        by_bytes[got.sha256] = p.name
+        by_words.setdefault(normalised_hash(got.text), p.name)  # the first by name is the one indexed
+    return by_bytes, by_words
 
 
 def _free_name(corpus_dir: Path, name: str, taken: set[str]) -> str:
@@ -140,14 +158,12 @@ def _duplicate(key: str, existing: dict[str, str], seen: dict[str, str], why: st
     return None
 
 
-def check_uploads(settings: Settings, files: list[tuple[str, bytes]]) -> list[UploadCheck]:
+def check_uploads(settings: Settings, files: list[tuple[str, bytes]],
+                  indexed: Mapping[str, Any] | None = None) -> list[UploadCheck]:
     """Validate uploads (any supported format), extract their text, and detect metadata, sections and
-    chunk count. Refuses content already in the corpus, by bytes or by words. Writes nothing."""
-    existing = _existing_hashes(settings.corpus_dir)
-    reports, _ = corpus_mod.scan(settings.corpus_dir, settings.max_report_bytes)
-    existing_words: dict[str, str] = {}
-    for r in reports:  # the first by name is the one indexed
-        existing_words.setdefault(normalised_hash(r.text), r.doc)
+    chunk count. Refuses content already in the corpus, by bytes or by words. Writes nothing. `indexed`:
+    the live index's report entries, so unchanged reports are not read to compare."""
+    existing, existing_words = _existing(settings, indexed)
     checks: list[UploadCheck] = []
     taken: set[str] = set()
     seen: dict[str, str] = {}

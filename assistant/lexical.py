@@ -18,7 +18,7 @@ import logging
 import math
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -141,24 +141,45 @@ class Terms:
         return cls({w: i for i, w in enumerate(words)}, **arrays)
 
 
-class BM25:
-    """BM25 over the segments of an index, in order: `scores(query)` gives one score per chunk."""
+@dataclass(frozen=True)
+class Stats:
+    """Term statistics of some chunks, to take out of an index's: chunks no longer served."""
 
-    def __init__(self, parts: Sequence[Terms]):
+    n_docs: int = 0
+    total_len: float = 0.0
+    df: Counter = field(default_factory=Counter)
+
+    @classmethod
+    def of(cls, texts: Sequence[str]) -> Stats:
+        toks = tokenize(texts) if texts else []
+        return cls(len(toks), float(sum(len(t) for t in toks)), Counter(w for t in toks for w in set(t)))
+
+    def __add__(self, other: Stats) -> Stats:
+        return Stats(self.n_docs + other.n_docs, self.total_len + other.total_len, self.df + other.df)
+
+
+class BM25:
+    """BM25 over the segments of an index, in order: `scores(query)` gives one score per chunk. The
+    statistics are those of the chunks served: `removed` (chunks of reports removed or replaced, still in
+    their segment's files) is taken out, so an incremental index scores exactly as a full rebuild."""
+
+    def __init__(self, parts: Sequence[Terms], removed: Stats | None = None):
         self.parts = list(parts)
         self.offsets = np.concatenate([[0], np.cumsum([p.n_docs for p in self.parts])]).astype(np.int64)
         self.n_docs = int(self.offsets[-1])
-        total = sum(float(p.doc_len.sum()) for p in self.parts)
-        self.avg_len = total / self.n_docs if self.n_docs else 1.0
+        self.removed = removed or Stats()
+        self.n_live = self.n_docs - self.removed.n_docs
+        total = sum(float(p.doc_len.sum()) for p in self.parts) - self.removed.total_len
+        self.avg_len = total / self.n_live if self.n_live > 0 else 1.0
 
     def scores(self, query: str) -> np.ndarray:
         out = np.zeros(self.n_docs, dtype=np.float32)
         if not self.n_docs:
             return out
-        n = self.n_docs
+        n = self.n_live
         for word in tokenize([query])[0]:
-            df = sum(p.df(word) for p in self.parts)
-            if not df:
+            df = sum(p.df(word) for p in self.parts) - self.removed.df.get(word, 0)
+            if df <= 0:
                 continue
             idf = math.log(1 + (n - df + 0.5) / (df + 0.5))
             for p, off in zip(self.parts, self.offsets, strict=False):

@@ -7,6 +7,7 @@ quality statements, scores); nothing is keyed to particular questions.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -122,11 +123,7 @@ class Catalog:
     @classmethod
     def of(cls, reports: Mapping[str, Mapping[str, Any]]) -> Catalog:
         authorities = tuple(sorted({md["authority"] for md in reports.values() if md.get("authority")}))
-        owner = {alias: a for a in authorities for alias in authority_aliases(a)}
-        pattern = None
-        if owner:
-            alts = "|".join(re.escape(a) for a in sorted(owner, key=len, reverse=True))
-            pattern = re.compile(r"(?<![\w-])(" + alts + r")(?:'s|’s|s')?(?![\w-])", re.I)
+        pattern, owner = _alias_pattern(authorities)
         holders: dict[int, set[str]] = {}
         for md in reports.values():
             if md.get("authority") and md.get("kind") == CQC_ASSESSMENT and not md.get("superseded_by"):
@@ -135,6 +132,17 @@ class Catalog:
                         holders.setdefault(int(n), set()).add(md["authority"])
         titles = tuple(((md.get("title") or "").lower(), md.get("authority")) for md in reports.values())
         return cls(authorities, pattern, owner, {n: tuple(sorted(a)) for n, a in holders.items()}, titles)
+
+
+@functools.lru_cache(maxsize=4)
+def _alias_pattern(authorities: tuple[str, ...]) -> tuple[re.Pattern | None, dict[str, str]]:
+    """The regular expression finding any authority's name or alias, and alias -> authority. Cached: an
+    index swap after an add rarely changes the authorities, and compiling it is most of building a Catalog."""
+    owner = {alias: a for a in authorities for alias in authority_aliases(a)}
+    if not owner:
+        return None, owner
+    alts = "|".join(re.escape(a) for a in sorted(owner, key=len, reverse=True))
+    return re.compile(r"(?<![\w-])(" + alts + r")(?:'s|’s|s')?(?![\w-])", re.I), owner
 
 
 def understand(question: str, reports: Mapping[str, Mapping[str, Any]] | Catalog) -> Understanding:

@@ -40,7 +40,7 @@ import numpy as np
 
 from .chunk import Chunk
 from .dense import IVF, Dense
-from .lexical import Terms
+from .lexical import Stats, Terms
 from .parse import Span
 
 FILES = ("segment.json", "chunks.jsonl", "vectors.npy", "units.npy", "unit_vectors.npy", "unit_tokens.json",
@@ -119,6 +119,13 @@ class Segment:
     @property
     def size(self) -> int:
         return len(self.chunks)
+
+    def stats_of(self, doc: str) -> Stats:
+        """BM25 statistics of one report's chunks here (computed once: asked for reports no longer served)."""
+        cache = self.__dict__.setdefault("_stats", {})
+        if doc not in cache:
+            cache[doc] = Stats.of([self.chunks[i].context + "\n" + self.chunks[i].text for i in self.rows_of({doc})])
+        return cache[doc]
 
     def rows_of(self, docs: set[str]) -> np.ndarray:
         """Positions of the chunks of these reports, in order."""

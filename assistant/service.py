@@ -101,6 +101,11 @@ class Engine:
         idx = self._answerer.index
         return {doc: idx.metadata(doc) for doc in idx.manifest.reports}
 
+    def check_uploads(self, files: list[tuple[str, bytes]]) -> list[admin.UploadCheck]:
+        """admin.check_uploads against the corpus, comparing unchanged reports by the live index's hashes."""
+        indexed = self._answerer.index.manifest.reports if self._answerer is not None else None
+        return admin.check_uploads(self.settings, files, indexed)
+
     def authorities(self) -> list[str]:
         return sorted({md.authority for md in self.reports().values() if md.authority})
 
@@ -114,7 +119,7 @@ class Engine:
         if version and version != live and _GENERATION.match(version):
             old = self.settings.index_dir / version
             try:
-                manifest = store.Manifest.from_json((old / "manifest.json").read_text(encoding="utf-8"))
+                manifest = store.Manifest.read(old, answerer.index.manifest)
                 entry = manifest.reports.get(doc)
                 text = read_text(old / entry.segment, doc) if entry is not None else None
                 if text is not None:
@@ -154,16 +159,19 @@ class Engine:
         return Status(reports, prep.skipped, self.embedder.model_id, manifest.built_at if manifest else None,
                       manifest.generation if manifest else None, stale, self.building)
 
-    def reindex(self, rebuild: bool = False, progress: bool = False) -> store.BuildResult:
+    def reindex(self, rebuild: bool = False, progress: bool = False,
+                only: list[str] | None = None) -> store.BuildResult:
         """Build the index from the corpus as it is now and swap it in. Answers keep coming from the old
-        index until the new one is loaded."""
+        index until the new one is loaded. `only`: the files just added or removed, when that is all that
+        changed (the rest of the corpus is then not looked at)."""
         if not self._build_lock.acquire(blocking=False):
             raise admin.AdminError("A re-index is already running; wait for it to finish.")
         try:
             self.building = True
             current = self._answerer.index if self._answerer is not None else None
             # the segments already in memory are reused: a re-index reads and writes only what changed
-            result = store.build(self.settings, self.embedder, rebuild=rebuild, progress=progress, previous=current)
+            result = store.build(self.settings, self.embedder, rebuild=rebuild, progress=progress, previous=current,
+                                 only=only if current is not None else None)
             index = store.load(self.settings, reuse=current)
             self._answerer = Answerer(index, self.embedder, self.settings)  # the swap: one assignment
             self.problem = None
@@ -178,8 +186,8 @@ class Engine:
         written = admin.add_reports(self.settings, checks, edits)
         if not written:
             raise admin.AdminError("Nothing to add: every file was refused (see the reasons).")
-        return written, self.reindex(progress=progress)
+        return written, self.reindex(progress=progress, only=written)
 
     def remove(self, doc: str, progress: bool = False) -> tuple[Path, store.BuildResult]:
         dest = admin.remove_report(self.settings, doc)
-        return dest, self.reindex(progress=progress)
+        return dest, self.reindex(progress=progress, only=[doc])

@@ -34,7 +34,7 @@ import os
 import shutil
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -51,7 +51,7 @@ from .dense import effective_kind
 from .embed import Embedder
 from .errors import INDEX_HINT, REBUILD_HINT, IndexBusy, IndexCorrupt, IndexMissing
 from .extract import normalised_hash
-from .lexical import BM25, tokenize
+from .lexical import BM25, Stats, tokenize
 from .metadata import Metadata
 from .parse import parse
 from .segment import Segment, plan_merge
@@ -60,8 +60,9 @@ from .settings import Settings
 log = logging.getLogger(__name__)
 
 # Bump when the files of a generation change shape; an index of another version must be rebuilt.
-FORMAT_VERSION = 4
+FORMAT_VERSION = 5
 CURRENT = "CURRENT"
+REPORTS_FILE = "reports.json"  # in each segment folder: the entries of the reports it was written with
 # A file modified this close to when it was hashed may change again within the same clock tick, so its size
 # and time are not trusted to mean "unchanged" (git's "racily clean" entries): it is hashed again.
 RACY_NS = 2_000_000_000
@@ -95,6 +96,11 @@ class SegmentInfo:
 
 @dataclass(frozen=True)
 class Manifest:
+    """A generation's description. On disk, `manifest.json` holds everything but the report entries; each
+    segment's `reports.json` holds the entries of the reports it was written with, and manifest.json only
+    what changed since (`changed`: entries that differ, such as a report newly superseded; `dead`: reports
+    a segment no longer serves). So a build writes entries for what it touched, not for every report."""
+
     format_version: int
     generation: str
     built_at: str
@@ -107,6 +113,8 @@ class Manifest:
     skipped: dict[str, str]
     files: dict[str, int] = field(default_factory=dict)
     segments: list[SegmentInfo] = field(default_factory=list)
+    # segment -> the entries in its reports.json (as read or written), to tell what changed since
+    stored: dict[str, dict[str, ReportEntry]] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def dense_kind(self) -> str:
@@ -114,19 +122,51 @@ class Manifest:
         return max(self.segments, key=lambda s: s.chunks).kind if self.segments else "flat"
 
     def to_json(self) -> str:
-        return json.dumps(asdict(self), indent=1, ensure_ascii=False)
+        changed: dict[str, dict] = {}
+        dead: dict[str, list[str]] = {}
+        for doc, e in self.reports.items():
+            if self.stored.get(e.segment, {}).get(doc) is not e:  # identity: unchanged entries are the same object
+                changed[doc] = _entry_dict(e)
+        for info in self.segments:
+            gone = [doc for doc in self.stored.get(info.name, {})
+                    if doc not in self.reports or self.reports[doc].segment != info.name]
+            if gone:
+                dead[info.name] = gone
+        data = {k: getattr(self, k) for k in ("format_version", "generation", "built_at", "model_id", "dim",
+                                              "chunker_version", "chunk_chars", "fallback_chunk_chars", "skipped",
+                                              "files")}
+        data["segments"] = [asdict(s) for s in self.segments]
+        data["changed"], data["dead"] = changed, dead
+        return json.dumps(data, ensure_ascii=False)
 
     @classmethod
-    def from_json(cls, raw: str) -> Manifest:
-        data = json.loads(raw)
+    def read(cls, gen: Path, reuse: Manifest | None = None) -> Manifest:
+        """The manifest of the generation in folder `gen`, with its segments' report entries (taken from
+        `reuse`, a manifest read before, for segments it already holds: they never change)."""
+        data = json.loads((gen / "manifest.json").read_text(encoding="utf-8"))
         if not isinstance(data, dict) or "format_version" not in data:
             raise ValueError("not a manifest")
         if data["format_version"] != FORMAT_VERSION:
             raise IndexCorrupt(f"The index was written in format version {data['format_version']}; this "
                                f"version of the assistant reads version {FORMAT_VERSION}. {REBUILD_HINT}")
-        data["reports"] = {k: ReportEntry(**v) for k, v in data["reports"].items()}
-        data["segments"] = [SegmentInfo(**v) for v in data.get("segments", [])]
-        return cls(**data)
+        segments = [SegmentInfo(**v) for v in data.pop("segments")]
+        changed, dead = data.pop("changed"), data.pop("dead")
+        stored: dict[str, dict[str, ReportEntry]] = {}
+        reports: dict[str, ReportEntry] = {}
+        for info in segments:
+            if reuse is not None and info.name in reuse.stored:
+                stored[info.name] = reuse.stored[info.name]
+            else:
+                raw = json.loads((gen / info.name / "reports.json").read_text(encoding="utf-8"))
+                stored[info.name] = {doc: ReportEntry(**v) for doc, v in raw.items()}
+            gone = set(dead.get(info.name, ()))
+            reports.update((doc, e) for doc, e in stored[info.name].items() if doc not in gone)
+        reports.update((doc, ReportEntry(**v)) for doc, v in changed.items())
+        return cls(**data, reports=dict(sorted(reports.items())), segments=segments, stored=stored)
+
+
+def _entry_dict(e: ReportEntry) -> dict[str, Any]:
+    return dict(e.__dict__)  # shallow: asdict deep-copies every metadata dict
 
 
 class Index:
@@ -141,7 +181,6 @@ class Index:
         self.chunk_offsets = np.concatenate([[0], np.cumsum([s.size for s in segments])]).astype(np.int64)
         self.unit_offsets = np.concatenate([[0], np.cumsum([len(s.units) for s in segments])]).astype(np.int64)
         self.chunks: list[Chunk] = [c for s in segments for c in s.chunks]
-        self.lexical = BM25([s.terms for s in segments])
         by_name = {s.name: s for s in segments}
         self.texts: dict[str, str] = {}
         for doc, e in manifest.reports.items():
@@ -152,6 +191,13 @@ class Index:
         for s in segments:
             here = [i for i, d in enumerate(s.docs) if d in manifest.reports and manifest.reports[d].segment == s.name]
             self._live.append(None if len(here) == len(s.docs) else np.isin(s.doc_of, np.asarray(here, np.int32)))
+        removed = Stats()
+        for s, live in zip(segments, self._live, strict=True):
+            if live is not None:
+                for d in s.docs:
+                    if d not in manifest.reports or manifest.reports[d].segment != s.name:
+                        removed = removed + s.stats_of(d)
+        self.lexical = BM25([s.terms for s in segments], removed)
         self._live_mask = None if all(m is None for m in self._live) else np.concatenate(
             [m if m is not None else np.ones(s.size, bool) for m, s in zip(self._live, segments, strict=True)])
 
@@ -265,25 +311,39 @@ def _compatible(manifest: Manifest, settings: Settings) -> bool:
         and manifest.fallback_chunk_chars == settings.fallback_chunk_chars
 
 
-def prepare(settings: Settings, previous: Manifest | None = None, reuse: bool = True) -> Prepared:
+def prepare(settings: Settings, previous: Manifest | None = None, reuse: bool = True,
+            only: Collection[str] | None = None) -> Prepared:
     """Read, parse and chunk what is new in the corpus. The same words under another name or format are
     indexed once (the first by name); a newer CQC report for the same authority and quality statement marks
     the older one superseded. With the `previous` manifest (and `reuse`), a report whose file size and time,
-    metadata.json entry and chunker settings are unchanged keeps its entry and segment without being read;
-    one whose size or time changed is hashed, and parsed again only if its bytes changed. `previous` also
-    carries when each report was first indexed."""
-    files, skipped = corpus_mod.list_files(settings.corpus_dir)
+    metadata.json entry and chunker settings are unchanged keeps its entry (the same object) and segment
+    without being read; one whose size or time changed is hashed, and parsed again only if its bytes
+    changed. `only`: the names of the files that changed (the app's upload or removal): every other report is
+    taken as `previous` has it, without looking at its file. `previous` also carries when each report was
+    first indexed."""
     overrides = metadata_mod.load_file(settings.corpus_dir)
     now = datetime.now(UTC).isoformat(timespec="seconds")
     now_ns = time.time_ns()
     old_entries = previous.reports if previous is not None else {}
-    first_seen = {e.sha256: e.first_seen for e in old_entries.values() if e.first_seen}
     can_keep = previous is not None and reuse and _compatible(previous, settings)
     seen_text: dict[str, str] = {}  # words hash -> the report indexed with them
     words_of: dict[str, str] = {}
-    metas: dict[str, Metadata] = {}
-    kept: dict[str, ReportEntry] = {}  # doc -> previous entry, still valid (stat refreshed)
+    metas: dict[str, dict[str, Any]] = {}  # metadata as dicts (kept reports: as indexed, supersession aside)
+    kept: dict[str, ReportEntry] = {}  # doc -> previous entry, still valid
     todo: dict[str, corpus_mod.Report] = {}
+    todo_meta: dict[str, Metadata] = {}
+    if only is not None and can_keep:
+        changed = set(only)
+        files = [settings.corpus_dir / doc for doc in sorted(changed) if (settings.corpus_dir / doc).is_file()]
+        skipped = [corpus_mod.Skipped(d, r) for d, r in previous.skipped.items() if d not in changed]
+        for doc, e in old_entries.items():
+            if doc not in changed:
+                kept[doc] = e
+                seen_text[e.text_sha256] = doc
+                words_of[doc] = e.text_sha256
+                metas[doc] = e.metadata
+    else:
+        files, skipped = corpus_mod.list_files(settings.corpus_dir)
     for path in files:
         doc = path.name
         old = old_entries.get(doc) if can_keep else None
@@ -306,8 +366,9 @@ def prepare(settings: Settings, previous: Manifest | None = None, reuse: bool = 
         seen_text[words] = doc
         words_of[doc] = words
         if old is not None and old.sha256 == sha and old.override_hash == override_hash and old.segment:
-            kept[doc] = dataclasses.replace(old, mtime_ns=st.st_mtime_ns, checked_ns=checked)
-            metas[doc] = dataclasses.replace(Metadata.from_dict(old.metadata), superseded_by=None)
+            same = old.mtime_ns == st.st_mtime_ns and old.checked_ns == checked
+            kept[doc] = old if same else dataclasses.replace(old, mtime_ns=st.st_mtime_ns, checked_ns=checked)
+            metas[doc] = old.metadata
             continue
         if report is None:
             got = corpus_mod.read_report(path, settings.max_report_bytes)
@@ -316,9 +377,11 @@ def prepare(settings: Settings, previous: Manifest | None = None, reuse: bool = 
                 continue
             report = got
         todo[doc] = dataclasses.replace(report, size=st.st_size)
-        metas[doc] = metadata_mod.merge(metadata_mod.detect(report.text), overrides.get(doc))
+        todo_meta[doc] = metadata_mod.merge(metadata_mod.detect(report.text), overrides.get(doc))
+        metas[doc] = todo_meta[doc].to_dict()
     for s in skipped:
         log.warning("skipped %s: %s", s.doc, s.reason)
+    first_seen = {e.sha256: e.first_seen for e in old_entries.values() if e.first_seen}
     seen_at = {doc: first_seen.get(kept[doc].sha256 if doc in kept else todo[doc].sha256, now) for doc in metas}
     newer_of = versions.supersessions(metas, seen_at)
 
@@ -326,26 +389,28 @@ def prepare(settings: Settings, previous: Manifest | None = None, reuse: bool = 
     chunks: list[Chunk] = []
     texts: dict[str, str] = {}
     skipped_now = {s.doc: s.reason for s in skipped}
-    for doc in metas:  # in name order
-        md = metas[doc].to_dict()
-        chunk_hash = _hash_json(md)
-        md_now = dataclasses.replace(metas[doc], superseded_by=newer_of.get(doc)).to_dict()
+    for doc in sorted(metas):
+        newer = newer_of.get(doc)
         if doc in kept:
-            entries[doc] = dataclasses.replace(kept[doc], metadata=md_now, metadata_hash=chunk_hash)
+            e = kept[doc]
+            if e.metadata.get("superseded_by") != newer:  # supersession lives in the manifest only
+                e = dataclasses.replace(e, metadata={**e.metadata, "superseded_by": newer})
+            entries[doc] = e
             continue
         rep = todo[doc]
         parsed = parse(rep.text, settings.fallback_chunk_chars)
-        these = chunk_report(doc, rep.sha256, rep.text, parsed, metas[doc], settings.chunk_chars)
+        these = chunk_report(doc, rep.sha256, rep.text, parsed, todo_meta[doc], settings.chunk_chars)
         if not these:
             skipped_now[doc] = "no indexable text found in it"
             continue
         chunks.extend(these)
         texts[doc] = rep.text
         st = (settings.corpus_dir / doc).stat()
-        entries[doc] = ReportEntry(doc, rep.sha256, rep.size, parsed.layout, len(these), md_now, chunk_hash,
+        entries[doc] = ReportEntry(doc, rep.sha256, rep.size, parsed.layout, len(these),
+                                   {**metas[doc], "superseded_by": newer}, _hash_json(metas[doc]),
                                    list(rep.pages), rep.format, words_of[doc], seen_at[doc],
                                    "", st.st_mtime_ns, now_ns, _hash_json(overrides.get(doc)))
-    return Prepared(entries, skipped_now, texts, chunks)
+    return Prepared(entries, dict(sorted(skipped_now.items())), texts, chunks)
 
 
 # ------------------------------------------------------------------------------------------ building
@@ -439,11 +504,13 @@ def _new_name() -> str:
 
 
 def build(settings: Settings, embedder: Embedder, rebuild: bool = False, progress: bool = False,
-          on_step: Callable[[str], None] | None = None, previous: Index | None = None) -> BuildResult:
+          on_step: Callable[[str], None] | None = None, previous: Index | None = None,
+          only: Collection[str] | None = None) -> BuildResult:
     """Index the corpus: new and changed reports go into a new segment (text unchanged since the previous
     index reuses its vector), the previous generation's other segments are carried over by hard links, and
     small segments are merged (`segment.plan_merge`). `rebuild` embeds everything again into one segment.
     `previous`: the live index already loaded (the app's), so its segments are not read from disk again.
+    `only`: the files that changed, when the caller knows (the app's upload or removal; see `prepare`).
     The new generation replaces the live one atomically at the end.
 
     >>> build(Settings.from_env(), SentenceTransformerEmbedder(bundled_model_path())).chunks
@@ -458,7 +525,7 @@ def build(settings: Settings, embedder: Embedder, rebuild: bool = False, progres
         old: Manifest | None = None
         if live:
             try:
-                old = read_manifest(index_dir)
+                old = read_manifest(index_dir, previous.manifest if previous is not None else None)
                 check_files(index_dir / old.generation, old)  # damaged segments are not carried over
             except (IndexMissing, IndexCorrupt) as exc:
                 old = None
@@ -466,7 +533,7 @@ def build(settings: Settings, embedder: Embedder, rebuild: bool = False, progres
         if previous is not None and (old is None or previous.manifest.generation != old.generation):
             previous = None
         same_model = old is not None and old.model_id == embedder.model_id and not rebuild
-        prep = prepare(settings, old, reuse=same_model)
+        prep = prepare(settings, old, reuse=same_model, only=only)
         old_gen = index_dir / old.generation if old is not None else None
         loaded = {s.name: s for s in previous.segments} if previous is not None else {}
 
@@ -550,20 +617,23 @@ def build(settings: Settings, embedder: Embedder, rebuild: bool = False, progres
 
         tmp = index_dir / f".build-{uuid.uuid4().hex[:8]}"
         tmp.mkdir()
+        entries = dict(prep.entries)
+        stored: dict[str, dict[str, ReportEntry]] = {}
         written = []
         for slot in slots:
             if slot.carried:  # unchanged: the same files, hard-linked (no copy, no write)
                 (tmp / slot.name).mkdir()
-                for fname in segment_mod.FILES:
+                for fname in (*segment_mod.FILES, REPORTS_FILE):
                     os.link(old_gen / slot.name / fname, tmp / slot.name / fname)
-            else:
-                slot.seg.write(tmp / slot.name)
-                written.append(slot.name)
-        entries = dict(prep.entries)
-        for slot in slots:
+                stored[slot.name] = old.stored[slot.name]
+                continue
+            slot.seg.write(tmp / slot.name)
+            written.append(slot.name)
             for doc in slot.docs:
-                if entries[doc].segment != slot.name:
-                    entries[doc] = dataclasses.replace(entries[doc], segment=slot.name)
+                entries[doc] = dataclasses.replace(entries[doc], segment=slot.name)
+            stored[slot.name] = {doc: entries[doc] for doc in sorted(slot.docs)}
+            _write(tmp / slot.name / REPORTS_FILE, json.dumps({d: _entry_dict(e) for d, e in stored[slot.name].items()},
+                                                              ensure_ascii=False).encode())
         files = {str(p.relative_to(tmp)): p.stat().st_size for p in sorted(tmp.rglob("*")) if p.is_file()}
         generation = f"gen-{datetime.now(UTC).strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:6]}"
         manifest = Manifest(
@@ -571,7 +641,7 @@ def build(settings: Settings, embedder: Embedder, rebuild: bool = False, progres
             built_at=datetime.now(UTC).isoformat(timespec="seconds"), model_id=embedder.model_id, dim=dim,
             chunker_version=CHUNKER_VERSION, chunk_chars=settings.chunk_chars,
             fallback_chunk_chars=settings.fallback_chunk_chars, reports=entries, skipped=prep.skipped,
-            files=files, segments=[SegmentInfo(s.name, s.on_disk, s.kind) for s in slots])
+            files=files, segments=[SegmentInfo(s.name, s.on_disk, s.kind) for s in slots], stored=stored)
         _write(tmp / "manifest.json", manifest.to_json().encode())
         _fsync_dir(tmp)
 
@@ -617,16 +687,15 @@ def _merge(slots: list[_Slot], settings: Settings, segment: Callable[[str], Segm
 
 # ------------------------------------------------------------------------------------------ loading
 
-def read_manifest(index_dir: Path) -> Manifest:
+def read_manifest(index_dir: Path, reuse: Manifest | None = None) -> Manifest:
     name = _current_name(index_dir)
     if name is None:
         raise IndexMissing(f"No index in {index_dir}. {INDEX_HINT}")
-    path = index_dir / name / "manifest.json"
     try:
-        return Manifest.from_json(path.read_text(encoding="utf-8"))
+        return Manifest.read(index_dir / name, reuse)
     except FileNotFoundError as exc:
-        raise IndexCorrupt(f"The index {name} named in {index_dir / CURRENT} is missing its manifest. "
-                           f"{REBUILD_HINT}") from exc
+        raise IndexCorrupt(f"The index {name} named in {index_dir / CURRENT} is missing its manifest "
+                           f"({Path(exc.filename or '').name}). {REBUILD_HINT}") from exc
     except (ValueError, TypeError, KeyError) as exc:
         raise IndexCorrupt(f"The manifest of index {name} is unreadable ({exc}). {REBUILD_HINT}") from exc
 
@@ -646,7 +715,7 @@ def load(settings: Settings, reuse: Index | None = None) -> Index:
     """Load the live generation, checking that every file is there and whole. Segments that `reuse` (an
     index loaded before) already holds are taken from it, not read again: they never change."""
     index_dir = settings.index_dir
-    manifest = read_manifest(index_dir)
+    manifest = read_manifest(index_dir, reuse.manifest if reuse is not None else None)
     gen = index_dir / manifest.generation
     check_files(gen, manifest)
     have = {s.name: s for s in reuse.segments} if reuse is not None else {}

@@ -8,24 +8,26 @@ Newer means a later publication date where both reports have one, otherwise the 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
-from .metadata import CQC_ASSESSMENT, Metadata
+from .metadata import CQC_ASSESSMENT
 
 
-def version_key(md: Metadata) -> tuple[str, str] | None:
+def version_key(md: Mapping[str, Any]) -> tuple[str, str] | None:
     """Reports that are versions of each other share this key: authority and quality statement (or
-    "summary" for a report scoring several statements)."""
-    if md.kind != CQC_ASSESSMENT or not md.authority:
+    "summary" for a report scoring several statements). `md`: a report's metadata as a dict."""
+    authority = md.get("authority")
+    if md.get("kind") != CQC_ASSESSMENT or not authority:
         return None
-    statements = {s.get("statement") for s in md.scores}
+    statements = {s.get("statement") for s in md.get("scores") or ()}
     if len(statements) > 1:
-        return md.authority.lower(), "summary"
-    statement = md.quality_statement or next(iter(statements), None)
-    return (md.authority.lower(), statement) if statement else None
+        return authority.lower(), "summary"
+    statement = md.get("quality_statement") or next(iter(statements), None)
+    return (authority.lower(), statement) if statement else None
 
 
-def supersessions(metas: Mapping[str, Metadata], first_seen: Mapping[str, str]) -> dict[str, str]:
-    """{older doc: the doc that supersedes it} over all reports."""
+def supersessions(metas: Mapping[str, Mapping[str, Any]], first_seen: Mapping[str, str]) -> dict[str, str]:
+    """{older doc: the doc that supersedes it} over all reports (metadata as dicts)."""
     groups: dict[tuple[str, str], list[str]] = {}
     for doc, md in metas.items():
         key = version_key(md)
@@ -37,8 +39,9 @@ def supersessions(metas: Mapping[str, Metadata], first_seen: Mapping[str, str]) 
             continue
 
         # publication dates when every version has one; otherwise when each was first indexed
-        dated = all(metas[d].published for d in docs)
-        ordered = sorted(docs, key=lambda d: ((metas[d].published or "") if dated else first_seen.get(d, ""), d))
+        dated = all(metas[d].get("published") for d in docs)
+        ordered = sorted(docs, key=lambda d: ((metas[d].get("published") or "") if dated else first_seen.get(d, ""),
+                                              d))
         newest = ordered[-1]
         for doc in ordered[:-1]:
             out[doc] = newest

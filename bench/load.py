@@ -89,7 +89,7 @@ class Verifier:
         if key not in self.cache:
             indexed = None
             with contextlib.suppress(OSError, ValueError, KeyError):
-                manifest = store.Manifest.from_json((self.index_dir / version / "manifest.json").read_text("utf-8"))
+                manifest = store.Manifest.read(self.index_dir / version)
                 indexed = read_text(self.index_dir / version / manifest.reports[doc].segment, doc)
             if indexed is not None:
                 self.cache[key] = indexed

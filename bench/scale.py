@@ -243,7 +243,7 @@ def incremental(synth: Synthetic, embedder: SentenceTransformerEmbedder, sizes: 
 
             def app_add(name: str, text: str, index=index, settings=settings, emb=emb):
                 (settings.corpus_dir / name).write_text(text, encoding="utf-8")
-                result = store.build(settings, emb, previous=index)
+                result = store.build(settings, emb, previous=index, only=[name])
                 new = store.load(settings, reuse=index)
                 _Answerer(new, embedder, settings)
                 return result, new

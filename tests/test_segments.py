@@ -1,0 +1,233 @@
+"""The index in segments: an add writes only its own, removed and replaced reports are never served,
+merges keep the count small, and an incremental index answers exactly as a full rebuild does."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from pathlib import Path
+
+import bm25s
+import numpy as np
+import pytest
+from conftest import CAMDEN, DERBYSHIRE, WINTER, text_of
+from fakes import FakeEmbedder
+
+from assistant import admin, store
+from assistant import corpus as corpus_mod
+from assistant.lexical import BM25, Terms, tokenize
+from assistant.retrieve import Retriever
+from assistant.segment import level, plan_merge
+from assistant.service import Engine
+from assistant.settings import Settings
+
+QUERIES = ["hospital discharge pathways", "young people moving to adult services", "PPE for unpaid carers",
+           "safeguarding triage hub", "flu vaccination for care staff", "what did Camden score"]
+
+
+WORDS = ("care home hospital discharge carers unpaid young people transition adult services safeguarding triage "
+         "referral hub staff spring winter flu vaccine visits PPE stock supply wellbeing housing reablement "
+         "assessment waiting list advocacy dementia learning disability mental health respite funding council "
+         "partners providers market workforce recruitment training review quality monitoring digital").split()
+
+
+def report(authority: str, n: int = 3) -> str:
+    """A small CQC-style report whose sentences differ from every other's (no ties in the rankings)."""
+    rng = np.random.default_rng(sum(map(ord, authority)) * 100 + n)
+    lines = [f"{authority}: local authority assessment", "Safeguarding", "Score: 2",
+             "2 - Evidence shows some shortfalls", "Key findings for this quality statement"]
+    for i in range(n):
+        words = " ".join(rng.choice(WORDS, size=10 + i % 5))
+        lines.append(f"In {authority} the {words} waited {i + 2} weeks. Leaders said the {authority} hub would "
+                     f"add {rng.choice(WORDS)} staff.")
+    return "\n".join(lines) + "\n"
+
+
+def scores(settings: Settings) -> list[dict[str, tuple[float, float]]]:
+    """Per query, every served chunk's (BM25 score, cosine), by chunk id: what rankings are made from,
+    free of the order in which ties happen to be broken."""
+    index = store.load(settings)
+    fake = FakeEmbedder()
+    out = []
+    for q in QUERIES:
+        bm25 = index.lexical.scores(q)
+        dense = dict(index.search_dense(fake.embed_query(q), len(index.chunks), index.live_mask()))
+        out.append({c.id: (round(float(bm25[i]), 5), round(dense[i], 5)) for i, c in enumerate(index.chunks)
+                    if index.is_live(i)})
+    return out
+
+
+def inodes(gen: Path) -> dict[str, int]:
+    return {str(p.relative_to(gen)): p.stat().st_ino for p in gen.glob("seg-*/*")}
+
+
+# ---------------------------------------------------------------------------------------------- BM25
+
+def test_bm25_over_segments_scores_exactly_as_bm25s_over_one_index():
+    texts = [p for p in text_of(WINTER).split("\n") + text_of(CAMDEN).split("\n") if p.strip()]
+    toks = tokenize(texts)
+    ref = bm25s.BM25()  # method "lucene", k1 1.5, b 0.75: what lexical.py implements
+    ref.index(toks, show_progress=False)
+    a, b = len(toks) // 3, 2 * len(toks) // 3
+    parts = [Terms.from_tokens(toks[:a]), Terms.from_tokens(toks[a:b]), Terms.from_tokens(toks[b:])]
+    merged = Terms.merge([(p, np.arange(p.n_docs)) for p in parts])
+    for q in ["hospital discharge", "young people adult services transition", "carers carers PPE"]:
+        want = np.asarray(ref.get_scores([t for t in tokenize([q])[0] if t in ref.vocab_dict]))
+        assert want.max() > 0
+        np.testing.assert_allclose(BM25(parts).scores(q), want, rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(BM25([merged]).scores(q), want, rtol=1e-5, atol=1e-6)
+
+
+def test_merging_term_counts_drops_the_chunks_left_out():
+    a = Terms.from_tokens([["carer", "ppe"], ["hospit", "discharg"], ["carer"]])
+    m = Terms.merge([(a, np.array([0, 2]))])
+    assert m.n_docs == 2 and "hospit" not in m.vocab and m.df("carer") == 2 and m.df("ppe") == 1
+
+
+# ---------------------------------------------------------------------------------------------- merge policy
+
+def test_merge_policy_merges_a_full_level_only():
+    assert level(30, 8, 1000) == 0 and level(1000, 8, 1000) == 1 and level(8000, 8, 1000) == 2
+    assert plan_merge([30] * 7) == []
+    assert plan_merge([100_000] + [30] * 8) == list(range(1, 9))  # the small ones, never the large one
+    assert plan_merge([100_000, 5000, 5000, 5000] + [30] * 3) == []
+    assert plan_merge([2000] * 8 + [30]) == list(range(8))
+
+
+def test_segment_count_stays_logarithmic_over_many_adds():
+    sizes, copied = [50_000], 0
+    for _ in range(600):
+        sizes.append(30)
+        while group := plan_merge(sizes):
+            merged = sum(sizes[i] for i in group)
+            copied += merged
+            sizes = [s for i, s in enumerate(sizes) if i not in group] + [merged]
+        assert len(sizes) <= 1 + 7 * 3
+    assert copied / (600 * 30) < 4  # each added chunk copied a few times, not once per add
+
+
+# ---------------------------------------------------------------------------------------------- building
+
+def test_an_add_writes_only_its_own_segment_and_links_the_rest(settings, fake):
+    first = store.build(settings, fake)
+    gen1 = settings.index_dir / first.manifest.generation
+    before = inodes(gen1)
+    (settings.corpus_dir / "zz-new.txt").write_text(report("Exampleshire"), encoding="utf-8")
+    counting = FakeEmbedder()
+    second = store.build(settings, counting)
+    assert len(second.written) == 1 and second.kept == first.chunks and second.merged == 0
+    assert {t.split("\n")[0].split(":")[0] for t in counting.embedded} == {"Exampleshire County Council"} or \
+        all("Exampleshire" in t for t in counting.embedded)
+    gen2 = settings.index_dir / second.manifest.generation
+    after = inodes(gen2)
+    assert all(after[rel] == ino for rel, ino in before.items())  # the same files: hard links, not copies
+    m = second.manifest
+    assert m.reports["zz-new.txt"].segment == second.written[0] and len(m.segments) == 2
+    # the manifest holds what changed, not every report
+    assert set(m.stored[second.written[0]]) == {"zz-new.txt"}
+    hits = Retriever(store.load(settings), fake, settings).search("Exampleshire safeguarding triage hub", top_k=1)
+    assert hits[0].chunk.doc == "zz-new.txt"
+
+
+def test_incremental_index_scores_exactly_as_a_full_rebuild(tmp_path, corpus_dir):
+    s = Settings(corpus_dir=corpus_dir, index_dir=tmp_path / "inc", merge_factor=3, merge_base=10)
+    store.build(s, FakeEmbedder())
+    merged = 0
+    for i, name in enumerate(["Northford", "Southwick", "Eastham", "Westbury", "Kingsdale"]):
+        (corpus_dir / f"zz-{i}.txt").write_text(report(f"{name} County Council", 2 + i), encoding="utf-8")
+        merged += store.build(s, FakeEmbedder()).merged
+    (corpus_dir / "zz-0.txt").unlink()  # removed: its chunks stay in a segment's files, never served
+    (corpus_dir / "zz-4.txt").write_text(report("Kingsdale County Council", 9), encoding="utf-8")  # replaced
+    s = dataclasses.replace(s, merge_factor=50)  # no merge now: the removed chunks stay in their segment
+    store.build(s, FakeEmbedder())
+    assert store.load(s).live_mask() is not None  # removed chunks are still in the files, and counted out
+    full = Settings(corpus_dir=corpus_dir, index_dir=tmp_path / "full")
+    store.build(full, FakeEmbedder())
+    assert merged >= 3  # merges happened along the way
+    inc, ref = scores(s), scores(full)
+    assert inc == ref and len(inc[0]) == len(store.load(full).chunks)
+    index = store.load(s)
+    assert "zz-0.txt" not in index.texts and index.texts["zz-4.txt"] == (corpus_dir / "zz-4.txt").read_text()
+
+
+def test_removed_and_replaced_reports_are_never_searched_or_quoted(settings, fake):
+    (settings.corpus_dir / "zz-a.txt").write_text(report("Exampleshire County Council", 4), encoding="utf-8")
+    (settings.corpus_dir / "zz-b.txt").write_text(report("Westshire County Council", 4), encoding="utf-8")
+    store.build(settings, fake)
+    (settings.corpus_dir / "zz-a.txt").unlink()
+    (settings.corpus_dir / "zz-b.txt").write_text(report("Westshire County Council", 1), encoding="utf-8")
+    result = store.build(settings, fake)
+    assert result.written and len(result.manifest.segments) == 2  # the first segment carried, not rewritten
+    index = store.load(settings)
+    assert index.live_mask() is not None and not index.live_mask().all()
+    r = Retriever(index, fake, settings)
+    for q in ["Exampleshire safeguarding referral", "Westshire safeguarding referral number 3", *QUERIES]:
+        for h in r.search(q, top_k=20):
+            assert h.chunk.doc in index.manifest.reports and index.is_live(h.position)
+            assert index.texts[h.chunk.doc][h.chunk.start:h.chunk.end] == \
+                (settings.corpus_dir / h.chunk.doc).read_text()[h.chunk.start:h.chunk.end]
+    assert "zz-a.txt" not in index.texts
+
+
+def test_a_mostly_removed_segment_is_rewritten_without_them(settings, fake):
+    store.build(settings, fake)
+    for doc in (DERBYSHIRE, WINTER):
+        (settings.corpus_dir / doc).unlink()
+    result = store.build(settings, fake)
+    (info,) = result.manifest.segments
+    assert result.written == [info.name] and info.chunks == result.chunks  # no dead chunks left on disk
+
+
+def test_unchanged_reports_are_recognised_without_reading_them(settings, fake, monkeypatch):
+    monkeypatch.setattr(store, "RACY_NS", 0)
+    store.build(settings, fake)
+    reads = []
+    real = corpus_mod.read_report
+    monkeypatch.setattr(corpus_mod, "read_report", lambda p, m: reads.append(p.name) or real(p, m))
+    again = store.build(settings, fake)
+    assert reads == [] and again.written == []
+    os.utime(settings.corpus_dir / CAMDEN)  # touched, same bytes: hashed, not parsed or written
+    touched = store.build(settings, fake)
+    assert reads == [CAMDEN] and touched.written == [] and touched.kept == again.kept
+
+
+def test_a_same_size_edit_right_after_indexing_is_caught(settings, fake):
+    path = settings.corpus_dir / CAMDEN
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text, encoding="utf-8")  # saved just now, then indexed
+    store.build(settings, fake)
+    st = path.stat()
+    edited = text.replace("borough", "BOROUGH", 1)
+    assert edited != text and len(edited) == len(text)
+    path.write_text(edited, encoding="utf-8")
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))  # same size, same time: only the racy check saves it
+    result = store.build(settings, fake)
+    assert result.written and store.load(settings).texts[CAMDEN] == edited
+
+
+def test_the_app_reuses_its_loaded_segments_and_reads_only_the_upload(settings, monkeypatch):
+    engine = Engine(dataclasses.replace(settings, admin_password="pw"), FakeEmbedder(),
+                    admin.AdminGate("pw", max_delay=0)).load()
+    before = engine.answerer.index.segments
+    reads = []
+    real = corpus_mod.read_report
+    monkeypatch.setattr(corpus_mod, "read_report", lambda p, m: reads.append(p.name) or real(p, m))
+    checks = engine.check_uploads([("exampleshire.txt", report("Exampleshire County Council").encode())])
+    reads.clear()
+    written, result = engine.add(checks)
+    assert written == ["exampleshire.txt"] and reads == ["exampleshire.txt"]
+    after = engine.answerer.index.segments
+    assert after[0] is before[0] and len(after) == 2  # the same object: not read from disk again
+    assert engine.ask("Exampleshire safeguarding triage hub").citations[0].doc == "exampleshire.txt"
+    engine.remove("exampleshire.txt")
+    assert "exampleshire.txt" not in engine.answerer.index.texts
+
+
+def test_a_damaged_segment_is_not_carried_into_the_next_index(settings, fake):
+    store.build(settings, fake)
+    gen = settings.index_dir / store.read_manifest(settings.index_dir).generation
+    (next(gen.glob("seg-*")) / "terms.npz").unlink()
+    with pytest.raises(store.IndexCorrupt):
+        store.load(settings)
+    store.build(settings, fake)  # sees the damage, so embeds everything again into fresh files
+    assert len(store.load(settings).chunks) > 100
