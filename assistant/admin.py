@@ -126,8 +126,7 @@ def _existing(settings: Settings, indexed: Mapping[str, Any] | None) -> tuple[di
     for p in files:
         e = indexed.get(p.name) if indexed else None
         st = p.stat()
-        if e is not None and e.size == st.st_size and e.mtime_ns == st.st_mtime_ns \
-                and st.st_mtime_ns < e.checked_ns - 2_000_000_000:
+        if e is not None and corpus_mod.unchanged_since(st, e.size, e.mtime_ns, e.checked_ns):
             by_bytes[e.sha256] = p.name
             by_words.setdefault(e.text_sha256, p.name)
             continue

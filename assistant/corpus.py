@@ -48,6 +48,17 @@ class Skipped:
     reason: str
 
 
+# A file modified this close to when it was hashed may change again within the same clock tick, so its size
+# and time are not trusted to mean "unchanged" (git's "racily clean" entries): it is hashed again.
+RACY_NS = 2_000_000_000
+
+
+def unchanged_since(st: os.stat_result, size: int, mtime_ns: int, checked_ns: int) -> bool:
+    """Whether a file whose stat is `st` is, by size and time, still the one hashed at `checked_ns` when it
+    had this size and modification time."""
+    return st.st_size == size and st.st_mtime_ns == mtime_ns and st.st_mtime_ns < checked_ns - RACY_NS
+
+
 def decode_text(data: bytes) -> str:
     """Strict UTF-8 with universal newlines, exactly as `Path.read_text(encoding="utf-8")`."""
     return data.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")

@@ -63,9 +63,6 @@ log = logging.getLogger(__name__)
 FORMAT_VERSION = 5
 CURRENT = "CURRENT"
 REPORTS_FILE = "reports.json"  # in each segment folder: the entries of the reports it was written with
-# A file modified this close to when it was hashed may change again within the same clock tick, so its size
-# and time are not trusted to mean "unchanged" (git's "racily clean" entries): it is hashed again.
-RACY_NS = 2_000_000_000
 
 
 @dataclass(frozen=True)
@@ -186,17 +183,22 @@ class Index:
         for doc, e in manifest.reports.items():
             if e.segment in by_name and doc in by_name[e.segment].texts:
                 self.texts[doc] = by_name[e.segment].texts[doc]
-        # per segment: which chunks are live (None: all of them)
+        # per segment: its reports served from it (position in `docs`, name), and which chunks are live
+        # (None: all of them); the chunks of the others are out of search and of the BM25 statistics
+        reports = manifest.reports
+        self._live_docs = [[(i, d) for i, d in enumerate(s.docs) if d in reports and reports[d].segment == s.name]
+                           for s in segments]
         self._live: list[np.ndarray | None] = []
-        for s in segments:
-            here = [i for i, d in enumerate(s.docs) if d in manifest.reports and manifest.reports[d].segment == s.name]
-            self._live.append(None if len(here) == len(s.docs) else np.isin(s.doc_of, np.asarray(here, np.int32)))
         removed = Stats()
-        for s, live in zip(segments, self._live, strict=True):
-            if live is not None:
-                for d in s.docs:
-                    if d not in manifest.reports or manifest.reports[d].segment != s.name:
-                        removed = removed + s.stats_of(d)
+        for s, here in zip(segments, self._live_docs, strict=True):
+            if len(here) == len(s.docs):
+                self._live.append(None)
+                continue
+            self._live.append(np.isin(s.doc_of, np.asarray([i for i, _ in here], np.int32)))
+            served = {d for _, d in here}
+            for d in s.docs:
+                if d not in served:
+                    removed = removed + s.stats_of(d)
         self.lexical = BM25([s.terms for s in segments], removed)
         self._live_mask = None if all(m is None for m in self._live) else np.concatenate(
             [m if m is not None else np.ones(s.size, bool) for m, s in zip(self._live, segments, strict=True)])
@@ -251,9 +253,8 @@ class Index:
     def allowed(self, keep: Callable[[str], bool]) -> np.ndarray:
         """A mask of the live chunks of the reports `keep` accepts: one vectorised comparison a segment."""
         parts = []
-        for s in self.segments:
-            ids = [i for i, d in enumerate(s.docs)
-                   if d in self.manifest.reports and self.manifest.reports[d].segment == s.name and keep(d)]
+        for s, here in zip(self.segments, self._live_docs, strict=True):
+            ids = [i for i, d in here if keep(d)]
             parts.append(np.isin(s.doc_of, np.asarray(ids, dtype=np.int32)))
         return np.concatenate(parts) if parts else np.zeros(0, bool)
 
@@ -350,8 +351,7 @@ def prepare(settings: Settings, previous: Manifest | None = None, reuse: bool = 
         override_hash = _hash_json(overrides.get(doc))
         st = path.stat()
         report = None
-        if old is not None and old.size == st.st_size and old.mtime_ns == st.st_mtime_ns \
-                and st.st_mtime_ns < old.checked_ns - RACY_NS:
+        if old is not None and corpus_mod.unchanged_since(st, old.size, old.mtime_ns, old.checked_ns):
             sha, words, checked = old.sha256, old.text_sha256, old.checked_ns
         else:
             got = corpus_mod.read_report(path, settings.max_report_bytes)

@@ -179,7 +179,7 @@ def test_a_mostly_removed_segment_is_rewritten_without_them(settings, fake):
 
 
 def test_unchanged_reports_are_recognised_without_reading_them(settings, fake, monkeypatch):
-    monkeypatch.setattr(store, "RACY_NS", 0)
+    monkeypatch.setattr(corpus_mod, "RACY_NS", 0)
     store.build(settings, fake)
     reads = []
     real = corpus_mod.read_report
