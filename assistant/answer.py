@@ -38,7 +38,7 @@ from .extract import page_of
 from .lexical import tokenize
 from .metadata import CQC_ASSESSMENT
 from .parse import ROW, SCORE
-from .question import Catalog, Understanding, common_words, has_expected, understand
+from .question import Catalog, Understanding, has_expected, understand
 from .retrieve import Filters, Hit, Retriever, clean_query
 from .settings import Settings
 from .store import Index
@@ -150,24 +150,34 @@ class SourceTexts:
 class Answerer:
     """Answers questions over a loaded index. Thread-safe for concurrent `ask` calls."""
 
-    def __init__(self, index: Index, embedder: Embedder, settings: Settings):
+    def __init__(self, index: Index, embedder: Embedder, settings: Settings, previous: Answerer | None = None):
+        """`previous`: the answerer of the index this one was built from (the app's, at a swap): what is
+        derived from the reports' metadata is then updated for the reports that changed, not remade."""
         self.index = index
         self.embedder = embedder
         self.settings = settings
-        self.retriever = Retriever(index, embedder, settings)
-        self._common_words: frozenset[str] | None = None
-        self._reports = {doc: e.metadata for doc, e in index.manifest.reports.items()}
-        self.catalog = Catalog.of(self._reports)
+        reports = index.manifest.reports
+        touched = index.manifest.touched
+        if previous is not None and touched is not None and index.manifest.parent == previous.index.manifest.generation:
+            before = {d: previous._reports[d] for d in touched if d in previous._reports}
+            after = {d: reports[d].metadata for d in touched if d in reports}
+            self._reports = dict(previous._reports)
+            for d in before:
+                del self._reports[d]
+            self._reports.update(after)
+            self.catalog = previous.catalog.updated(before, after)
+            self.retriever = Retriever(index, embedder, settings, previous=(previous.retriever, touched))
+        else:
+            self._reports = {doc: e.metadata for doc, e in reports.items()}
+            self.catalog = Catalog.of(self._reports)
+            self.retriever = Retriever(index, embedder, settings)
         self.sources = SourceTexts(index, settings.corpus_dir)
         self._notices: list[str] = []
 
     @property
     def common_words(self) -> frozenset[str]:
-        """Words the reports use in lower case (to tell a person's name from ordinary words). Computed on
-        first need: it reads every report, which a large index should not pay for at every swap."""
-        if self._common_words is None:
-            self._common_words = common_words(self.index.texts.values())
-        return self._common_words
+        """Words the reports use in lower case (to tell a person's name from ordinary words)."""
+        return self.index.common_words()
 
     # ----------------------------------------------------------------------------------------- entry
 

@@ -1,4 +1,4 @@
-"""Command line: `python -m assistant index|search|status`. A thin shell over the library."""
+"""Command line: `python -m assistant index|add|remove|search|status|ask|eval`. A thin shell over the library."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from . import store
+from . import admin, store
 from .embed import SentenceTransformerEmbedder
 from .errors import INDEX_HINT, AssistantError, IndexCorrupt, IndexMissing
 from .metadata import Metadata
@@ -35,6 +35,73 @@ def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
     for doc, reason in result.skipped.items():
         print(f"  skipped {doc}: {reason}")
     return 0
+
+
+def _indexed(settings: Settings) -> store.Manifest | None:
+    try:
+        return store.read_manifest(settings.index_dir)
+    except (IndexMissing, IndexCorrupt):
+        return None
+
+
+def _update(settings: Settings, changed: list[str], quiet: bool) -> store.BuildResult:
+    """Index `changed` files alone (the rest of the corpus is not looked at), or build the whole index if
+    there is no usable one."""
+    only = changed if _indexed(settings) is not None else None
+    return store.build(settings, _embedder(settings), progress=not quiet, only=only)
+
+
+def cmd_add(args: argparse.Namespace, settings: Settings) -> int:
+    """Add report files to the corpus with the checks of the web app's upload, and index them alone."""
+    files = []
+    for p in args.files:
+        path = Path(p)
+        if not path.is_file():
+            print(f"  refused {p}: no such file")
+            continue
+        if path.stat().st_size > settings.max_upload_bytes:
+            print(f"  refused {p}: too large ({path.stat().st_size:,} bytes; the limit is "
+                  f"{settings.max_upload_bytes:,}, set by ASSISTANT_MAX_UPLOAD_BYTES)")
+            continue
+        files.append((path.name, path.read_bytes()))
+    manifest = _indexed(settings)
+    checks = admin.check_uploads(settings, files, manifest.reports if manifest is not None else None)
+    for c in checks:
+        if not c.ok:
+            print(f"  refused {c.original}: {c.reason}")
+    written = admin.add_reports(settings, checks)
+    if not written:
+        print("Nothing added.")
+        return 1
+    result = _update(settings, written, args.quiet)
+    m = result.manifest
+    for doc in written:
+        md = Metadata.from_dict(m.reports[doc].metadata) if doc in m.reports else None
+        what = ", ".join(x for x in ([md.authority or "", md.kind or "", md.quality_statement or ""] if md else [])
+                         if x)
+        print(f"  added {doc}" + (f" ({what})" if what else "")
+              + (f"; not indexed: {result.skipped[doc]}" if doc in result.skipped else ""))
+    print(f"Indexed {len(written)} new report(s) in {result.seconds:.1f}s ({result.embedded} texts embedded); "
+          f"{len(m.reports)} reports, {result.chunks} chunks -> {settings.index_dir / m.generation}")
+    return 0 if len(written) == len(args.files) else 1
+
+
+def cmd_remove(args: argparse.Namespace, settings: Settings) -> int:
+    """Move reports out of the corpus (into corpus/.removed/, kept) and take them out of the index."""
+    moved = []
+    for doc in args.reports:
+        try:
+            moved.append((doc, admin.remove_report(settings, doc)))
+        except admin.AdminError as exc:
+            print(f"  not removed: {exc}")
+    if not moved:
+        print("Nothing removed.")
+        return 1
+    result = _update(settings, [doc for doc, _ in moved], args.quiet)
+    for doc, dest in moved:
+        print(f"  removed {doc} (kept as {dest})")
+    print(f"Index {result.manifest.generation}: {len(result.manifest.reports)} reports, {result.chunks} chunks")
+    return 0 if len(moved) == len(args.reports) else 1
 
 
 def hit_to_dict(hit: Hit, index: store.Index) -> dict:
@@ -252,6 +319,16 @@ def build_parser() -> argparse.ArgumentParser:
     ix.add_argument("--rebuild", action="store_true", help="re-embed everything instead of reusing vectors")
     ix.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     ix.set_defaults(func=cmd_index)
+
+    ad = sub.add_parser("add", help="add report files to corpus/ (the upload's checks) and index them alone")
+    ad.add_argument("files", nargs="+", help="report files: .txt, .md, .pdf, .docx, .html")
+    ad.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    ad.set_defaults(func=cmd_add)
+
+    rm = sub.add_parser("remove", help="move reports out of corpus/ (into corpus/.removed/) and out of the index")
+    rm.add_argument("reports", nargs="+", help="file names in corpus/")
+    rm.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    rm.set_defaults(func=cmd_remove)
 
     se = sub.add_parser("search", help="ranked passages for a query")
     se.add_argument("query")

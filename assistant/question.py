@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import functools
 import re
+from collections import Counter
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from .metadata import CQC_ASSESSMENT, QUALITY_STATEMENTS
@@ -112,26 +113,51 @@ def _statement_in(text: str) -> str | None:
 @dataclass(frozen=True)
 class Catalog:
     """What questions are read against, computed once per index: authority names and their aliases in one
-    pattern, who holds each score, and report titles."""
+    pattern, who holds each score, and report titles. `updated` makes the next index's catalogue from the
+    reports that changed, so an index swap after an add does not go over every report again."""
 
     authorities: tuple[str, ...]
     alias_pattern: re.Pattern | None
     alias_owner: dict[str, str]
     holders: dict[int, tuple[str, ...]]
     titles: tuple[tuple[str, str | None], ...]  # (lower-case title, authority)
+    # what they are made from: reports per authority, current CQC reports per (score, authority), and titles
+    counts: Counter = field(default_factory=Counter, repr=False, compare=False)
+    held: dict[int, Counter] = field(default_factory=dict, repr=False, compare=False)
+    title_of: dict[str, tuple[str, str | None]] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def of(cls, reports: Mapping[str, Mapping[str, Any]]) -> Catalog:
-        authorities = tuple(sorted({md["authority"] for md in reports.values() if md.get("authority")}))
+        return cls((), None, {}, {}, ()).updated({}, reports)
+
+    def updated(self, before: Mapping[str, Mapping[str, Any]], after: Mapping[str, Mapping[str, Any]]) -> Catalog:
+        """This catalogue with the reports in `before` (their metadata as it was here) replaced by those in
+        `after` (as they are now; a report in `before` only was removed)."""
+        counts, title_of = Counter(self.counts), dict(self.title_of)
+        held = {n: Counter(c) for n, c in self.held.items()}
+        for sign, reports in ((-1, before), (1, after)):
+            for doc, md in reports.items():
+                if md.get("authority"):
+                    counts[md["authority"]] += sign
+                for n in _scores_held(md):
+                    held.setdefault(n, Counter())[md["authority"]] += sign
+                if sign > 0:
+                    title_of[doc] = ((md.get("title") or "").lower(), md.get("authority"))
+                else:
+                    title_of.pop(doc, None)
+        counts = +counts
+        held = {n: +c for n, c in held.items() if +c}
+        authorities = tuple(sorted(counts))
         pattern, owner = _alias_pattern(authorities)
-        holders: dict[int, set[str]] = {}
-        for md in reports.values():
-            if md.get("authority") and md.get("kind") == CQC_ASSESSMENT and not md.get("superseded_by"):
-                for n in {md.get("score"), *(e.get("score") for e in md.get("scores") or ())}:
-                    if n is not None:
-                        holders.setdefault(int(n), set()).add(md["authority"])
-        titles = tuple(((md.get("title") or "").lower(), md.get("authority")) for md in reports.values())
-        return cls(authorities, pattern, owner, {n: tuple(sorted(a)) for n, a in holders.items()}, titles)
+        return Catalog(authorities, pattern, owner, {n: tuple(sorted(c)) for n, c in held.items()},
+                       tuple(title_of.values()), counts, held, title_of)
+
+
+def _scores_held(md: Mapping[str, Any]) -> set[int]:
+    """The scores a report stands for in `holders`: its own and its statements', if it is a current CQC one."""
+    if not (md.get("authority") and md.get("kind") == CQC_ASSESSMENT and not md.get("superseded_by")):
+        return set()
+    return {int(n) for n in {md.get("score"), *(e.get("score") for e in md.get("scores") or ())} if n is not None}
 
 
 @functools.lru_cache(maxsize=4)

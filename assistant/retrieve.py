@@ -8,6 +8,7 @@ a retriever that did not return the chunk among its candidates contributing noth
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Collection
 from dataclasses import dataclass
 
 import numpy as np
@@ -67,11 +68,22 @@ class Retriever:
     >>> Retriever(index, embedder, settings).search("hospital discharge", top_k=3)[0].chunk.doc
     """
 
-    def __init__(self, index: Index, embedder: Embedder, settings: Settings):
+    def __init__(self, index: Index, embedder: Embedder, settings: Settings,
+                 previous: tuple[Retriever, Collection[str]] | None = None):
+        """`previous`: the retriever of the index this one was built from, and the reports that changed."""
         self.index = index
         self.embedder = embedder
         self.settings = settings
-        self._superseded = {doc for doc, e in index.manifest.reports.items() if e.metadata.get("superseded_by")}
+        reports = index.manifest.reports
+        if previous is None:
+            self._superseded = {doc for doc, e in reports.items() if e.metadata.get("superseded_by")}
+        else:
+            self._superseded = set(previous[0]._superseded)
+            for doc in previous[1]:
+                if doc in reports and reports[doc].metadata.get("superseded_by"):
+                    self._superseded.add(doc)
+                else:
+                    self._superseded.discard(doc)
 
     def mask(self, filters: Filters) -> np.ndarray | None:
         """Which chunks the filters allow (None: all)."""

@@ -42,6 +42,7 @@ from .chunk import Chunk
 from .dense import IVF, Dense
 from .lexical import Stats, Terms
 from .parse import Span
+from .question import common_words
 
 FILES = ("segment.json", "chunks.jsonl", "vectors.npy", "units.npy", "unit_vectors.npy", "unit_tokens.json",
          "dense.faiss", "terms.npz", "terms.json", "texts.bin", "texts.json")
@@ -126,6 +127,34 @@ class Segment:
         if doc not in cache:
             cache[doc] = Stats.of([self.chunks[i].context + "\n" + self.chunks[i].text for i in self.rows_of({doc})])
         return cache[doc]
+
+    def served(self, dead: frozenset[str]) -> tuple[list[tuple[int, str]], np.ndarray | None, Stats | None]:
+        """For this segment less its `dead` reports (removed or replaced since it was written): the reports
+        it serves (position in `docs`, name), which chunks are live (None: all) and the BM25 statistics of
+        the others. Cached: the same segment serves the same reports from one index to the next."""
+        cached = self.__dict__.get("_served")
+        if cached is not None and cached[0] == dead:
+            return cached[1]
+        here = [(i, d) for i, d in enumerate(self.docs) if d not in dead]
+        if len(here) == len(self.docs):
+            result: tuple[list[tuple[int, str]], np.ndarray | None, Stats | None] = (here, None, None)
+        else:
+            mask = np.isin(self.doc_of, np.asarray([i for i, _ in here], np.int32))
+            stats = Stats()
+            for d in self.docs:
+                if d in dead:
+                    stats = stats + self.stats_of(d)
+            result = (here, mask, stats)
+        self.__dict__["_served"] = (dead, result)  # the latest only: indexes move on, not back
+        return result
+
+    def words(self, dead: frozenset[str]) -> frozenset[str]:
+        """The words its served reports use in lower case (see question.common_words); cached like `served`."""
+        cached = self.__dict__.get("_words")
+        if cached is None or cached[0] != dead:
+            cached = (dead, common_words(t for d, t in self.texts.items() if d not in dead))
+            self.__dict__["_words"] = cached
+        return cached[1]
 
     def rows_of(self, docs: set[str]) -> np.ndarray:
         """Positions of the chunks of these reports, in order."""

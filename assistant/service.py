@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,6 +39,14 @@ class Status:
     building: bool
 
 
+def _warm_up(index: store.Index) -> None:
+    try:
+        index.manifest.lookup  # noqa: B018 - computed and cached
+        index.common_words()
+    except Exception:  # noqa: BLE001 - computed again on first need
+        log.exception("warming up the index failed")
+
+
 class Engine:
     """Thread-safe: `ask` may run in many threads while one `reindex` runs in another."""
 
@@ -49,6 +58,8 @@ class Engine:
         self._answerer: Answerer | None = None
         self._build_lock = threading.Lock()
         self.building = False
+        self.merging = False  # a merge of segments runs in the background (see `_merge_later`)
+        self._merger: threading.Thread | None = None
         # Why the index cannot be served (damaged, another format version...); the app keeps running and
         # says so, and an admin rebuild clears it.
         self.problem: str | None = None
@@ -76,6 +87,9 @@ class Engine:
             return self
         self._answerer = Answerer(index, self.embedder, self.settings)
         self.problem = None
+        # what is otherwise computed on first need, over every report: the lookups the first add uses, and
+        # the words that tell names from ordinary words (seconds of text at 100k chunks), in the background
+        threading.Thread(target=_warm_up, args=(index,), name="warm-up", daemon=True).start()
         return self
 
     @property
@@ -164,22 +178,66 @@ class Engine:
         """Build the index from the corpus as it is now and swap it in. Answers keep coming from the old
         index until the new one is loaded. `only`: the files just added or removed, when that is all that
         changed (the rest of the corpus is then not looked at)."""
-        if not self._build_lock.acquire(blocking=False):
+        # a background merge is waited for (it is bounded, and the add then starts from its result)
+        if not self._build_lock.acquire(blocking=self.merging):
             raise admin.AdminError("A re-index is already running; wait for it to finish.")
         try:
             self.building = True
             current = self._answerer.index if self._answerer is not None else None
-            # the segments already in memory are reused: a re-index reads and writes only what changed
+            incremental = only is not None and current is not None
+            # the segments already in memory are reused: a re-index reads and writes only what changed. An add
+            # or removal leaves merging segments for after the swap, so it costs what the upload costs.
             result = store.build(self.settings, self.embedder, rebuild=rebuild, progress=progress, previous=current,
-                                 only=only if current is not None else None)
-            index = store.load(self.settings, reuse=current)
-            self._answerer = Answerer(index, self.embedder, self.settings)  # the swap: one assignment
-            self.problem = None
-            log.info("serving index %s", index.manifest.generation)
-            return result
+                                 only=only if incremental else None, merge=not incremental)
+            self._swap(result)
         finally:
             self.building = False
             self._build_lock.release()
+        if incremental:
+            self._merge_later()
+        return result
+
+    def _swap(self, result: store.BuildResult) -> None:
+        current = self._answerer.index if self._answerer is not None else None
+        index = store.load(self.settings, reuse=current, manifest=result.manifest)
+        # the swap, one assignment; what the answerer derives from the reports is updated, not remade
+        self._answerer = Answerer(index, self.embedder, self.settings, previous=self._answerer)
+        self.problem = None
+        log.info("serving index %s", index.manifest.generation)
+
+    def _merge_later(self) -> None:
+        """Merge segments in a background thread if the live index is due a merge (`store.merge_due`), as
+        Lucene's merge scheduler does: answers keep coming from the live index, and the merged one is
+        swapped in when complete. A re-index asked for meanwhile waits for it."""
+        if self._answerer is None or not store.merge_due(self._answerer.index.manifest, self.settings):
+            return
+        self.merging = True
+        self._merger = threading.Thread(target=self._merge_now, name="segment-merge", daemon=True)
+        self._merger.start()
+
+    def _merge_now(self) -> None:
+        try:
+            if not self._build_lock.acquire(blocking=False):
+                return  # a re-index is running: the next add looks again
+            try:
+                if self._answerer is None:
+                    return
+                t0 = time.perf_counter()
+                # nothing changed in the corpus (`only` empty): the build only merges
+                result = store.build(self.settings, self.embedder, previous=self._answerer.index, only=())
+                self._swap(result)
+                log.info("merged %d segments in the background in %.2fs", result.merged, time.perf_counter() - t0)
+            finally:
+                self._build_lock.release()
+        except Exception:  # noqa: BLE001 - the index served is complete without the merge; the next add retries
+            log.exception("background merge failed; the index is served unmerged")
+        finally:
+            self.merging = False
+
+    def wait_merged(self, timeout: float | None = None) -> None:
+        """Wait for a background merge, if one is running."""
+        if self._merger is not None:
+            self._merger.join(timeout)
 
     def add(self, checks: list[admin.UploadCheck], edits: dict[str, dict] | None = None,
             progress: bool = False) -> tuple[list[str], store.BuildResult]:

@@ -27,7 +27,9 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import fcntl
+import functools
 import hashlib
+import itertools
 import json
 import logging
 import os
@@ -63,6 +65,10 @@ log = logging.getLogger(__name__)
 FORMAT_VERSION = 5
 CURRENT = "CURRENT"
 REPORTS_FILE = "reports.json"  # in each segment folder: the entries of the reports it was written with
+# A segment's entries are written again (as reports-<id>.json in the new generation, its other files still
+# linked) once this many of them, and at least an eighth, have changed since: the manifest, written at every
+# build, then holds a bounded number of changed entries however many were touched (a corpus copied anew).
+REFRESH_MIN = 64
 
 
 @dataclass(frozen=True)
@@ -89,6 +95,7 @@ class SegmentInfo:
     name: str
     chunks: int  # all chunks in its files, including those of reports since removed or replaced
     kind: str  # flat | ivf | hnsw
+    reports: str = REPORTS_FILE  # the file in its folder holding its report entries
 
 
 @dataclass(frozen=True)
@@ -112,28 +119,34 @@ class Manifest:
     segments: list[SegmentInfo] = field(default_factory=list)
     # segment -> the entries in its reports.json (as read or written), to tell what changed since
     stored: dict[str, dict[str, ReportEntry]] = field(default_factory=dict, repr=False, compare=False)
+    changed: dict[str, ReportEntry] = field(default_factory=dict, repr=False, compare=False)
+    dead: dict[str, frozenset[str]] = field(default_factory=dict, repr=False, compare=False)
+    # in memory only, set by the build that wrote it: the generation it was built from and the reports whose
+    # entry is not that generation's other than by moving segment (new, changed, removed, newly superseded),
+    # so what is derived from the reports can be updated for those alone
+    parent: str | None = field(default=None, repr=False, compare=False)
+    touched: frozenset[str] | None = field(default=None, repr=False, compare=False)
 
     @property
     def dense_kind(self) -> str:
         """The kind of the largest segment's FAISS index (what most searching costs)."""
         return max(self.segments, key=lambda s: s.chunks).kind if self.segments else "flat"
 
+    def segment_info(self, name: str) -> SegmentInfo:
+        return next(s for s in self.segments if s.name == name)
+
+    @functools.cached_property
+    def lookup(self) -> Lookup:
+        """Lookups over the reports (computed once; a build hands its successor an updated copy)."""
+        return Lookup.of(self.reports)
+
     def to_json(self) -> str:
-        changed: dict[str, dict] = {}
-        dead: dict[str, list[str]] = {}
-        for doc, e in self.reports.items():
-            if self.stored.get(e.segment, {}).get(doc) is not e:  # identity: unchanged entries are the same object
-                changed[doc] = _entry_dict(e)
-        for info in self.segments:
-            gone = [doc for doc in self.stored.get(info.name, {})
-                    if doc not in self.reports or self.reports[doc].segment != info.name]
-            if gone:
-                dead[info.name] = gone
         data = {k: getattr(self, k) for k in ("format_version", "generation", "built_at", "model_id", "dim",
                                               "chunker_version", "chunk_chars", "fallback_chunk_chars", "skipped",
                                               "files")}
         data["segments"] = [asdict(s) for s in self.segments]
-        data["changed"], data["dead"] = changed, dead
+        data["changed"] = {doc: _entry_dict(e) for doc, e in sorted(self.changed.items())}
+        data["dead"] = {name: sorted(docs) for name, docs in self.dead.items() if docs}
         return json.dumps(data, ensure_ascii=False)
 
     @classmethod
@@ -147,19 +160,79 @@ class Manifest:
             raise IndexCorrupt(f"The index was written in format version {data['format_version']}; this "
                                f"version of the assistant reads version {FORMAT_VERSION}. {REBUILD_HINT}")
         segments = [SegmentInfo(**v) for v in data.pop("segments")]
-        changed, dead = data.pop("changed"), data.pop("dead")
+        changed = {doc: ReportEntry(**v) for doc, v in data.pop("changed").items()}
+        dead = {name: frozenset(docs) for name, docs in data.pop("dead").items()}
         stored: dict[str, dict[str, ReportEntry]] = {}
-        reports: dict[str, ReportEntry] = {}
+        known = {i.name: i.reports for i in reuse.segments} if reuse is not None else {}
         for info in segments:
-            if reuse is not None and info.name in reuse.stored:
-                stored[info.name] = reuse.stored[info.name]
+            if known.get(info.name) == info.reports:
+                stored[info.name] = reuse.stored[info.name]  # type: ignore[union-attr]
             else:
-                raw = json.loads((gen / info.name / "reports.json").read_text(encoding="utf-8"))
+                raw = json.loads((gen / info.name / info.reports).read_text(encoding="utf-8"))
                 stored[info.name] = {doc: ReportEntry(**v) for doc, v in raw.items()}
-            gone = set(dead.get(info.name, ()))
-            reports.update((doc, e) for doc, e in stored[info.name].items() if doc not in gone)
-        reports.update((doc, ReportEntry(**v)) for doc, v in changed.items())
-        return cls(**data, reports=dict(sorted(reports.items())), segments=segments, stored=stored)
+        return cls(**data, reports=_served(segments, stored, dead, changed), segments=segments, stored=stored,
+                   changed=changed, dead=dead)
+
+
+def _served(segments: list[SegmentInfo], stored: dict[str, dict[str, ReportEntry]], dead: dict[str, frozenset[str]],
+            changed: dict[str, ReportEntry]) -> dict[str, ReportEntry]:
+    """Every report's entry: its segment's, unless the segment no longer serves it or it changed since.
+    Whole dicts are merged (no step per report), so this costs little next to reading them."""
+    reports: dict[str, ReportEntry] = {}
+    for info in segments:
+        part = stored[info.name]
+        gone = dead.get(info.name)
+        if gone:
+            part = dict(part)
+            for doc in gone:
+                part.pop(doc, None)
+        reports.update(part)
+    reports.update(changed)
+    return dict(sorted(reports.items()))
+
+
+@dataclass(frozen=True)
+class Lookup:
+    """What a build looks up among the reports already indexed: the report holding each text (by the hash
+    of its words), each version group's reports (`versions.version_key`), and when each content was first
+    indexed. Kept up to date from one generation to the next rather than recomputed over every report."""
+
+    by_words: dict[str, str]
+    groups: dict[tuple[str, str], frozenset[str]]
+    first_seen: dict[str, str]  # content sha256 -> first indexed
+
+    @classmethod
+    def of(cls, reports: dict[str, ReportEntry]) -> Lookup:
+        return cls({}, {}, {}).updated({}, reports, reports)
+
+    def updated(self, old: dict[str, ReportEntry], new: dict[str, ReportEntry], docs: Collection[str]) -> Lookup:
+        """This lookup (of reports `old`) updated for reports `new`, which differ from `old` only in `docs`."""
+        by_words, groups, first_seen = dict(self.by_words), dict(self.groups), dict(self.first_seen)
+        for doc in docs:
+            e = old.get(doc)
+            if e is None:
+                continue
+            if by_words.get(e.text_sha256) == doc:
+                del by_words[e.text_sha256]
+            first_seen.pop(e.sha256, None)  # indexed content is unique: no other report has these bytes
+            key = versions.version_key(e.metadata)
+            if key in groups:
+                rest = groups[key] - {doc}
+                if rest:
+                    groups[key] = rest
+                else:
+                    del groups[key]
+        for doc in docs:
+            e = new.get(doc)
+            if e is None:
+                continue
+            by_words.setdefault(e.text_sha256, doc)
+            key = versions.version_key(e.metadata)
+            if key:
+                groups[key] = groups.get(key, frozenset()) | {doc}
+            if e.first_seen:
+                first_seen[e.sha256] = e.first_seen
+        return Lookup(by_words, groups, first_seen)
 
 
 def _entry_dict(e: ReportEntry) -> dict[str, Any]:
@@ -177,31 +250,37 @@ class Index:
         self.segments = segments
         self.chunk_offsets = np.concatenate([[0], np.cumsum([s.size for s in segments])]).astype(np.int64)
         self.unit_offsets = np.concatenate([[0], np.cumsum([len(s.units) for s in segments])]).astype(np.int64)
-        self.chunks: list[Chunk] = [c for s in segments for c in s.chunks]
-        by_name = {s.name: s for s in segments}
+        self.chunks: list[Chunk] = list(itertools.chain.from_iterable(s.chunks for s in segments))
+        # per segment, the reports it still serves (all but its `dead` ones): whole segments at a time, and
+        # computed once per segment and set of dead reports (segments are reused from index to index)
+        gone = [manifest.dead.get(s.name, frozenset()) for s in segments]
         self.texts: dict[str, str] = {}
-        for doc, e in manifest.reports.items():
-            if e.segment in by_name and doc in by_name[e.segment].texts:
-                self.texts[doc] = by_name[e.segment].texts[doc]
-        # per segment: its reports served from it (position in `docs`, name), and which chunks are live
-        # (None: all of them); the chunks of the others are out of search and of the BM25 statistics
-        reports = manifest.reports
-        self._live_docs = [[(i, d) for i, d in enumerate(s.docs) if d in reports and reports[d].segment == s.name]
-                           for s in segments]
-        self._live: list[np.ndarray | None] = []
+        for s, dead in zip(segments, gone, strict=True):
+            part = s.texts
+            if dead:
+                part = dict(part)
+                for d in dead:
+                    part.pop(d, None)
+            self.texts.update(part)
+        served = [s.served(dead) for s, dead in zip(segments, gone, strict=True)]
+        self._live_docs = [docs for docs, _, _ in served]
+        self._live: list[np.ndarray | None] = [mask for _, mask, _ in served]
         removed = Stats()
-        for s, here in zip(segments, self._live_docs, strict=True):
-            if len(here) == len(s.docs):
-                self._live.append(None)
-                continue
-            self._live.append(np.isin(s.doc_of, np.asarray([i for i, _ in here], np.int32)))
-            served = {d for _, d in here}
-            for d in s.docs:
-                if d not in served:
-                    removed = removed + s.stats_of(d)
+        for _, _, stats in served:
+            if stats is not None:
+                removed = removed + stats
         self.lexical = BM25([s.terms for s in segments], removed)
         self._live_mask = None if all(m is None for m in self._live) else np.concatenate(
             [m if m is not None else np.ones(s.size, bool) for m, s in zip(self._live, segments, strict=True)])
+        self._words: frozenset[str] | None = None
+
+    def common_words(self) -> frozenset[str]:
+        """Words the reports use in lower case (to tell a person's name from ordinary words): on first need,
+        from each segment's (kept with the segment, so an index after an add reads only the new one's)."""
+        if self._words is None:
+            parts = [s.words(self.manifest.dead.get(s.name, frozenset())) for s in self.segments]
+            self._words = frozenset().union(*parts)
+        return self._words
 
     def metadata(self, doc: str) -> Metadata:
         return Metadata.from_dict(self.manifest.reports[doc].metadata)
@@ -297,6 +376,7 @@ class Prepared:
     skipped: dict[str, str]
     todo: dict[str, str]
     chunks: list[Chunk]
+    touched: frozenset[str] = frozenset()  # reports whose entry is not `previous`'s (new, changed, removed)
 
     @property
     def total_chunks(self) -> int:
@@ -320,31 +400,40 @@ def prepare(settings: Settings, previous: Manifest | None = None, reuse: bool = 
     metadata.json entry and chunker settings are unchanged keeps its entry (the same object) and segment
     without being read; one whose size or time changed is hashed, and parsed again only if its bytes
     changed. `only`: the names of the files that changed (the app's upload or removal): every other report is
-    taken as `previous` has it, without looking at its file. `previous` also carries when each report was
+    taken as `previous` has it, without looking at its file, and only the version groups those files are in
+    are ordered again, so the work is that of the files named. `previous` also carries when each report was
     first indexed."""
     overrides = metadata_mod.load_file(settings.corpus_dir)
     now = datetime.now(UTC).isoformat(timespec="seconds")
     now_ns = time.time_ns()
     old_entries = previous.reports if previous is not None else {}
     can_keep = previous is not None and reuse and _compatible(previous, settings)
-    seen_text: dict[str, str] = {}  # words hash -> the report indexed with them
+    lookup = previous.lookup if previous is not None else Lookup({}, {}, {})
+    incremental = only is not None and can_keep
+    seen_text: dict[str, str] = {}  # words hash -> the report indexed with them, among the files looked at
     words_of: dict[str, str] = {}
-    metas: dict[str, dict[str, Any]] = {}  # metadata as dicts (kept reports: as indexed, supersession aside)
-    kept: dict[str, ReportEntry] = {}  # doc -> previous entry, still valid
     todo: dict[str, corpus_mod.Report] = {}
-    todo_meta: dict[str, Metadata] = {}
-    if only is not None and can_keep:
-        changed = set(only)
+    todo_md: dict[str, Metadata] = {}
+    todo_meta: dict[str, dict[str, Any]] = {}
+    if incremental:
+        changed = set(only or ())
         files = [settings.corpus_dir / doc for doc in sorted(changed) if (settings.corpus_dir / doc).is_file()]
         skipped = [corpus_mod.Skipped(d, r) for d, r in previous.skipped.items() if d not in changed]
-        for doc, e in old_entries.items():
-            if doc not in changed:
-                kept[doc] = e
-                seen_text[e.text_sha256] = doc
-                words_of[doc] = e.text_sha256
-                metas[doc] = e.metadata
+        kept = dict(old_entries)  # doc -> entry, still valid (every report but the files named)
+        for doc in changed:
+            kept.pop(doc, None)
     else:
+        changed = set()
         files, skipped = corpus_mod.list_files(settings.corpus_dir)
+        kept = {}
+
+    def holder(words: str) -> str | None:
+        doc = seen_text.get(words)
+        if doc is None and incremental:
+            doc = lookup.by_words.get(words)
+            return None if doc in changed else doc
+        return doc
+
     for path in files:
         doc = path.name
         old = old_entries.get(doc) if can_keep else None
@@ -359,8 +448,9 @@ def prepare(settings: Settings, previous: Manifest | None = None, reuse: bool = 
                 skipped.append(got)
                 continue
             report, sha, words, checked = got, got.sha256, normalised_hash(got.text), now_ns
-        if words in seen_text:
-            skipped.append(corpus_mod.Skipped(doc, f"the same text as {seen_text[words]} (a duplicate under "
+        first = holder(words)
+        if first is not None:
+            skipped.append(corpus_mod.Skipped(doc, f"the same text as {first} (a duplicate under "
                                                    "another name or format)"))
             continue
         seen_text[words] = doc
@@ -368,7 +458,6 @@ def prepare(settings: Settings, previous: Manifest | None = None, reuse: bool = 
         if old is not None and old.sha256 == sha and old.override_hash == override_hash and old.segment:
             same = old.mtime_ns == st.st_mtime_ns and old.checked_ns == checked
             kept[doc] = old if same else dataclasses.replace(old, mtime_ns=st.st_mtime_ns, checked_ns=checked)
-            metas[doc] = old.metadata
             continue
         if report is None:
             got = corpus_mod.read_report(path, settings.max_report_bytes)
@@ -377,29 +466,39 @@ def prepare(settings: Settings, previous: Manifest | None = None, reuse: bool = 
                 continue
             report = got
         todo[doc] = dataclasses.replace(report, size=st.st_size)
-        todo_meta[doc] = metadata_mod.merge(metadata_mod.detect(report.text), overrides.get(doc))
-        metas[doc] = todo_meta[doc].to_dict()
+        todo_md[doc] = metadata_mod.merge(metadata_mod.detect(report.text), overrides.get(doc))
+        todo_meta[doc] = todo_md[doc].to_dict()
     for s in skipped:
         log.warning("skipped %s: %s", s.doc, s.reason)
-    first_seen = {e.sha256: e.first_seen for e in old_entries.values() if e.first_seen}
-    seen_at = {doc: first_seen.get(kept[doc].sha256 if doc in kept else todo[doc].sha256, now) for doc in metas}
+
+    # versions: every report's group is ordered again, or (incremental) only the groups of the files named
+    if incremental:
+        keys = {versions.version_key(old_entries[d].metadata) for d in changed if d in old_entries}
+        keys |= {versions.version_key(todo_meta[d]) for d in todo}
+        keys |= {versions.version_key(kept[d].metadata) for d in changed if d in kept}
+        keys.discard(None)
+        scope = {d for k in keys for d in lookup.groups.get(k, ()) if d not in changed}  # type: ignore[arg-type]
+        scope |= {d for d in changed if d in kept or d in todo}
+    else:
+        scope = set(kept) | set(todo)
+    metas = {d: todo_meta[d] if d in todo else kept[d].metadata for d in scope}
+    seen_at = {d: lookup.first_seen.get(todo[d].sha256 if d in todo else kept[d].sha256, now) for d in scope}
     newer_of = versions.supersessions(metas, seen_at)
 
-    entries: dict[str, ReportEntry] = {}
+    entries = kept
+    for doc in scope:
+        if doc in kept:
+            newer = newer_of.get(doc)
+            e = kept[doc]
+            if e.metadata.get("superseded_by") != newer:  # supersession lives in the manifest only
+                entries[doc] = dataclasses.replace(e, metadata={**e.metadata, "superseded_by": newer})
     chunks: list[Chunk] = []
     texts: dict[str, str] = {}
     skipped_now = {s.doc: s.reason for s in skipped}
-    for doc in sorted(metas):
-        newer = newer_of.get(doc)
-        if doc in kept:
-            e = kept[doc]
-            if e.metadata.get("superseded_by") != newer:  # supersession lives in the manifest only
-                e = dataclasses.replace(e, metadata={**e.metadata, "superseded_by": newer})
-            entries[doc] = e
-            continue
+    for doc in sorted(todo):
         rep = todo[doc]
         parsed = parse(rep.text, settings.fallback_chunk_chars)
-        these = chunk_report(doc, rep.sha256, rep.text, parsed, todo_meta[doc], settings.chunk_chars)
+        these = chunk_report(doc, rep.sha256, rep.text, parsed, todo_md[doc], settings.chunk_chars)
         if not these:
             skipped_now[doc] = "no indexable text found in it"
             continue
@@ -407,10 +506,12 @@ def prepare(settings: Settings, previous: Manifest | None = None, reuse: bool = 
         texts[doc] = rep.text
         st = (settings.corpus_dir / doc).stat()
         entries[doc] = ReportEntry(doc, rep.sha256, rep.size, parsed.layout, len(these),
-                                   {**metas[doc], "superseded_by": newer}, _hash_json(metas[doc]),
+                                   {**todo_meta[doc], "superseded_by": newer_of.get(doc)}, _hash_json(todo_meta[doc]),
                                    list(rep.pages), rep.format, words_of[doc], seen_at[doc],
                                    "", st.st_mtime_ns, now_ns, _hash_json(overrides.get(doc)))
-    return Prepared(entries, dict(sorted(skipped_now.items())), texts, chunks)
+    candidates = (changed | scope) if incremental else set(entries) | set(old_entries)
+    touched = frozenset(d for d in candidates if entries.get(d) is not old_entries.get(d))
+    return Prepared(dict(sorted(entries.items())), dict(sorted(skipped_now.items())), texts, chunks, touched)
 
 
 # ------------------------------------------------------------------------------------------ building
@@ -505,13 +606,14 @@ def _new_name() -> str:
 
 def build(settings: Settings, embedder: Embedder, rebuild: bool = False, progress: bool = False,
           on_step: Callable[[str], None] | None = None, previous: Index | None = None,
-          only: Collection[str] | None = None) -> BuildResult:
+          only: Collection[str] | None = None, merge: bool = True) -> BuildResult:
     """Index the corpus: new and changed reports go into a new segment (text unchanged since the previous
     index reuses its vector), the previous generation's other segments are carried over by hard links, and
     small segments are merged (`segment.plan_merge`). `rebuild` embeds everything again into one segment.
     `previous`: the live index already loaded (the app's), so its segments are not read from disk again.
     `only`: the files that changed, when the caller knows (the app's upload or removal; see `prepare`).
-    The new generation replaces the live one atomically at the end.
+    `merge`: False leaves merging for a later build (the app merges after the swap, in the background, when
+    `merge_due` says so). The new generation replaces the live one atomically at the end.
 
     >>> build(Settings.from_env(), SentenceTransformerEmbedder(bundled_model_path())).chunks
     """
@@ -525,7 +627,9 @@ def build(settings: Settings, embedder: Embedder, rebuild: bool = False, progres
         old: Manifest | None = None
         if live:
             try:
-                old = read_manifest(index_dir, previous.manifest if previous is not None else None)
+                # the app's loaded index is the live one: its manifest as it is (with its lookups), not read again
+                old = previous.manifest if previous is not None and previous.manifest.generation == live else \
+                    read_manifest(index_dir, previous.manifest if previous is not None else None)
                 check_files(index_dir / old.generation, old)  # damaged segments are not carried over
             except (IndexMissing, IndexCorrupt) as exc:
                 old = None
@@ -597,43 +701,54 @@ def build(settings: Settings, embedder: Embedder, rebuild: bool = False, progres
         n_reused = sum(1 for k in set(keys) if k not in todo_keys)
 
         step("write")
+        entries = dict(prep.entries)
         slots: list[_Slot] = []
+        dead: dict[str, frozenset[str]] = {}
         if old is not None and same_model and _compatible(old, settings):
-            live_docs: dict[str, set[str]] = {}
-            for doc, e in prep.entries.items():
-                if e.segment:
-                    live_docs.setdefault(e.segment, set()).add(doc)
-            for info in old.segments:
-                if info.name in live_docs:
-                    docs = live_docs[info.name]
-                    slots.append(_Slot(info.name, docs, sum(prep.entries[d].chunks for d in docs), info.kind,
-                                       info.chunks))
+            slots, dead = _carried(old, entries, prep.touched)
         kept = sum(s.size for s in slots)
         if prep.chunks:
             new = Segment.create(_new_name(), prep.chunks, vectors, unit_rows, unit_vectors, unit_tokens,
                                  prep.todo, settings.index_kind, settings.ivf_threshold, settings.ivf_nprobe)
             slots.append(_Slot(new.name, set(new.docs), new.size, new.dense.kind, new.size, new, carried=False))
-        slots, merged_away = _merge(slots, settings, segment)
+        slots, merged_away = _merge(slots, settings, segment) if merge else (slots, 0)
 
+        dead = {s.name: dead[s.name] for s in slots if s.carried}
+        # entries that differ from their carried segment's stored ones (newly superseded, say)
+        pending: dict[str, dict[str, ReportEntry]] = {name: {} for name in dead}
+        for doc in (set(old.changed) | prep.touched) if old is not None else ():
+            e = entries.get(doc)
+            if e is not None and e.segment in dead and old.stored[e.segment].get(doc) is not e:
+                pending[e.segment][doc] = e
         tmp = index_dir / f".build-{uuid.uuid4().hex[:8]}"
         tmp.mkdir()
-        entries = dict(prep.entries)
         stored: dict[str, dict[str, ReportEntry]] = {}
+        reports_file: dict[str, str] = {}
         written = []
         for slot in slots:
             if slot.carried:  # unchanged: the same files, hard-linked (no copy, no write)
+                info = old.segment_info(slot.name)
                 (tmp / slot.name).mkdir()
-                for fname in (*segment_mod.FILES, REPORTS_FILE):
+                for fname in segment_mod.FILES:
                     os.link(old_gen / slot.name / fname, tmp / slot.name / fname)
-                stored[slot.name] = old.stored[slot.name]
-                continue
-            slot.seg.write(tmp / slot.name)
-            written.append(slot.name)
-            for doc in slot.docs:
-                entries[doc] = dataclasses.replace(entries[doc], segment=slot.name)
-            stored[slot.name] = {doc: entries[doc] for doc in sorted(slot.docs)}
-            _write(tmp / slot.name / REPORTS_FILE, json.dumps({d: _entry_dict(e) for d, e in stored[slot.name].items()},
-                                                              ensure_ascii=False).encode())
+                here, mine = old.stored[slot.name], pending[slot.name]
+                if len(mine) < max(REFRESH_MIN, len(here) // 8):
+                    os.link(old_gen / slot.name / info.reports, tmp / slot.name / info.reports)
+                    stored[slot.name], reports_file[slot.name] = here, info.reports
+                    continue
+                stored[slot.name] = {**here, **mine}  # its entries as they are now, written afresh
+                pending[slot.name] = {}
+                reports_file[slot.name] = f"reports-{uuid.uuid4().hex[:8]}.json"
+            else:
+                slot.seg.write(tmp / slot.name)
+                written.append(slot.name)
+                for doc in slot.docs:
+                    entries[doc] = dataclasses.replace(entries[doc], segment=slot.name)
+                stored[slot.name] = {doc: entries[doc] for doc in sorted(slot.docs)}
+                reports_file[slot.name] = REPORTS_FILE
+            _write(tmp / slot.name / reports_file[slot.name],
+                   json.dumps({d: _entry_dict(e) for d, e in stored[slot.name].items()}, ensure_ascii=False).encode())
+        changed = {doc: e for mine in pending.values() for doc, e in mine.items()}
         files = {str(p.relative_to(tmp)): p.stat().st_size for p in sorted(tmp.rglob("*")) if p.is_file()}
         generation = f"gen-{datetime.now(UTC).strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:6]}"
         manifest = Manifest(
@@ -641,7 +756,12 @@ def build(settings: Settings, embedder: Embedder, rebuild: bool = False, progres
             built_at=datetime.now(UTC).isoformat(timespec="seconds"), model_id=embedder.model_id, dim=dim,
             chunker_version=CHUNKER_VERSION, chunk_chars=settings.chunk_chars,
             fallback_chunk_chars=settings.fallback_chunk_chars, reports=entries, skipped=prep.skipped,
-            files=files, segments=[SegmentInfo(s.name, s.on_disk, s.kind) for s in slots], stored=stored)
+            files=files, segments=[SegmentInfo(s.name, s.on_disk, s.kind, reports_file[s.name]) for s in slots],
+            stored=stored,
+            changed=changed, dead=dead, parent=old.generation if old is not None else None,
+            touched=prep.touched if old is not None else None)
+        if old is not None and "lookup" in old.__dict__:  # computed already: hand it on, updated
+            manifest.__dict__["lookup"] = old.lookup.updated(old.reports, entries, prep.touched)
         _write(tmp / "manifest.json", manifest.to_json().encode())
         _fsync_dir(tmp)
 
@@ -654,10 +774,41 @@ def build(settings: Settings, embedder: Embedder, rebuild: bool = False, progres
         _fsync_dir(index_dir)
         clean_leftovers(index_dir, keep_previous=live)
         seconds = time.perf_counter() - t0
-        total = sum(e.chunks for e in entries.values())
+        total = sum(s.size for s in slots)
         log.info("built %s: %d reports, %d chunks in %d segments (%d written), %d texts embedded in %.2fs",
                  generation, len(entries), total, len(slots), len(written), n_new, seconds)
         return BuildResult(manifest, n_new, n_reused, kept, seconds, prep.skipped, total, written, merged_away)
+
+
+def _carried(old: Manifest, entries: dict[str, ReportEntry],
+             touched: Collection[str]) -> tuple[list[_Slot], dict[str, frozenset[str]]]:
+    """The previous generation's segments that still serve reports, as they would be carried into a new one
+    whose entries are `entries` (differing from `old`'s in `touched`), with each one's dead reports."""
+    slots, dead = [], {}
+    for info in old.segments:  # what each old segment still serves: what it did, less what moved
+        here = old.stored[info.name]
+        gone = old.dead.get(info.name, frozenset()) | {
+            d for d in touched if d in here and (d not in entries or entries[d].segment != info.name)}
+        if len(gone) < len(here):
+            dead[info.name] = frozenset(gone)
+            slots.append(_Slot(info.name, set(here).difference(gone), info.chunks - sum(here[d].chunks for d in gone),
+                               info.kind, info.chunks))
+    return slots, dead
+
+
+def _rewrite(s: _Slot, settings: Settings) -> bool:
+    """A carried segment to write again: mostly reports removed since, or a FAISS kind (a changed setting)
+    its size no longer gets."""
+    stale_kind = effective_kind(s.on_disk, settings.index_kind, settings.ivf_threshold) != s.kind
+    return s.carried and (stale_kind or s.size < s.on_disk / 2)
+
+
+def merge_due(manifest: Manifest, settings: Settings) -> bool:
+    """Whether a build would now merge segments of this generation or write one again (see `_merge`): what
+    an add leaves for later (`build(merge=False)`), so that the add does not wait for it."""
+    slots, _ = _carried(manifest, manifest.reports, ())
+    return any(_rewrite(s, settings) for s in slots) or \
+        bool(plan_merge([s.size for s in slots], settings.merge_factor, settings.merge_base))
 
 
 def _merge(slots: list[_Slot], settings: Settings, segment: Callable[[str], Segment]) -> tuple[list[_Slot], int]:
@@ -671,11 +822,7 @@ def _merge(slots: list[_Slot], settings: Settings, segment: Callable[[str], Segm
         log.info("merged %d segments (%d chunks) into %s", len(group), merged.size, merged.name)
         return _Slot(merged.name, set(merged.docs), merged.size, merged.dense.kind, merged.size, merged, carried=False)
 
-    out = []
-    for s in slots:
-        stale_kind = effective_kind(s.on_disk, settings.index_kind, settings.ivf_threshold) != s.kind
-        mostly_dead = s.size < s.on_disk / 2
-        out.append(combine([s]) if s.carried and (stale_kind or mostly_dead) else s)
+    out = [combine([s]) if _rewrite(s, settings) else s for s in slots]
     while True:
         group = plan_merge([s.size for s in out], settings.merge_factor, settings.merge_base)
         if not group:
@@ -711,11 +858,13 @@ def check_files(gen: Path, manifest: Manifest) -> None:
                                f"(truncated or overwritten). {REBUILD_HINT}")
 
 
-def load(settings: Settings, reuse: Index | None = None) -> Index:
+def load(settings: Settings, reuse: Index | None = None, manifest: Manifest | None = None) -> Index:
     """Load the live generation, checking that every file is there and whole. Segments that `reuse` (an
-    index loaded before) already holds are taken from it, not read again: they never change."""
+    index loaded before) already holds are taken from it, not read again: they never change. `manifest`:
+    the live generation's as the build that wrote it returned it, so it is not read again either."""
     index_dir = settings.index_dir
-    manifest = read_manifest(index_dir, reuse.manifest if reuse is not None else None)
+    if manifest is None or manifest.generation != _current_name(index_dir):
+        manifest = read_manifest(index_dir, reuse.manifest if reuse is not None else None)
     gen = index_dir / manifest.generation
     check_files(gen, manifest)
     have = {s.name: s for s in reuse.segments} if reuse is not None else {}
@@ -731,7 +880,8 @@ def load(settings: Settings, reuse: Index | None = None) -> Index:
                                f"{seg.size} chunks, {info.chunks} expected. {REBUILD_HINT}")
         segments.append(seg)
     names = {i.name for i in manifest.segments}
-    missing = [doc for doc, e in manifest.reports.items() if e.segment not in names]
+    # the others are read from their segment's reports.json: only entries changed since can point elsewhere
+    missing = [doc for doc, e in manifest.changed.items() if e.segment not in names]
     if missing:
         raise IndexCorrupt(f"The index {manifest.generation} lists reports in no segment: {', '.join(missing[:5])}. "
                            f"{REBUILD_HINT}")

@@ -103,3 +103,33 @@ def test_eval_prints_metrics_and_misses(env, capsys):
     out = capsys.readouterr().out
     for label in ("hit@k", "MRR", "hit@600c", "keywords", "declined", "verbatim", "textbook baseline"):
         assert label in out
+
+
+def test_add_and_remove_reports_from_the_command_line(env, capsys, tmp_path):
+    assert main(["index", "-q"]) == 0
+    capsys.readouterr()
+    new = tmp_path / "Exampleshire assessment.txt"
+    new.write_text("Exampleshire County Council: local authority assessment\nSafeguarding\nScore: 2\n"
+                   "2 - Evidence shows some shortfalls\nKey findings for this quality statement\n"
+                   "The council's triage hub answered referrals within two days in most cases.\n", encoding="utf-8")
+    again = tmp_path / "copy.txt"
+    again.write_bytes((env.corpus_dir / "001_d6b23fda1bcedbce.txt").read_bytes())
+    assert main(["add", "-q", str(new), str(again), str(tmp_path / "missing.txt")]) == 1  # one refused: not all added
+    out = capsys.readouterr().out
+    assert "added Exampleshire-assessment.txt (Exampleshire County Council, CQC assessment, Safeguarding)" in out
+    assert "refused copy.txt: already in the corpus as 001_d6b23fda1bcedbce.txt" in out
+    assert "refused " + str(tmp_path / "missing.txt") + ": no such file" in out
+    assert "Indexed 1 new report(s)" in out and (env.corpus_dir / "Exampleshire-assessment.txt").is_file()
+    assert main(["search", "triage hub referrals within two days", "--json", "--top-k", "1"]) == 0
+    assert json.loads(capsys.readouterr().out)[0]["doc"] == "Exampleshire-assessment.txt"
+    assert main(["status"]) == 0
+    assert "Up to date." in capsys.readouterr().out
+
+    assert main(["remove", "-q", "Exampleshire-assessment.txt", "../etc/passwd"]) == 1
+    out = capsys.readouterr().out
+    assert "removed Exampleshire-assessment.txt (kept as" in out and "not removed: There is no report named" in out
+    assert not (env.corpus_dir / "Exampleshire-assessment.txt").exists()
+    assert any(p.name.endswith("Exampleshire-assessment.txt") for p in (env.corpus_dir / ".removed").iterdir())
+    assert main(["search", "triage hub referrals within two days", "--json", "--top-k", "3"]) == 0
+    assert all(h["doc"] != "Exampleshire-assessment.txt" for h in json.loads(capsys.readouterr().out))
+    assert main(["add", "-q", str(again)]) == 1 and "Nothing added." in capsys.readouterr().out

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import time
 from pathlib import Path
 
 import bm25s
@@ -231,3 +232,110 @@ def test_a_damaged_segment_is_not_carried_into_the_next_index(settings, fake):
         store.load(settings)
     store.build(settings, fake)  # sees the damage, so embeds everything again into fresh files
     assert len(store.load(settings).chunks) > 100
+
+
+def derived(answerer) -> dict:
+    """Everything an answerer and its index derive from the reports, comparable between two of them."""
+    idx, cat = answerer.index, answerer.catalog
+    m = idx.manifest
+    return {"reports": {d: dict(e.__dict__) for d, e in m.reports.items()}, "changed": set(m.changed),
+            "dead": {k: v for k, v in m.dead.items() if v}, "lookup": m.lookup, "texts": idx.texts,
+            "words": idx.common_words(), "live": None if idx.live_mask() is None else idx.live_mask().tolist(),
+            "bm25": (idx.lexical.n_live, round(idx.lexical.avg_len, 9), +idx.lexical.removed.df),
+            "metadata": answerer._reports, "superseded": answerer.retriever._superseded,
+            "catalog": (cat.authorities, cat.alias_owner, cat.holders, sorted(cat.titles))}
+
+
+def test_the_apps_swap_updates_what_it_derives_exactly_as_a_fresh_load(settings, fake):
+    """The app updates its manifest, lookups, catalogue and filters for the reports an add touched, rather
+    than going over every report: after adds, a newer version, a replacement and removals, all of it is
+    what a new process loading the same index derives."""
+    from assistant.answer import Answerer
+
+    s = dataclasses.replace(settings, merge_factor=4, merge_base=10)
+    engine = Engine(s, fake).load()
+    merged = 0
+    steps = [("zz-1.txt", report("Northford County Council", 3)), ("zz-2.txt", report("Southwick County Council", 2)),
+             ("zz-3.txt", report("Northford County Council", 5)),  # a newer version: zz-1 superseded
+             ("zz-2.txt", report("Southwick County Council", 6)),  # replaced
+             ("zz-4.txt", report("Eastham County Council", 2)), ("zz-5.txt", report("Westbury County Council", 3)),
+             ("zz-3.txt", None),  # removed: zz-1 is the current version again
+             (CAMDEN, None)]
+    seen_flip = False
+    for name, text in steps:
+        if text is None:
+            (s.corpus_dir / name).unlink()
+        else:
+            (s.corpus_dir / name).write_text(text, encoding="utf-8")
+        before = engine.answerer
+        added = engine.reindex(only=[name])
+        assert added.merged == 0 and name in added.manifest.touched  # merging is left for after the swap
+        engine.wait_merged()
+        after = engine.answerer
+        assert added.manifest.parent == before.index.manifest.generation  # the incremental path was taken
+        if after.index.manifest.generation != added.manifest.generation:  # merged in the background
+            assert after.index.manifest.parent == added.manifest.generation and not after.index.manifest.touched
+            merged += 1
+        fresh = Answerer(store.load(s), fake, s)
+        assert fresh.index.manifest.touched is None
+        assert derived(after) == derived(fresh), f"after {name}"
+        seen_flip |= bool(after.index.manifest.changed)
+    final = engine.answerer.index.manifest
+    assert seen_flip and merged and final.reports["zz-1.txt"].metadata["superseded_by"] is None
+    assert "zz-3.txt" not in final.lookup.by_words.values() and CAMDEN not in final.reports
+
+
+def test_many_changed_entries_are_written_back_to_their_segment_not_carried_in_every_manifest(settings, fake,
+                                                                                              monkeypatch):
+    """A corpus copied anew (every file's time changed) changes every entry. They are written once into a
+    new entries file for their segment, whose other files stay linked, so later builds do not write them
+    all into each manifest; an older generation keeps its own entries file."""
+    monkeypatch.setattr(corpus_mod, "RACY_NS", 0)
+    monkeypatch.setattr(store, "REFRESH_MIN", 2)
+    first = store.build(settings, fake)
+    (info,) = first.manifest.segments
+    gen1 = settings.index_dir / first.manifest.generation
+    old_entries = (gen1 / info.name / info.reports).read_bytes()
+    for p in settings.corpus_dir.iterdir():
+        os.utime(p, ns=(p.stat().st_atime_ns, p.stat().st_mtime_ns + 10**9))
+    second = store.build(settings, fake)
+    m = second.manifest
+    (info2,) = m.segments
+    assert second.written == [] and info2.name == info.name and info2.reports != info.reports
+    assert m.changed == {} and (gen1 / info.name / info.reports).read_bytes() == old_entries
+    gen2 = settings.index_dir / m.generation
+    assert os.stat(gen2 / info.name / "vectors.npy").st_ino == os.stat(gen1 / info.name / "vectors.npy").st_ino
+    fresh = store.read_manifest(settings.index_dir, first.manifest)  # `first` holds the old entries file
+    assert {d: dict(e.__dict__) for d, e in fresh.reports.items()} == \
+        {d: dict(e.__dict__) for d, e in m.reports.items()}
+    assert all(e.mtime_ns == (settings.corpus_dir / d).stat().st_mtime_ns for d, e in fresh.reports.items())
+
+
+def test_an_add_during_a_background_merge_waits_for_it_and_answers_keep_coming(settings, fake, monkeypatch):
+    s = dataclasses.replace(settings, merge_factor=2, merge_base=10)
+    engine = Engine(s, fake).load()
+    real_build, events = store.build, []
+
+    def slow_merge(*args, **kw):
+        if kw.get("only") == ():
+            events.append("merge starts")
+            time.sleep(0.5)
+            assert engine.ask("what did Camden score?", report=CAMDEN).citations  # served meanwhile
+            events.append("merge ends")
+        return real_build(*args, **kw)
+
+    monkeypatch.setattr(store, "build", slow_merge)
+    for i, name in enumerate(["Northford", "Southwick"]):
+        (s.corpus_dir / f"zz-{i}.txt").write_text(report(f"{name} County Council", 3), encoding="utf-8")
+        engine.reindex(only=[f"zz-{i}.txt"])
+    assert engine.merging and events == ["merge starts"]  # two small segments: merged after the swap
+    (s.corpus_dir / "zz-2.txt").write_text(report("Eastham County Council", 3), encoding="utf-8")
+    events.append("add starts")
+    engine.reindex(only=["zz-2.txt"])  # waits for the merge, then adds
+    events.append("add ends")
+    engine.wait_merged()
+    assert events[:3] == ["merge starts", "add starts", "merge ends"] and "add ends" in events[3:]
+    assert not engine.merging
+    index = engine.answerer.index
+    assert {"zz-0.txt", "zz-1.txt", "zz-2.txt"} <= set(index.manifest.reports)
+    assert store.merge_due(index.manifest, s) is False and len(index.segments) <= 3
