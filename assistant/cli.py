@@ -44,11 +44,11 @@ def _indexed(settings: Settings) -> store.Manifest | None:
         return None
 
 
-def _update(settings: Settings, changed: list[str], quiet: bool) -> store.BuildResult:
+def _update(settings: Settings, changed: list[str], quiet: bool, manifest: store.Manifest | None) -> store.BuildResult:
     """Index `changed` files alone (the rest of the corpus is not looked at), or build the whole index if
-    there is no usable one."""
-    only = changed if _indexed(settings) is not None else None
-    return store.build(settings, _embedder(settings), progress=not quiet, only=only)
+    there is no usable one (`manifest`: the live one's, read before)."""
+    only = changed if manifest is not None else None
+    return store.build(settings, _embedder(settings), progress=not quiet, only=only, manifest=manifest)
 
 
 def cmd_add(args: argparse.Namespace, settings: Settings) -> int:
@@ -73,7 +73,7 @@ def cmd_add(args: argparse.Namespace, settings: Settings) -> int:
     if not written:
         print("Nothing added.")
         return 1
-    result = _update(settings, written, args.quiet)
+    result = _update(settings, written, args.quiet, manifest)
     m = result.manifest
     for doc in written:
         md = Metadata.from_dict(m.reports[doc].metadata) if doc in m.reports else None
@@ -88,6 +88,7 @@ def cmd_add(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_remove(args: argparse.Namespace, settings: Settings) -> int:
     """Move reports out of the corpus (into corpus/.removed/, kept) and take them out of the index."""
+    manifest = _indexed(settings)
     moved = []
     for doc in args.reports:
         try:
@@ -97,7 +98,7 @@ def cmd_remove(args: argparse.Namespace, settings: Settings) -> int:
     if not moved:
         print("Nothing removed.")
         return 1
-    result = _update(settings, [doc for doc, _ in moved], args.quiet)
+    result = _update(settings, [doc for doc, _ in moved], args.quiet, manifest)
     for doc, dest in moved:
         print(f"  removed {doc} (kept as {dest})")
     print(f"Index {result.manifest.generation}: {len(result.manifest.reports)} reports, {result.chunks} chunks")

@@ -253,6 +253,7 @@ def incremental(synth: Synthetic, embedder: SentenceTransformerEmbedder, sizes: 
             # in the app: Engine.reindex as an upload runs it (build beside the loaded index, load the new one
             # reusing its segments, update the answerer, swap); merges then run in the background
             engine = Engine(s, emb).load()
+            engine.wait_idle()  # its warm-up, as an admin's first add comes minutes after the app starts
 
             def app_add(name: str, text: str, engine=engine, corpus=corpus, emb=emb):
                 (corpus / name).write_text(text, encoding="utf-8")
@@ -261,7 +262,7 @@ def incremental(synth: Synthetic, embedder: SentenceTransformerEmbedder, sizes: 
                 result = engine.reindex(only=[name])
                 took = time.perf_counter() - t
                 t = time.perf_counter()
-                engine.wait_merged()  # adds are minutes apart: each finds the previous one's merge done
+                engine.wait_idle()  # adds are minutes apart: each finds the previous one's merge done
                 return result, took, emb.embed_s, time.perf_counter() - t if engine.answerer.index.manifest.generation \
                     != result.manifest.generation else 0.0
 

@@ -270,7 +270,7 @@ def test_the_apps_swap_updates_what_it_derives_exactly_as_a_fresh_load(settings,
         before = engine.answerer
         added = engine.reindex(only=[name])
         assert added.merged == 0 and name in added.manifest.touched  # merging is left for after the swap
-        engine.wait_merged()
+        engine.wait_idle()
         after = engine.answerer
         assert added.manifest.parent == before.index.manifest.generation  # the incremental path was taken
         if after.index.manifest.generation != added.manifest.generation:  # merged in the background
@@ -333,9 +333,34 @@ def test_an_add_during_a_background_merge_waits_for_it_and_answers_keep_coming(s
     events.append("add starts")
     engine.reindex(only=["zz-2.txt"])  # waits for the merge, then adds
     events.append("add ends")
-    engine.wait_merged()
+    engine.wait_idle()
     assert events[:3] == ["merge starts", "add starts", "merge ends"] and "add ends" in events[3:]
     assert not engine.merging
     index = engine.answerer.index
     assert {"zz-0.txt", "zz-1.txt", "zz-2.txt"} <= set(index.manifest.reports)
     assert store.merge_due(index.manifest, s) is False and len(index.segments) <= 3
+
+
+def test_an_index_swapped_out_is_freed_without_the_garbage_collector(settings, fake):
+    """The app hides the loaded index from the cyclic garbage collector (gc.freeze), so an index swapped out
+    must be freed by reference counting alone: nothing in it may refer back to itself."""
+    import gc
+    import weakref
+
+    engine = Engine(settings, fake).load()
+    engine.wait_idle()
+    gc.disable()
+    try:
+        old = [weakref.ref(x) for x in (engine.answerer, engine.answerer.index, engine.answerer.index.manifest,
+                                         engine.answerer.retriever, engine.answerer.index.segments[0])]
+        (settings.corpus_dir / "zz-1.txt").write_text(report("Northford County Council"), encoding="utf-8")
+        engine.reindex(only=["zz-1.txt"])
+        (settings.corpus_dir / CAMDEN).unlink()
+        engine.reindex(only=[CAMDEN])
+        engine.wait_idle()
+        assert engine.ask("what did Derbyshire score?").citations
+        *gone, segment = old
+        assert [r() is None for r in gone] == [True] * len(gone)
+        assert segment() is None or any(segment() is s for s in engine.answerer.index.segments)  # or still served
+    finally:
+        gc.enable()
