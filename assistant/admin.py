@@ -123,19 +123,21 @@ def _existing(settings: Settings, indexed: Mapping[str, Any] | None) -> tuple[di
     files, others = corpus_mod.list_files(settings.corpus_dir)
     for s in others:  # not reports, but the same bytes uploaded again are still a repeat
         by_bytes[hashlib.sha256((settings.corpus_dir / s.doc).read_bytes()).hexdigest()] = s.doc
-    for p in files:
-        e = indexed.get(p.name) if indexed else None
-        st = p.stat()
+    folder = str(settings.corpus_dir)
+    for name in files:
+        e = indexed.get(name) if indexed else None
+        st = os.stat(os.path.join(folder, name))
         if e is not None and corpus_mod.unchanged_since(st, e.size, e.mtime_ns, e.checked_ns):
-            by_bytes[e.sha256] = p.name
-            by_words.setdefault(e.text_sha256, p.name)
+            by_bytes[e.sha256] = name
+            by_words.setdefault(e.text_sha256, name)
             continue
+        p = settings.corpus_dir / name
         got = corpus_mod.read_report(p, settings.max_report_bytes)
         if isinstance(got, corpus_mod.Skipped):
-            by_bytes[hashlib.sha256(p.read_bytes()).hexdigest()] = p.name
+            by_bytes[hashlib.sha256(p.read_bytes()).hexdigest()] = name
             continue
-        by_bytes[got.sha256] = p.name
-        by_words.setdefault(normalised_hash(got.text), p.name)  # the first by name is the one indexed
+        by_bytes[got.sha256] = name
+        by_words.setdefault(normalised_hash(got.text), name)  # the first by name is the one indexed
     return by_bytes, by_words
 
 

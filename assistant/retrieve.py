@@ -85,10 +85,19 @@ class Retriever:
                 else:
                     self._superseded.discard(doc)
 
+        self._current: np.ndarray | None = None  # the mask of most questions: live and not superseded
+
     def mask(self, filters: Filters) -> np.ndarray | None:
         """Which chunks the filters allow (None: all)."""
         if filters.empty() and (filters.include_superseded or not self._superseded):
             return self.index.live_mask()
+        if filters.empty():  # no filter but versions: one pass over the reports per index, not per question
+            if self._current is None:
+                self._current = self._mask(filters)
+            return self._current
+        return self._mask(filters)
+
+    def _mask(self, filters: Filters) -> np.ndarray:
         reports = self.index.manifest.reports
 
         def keep(doc: str) -> bool:

@@ -418,7 +418,7 @@ def prepare(settings: Settings, previous: Manifest | None = None, reuse: bool = 
     todo_meta: dict[str, dict[str, Any]] = {}
     if incremental:
         changed = set(only or ())
-        files = [settings.corpus_dir / doc for doc in sorted(changed) if (settings.corpus_dir / doc).is_file()]
+        files = [doc for doc in sorted(changed) if (settings.corpus_dir / doc).is_file()]
         skipped = [corpus_mod.Skipped(d, r) for d, r in previous.skipped.items() if d not in changed]
         kept = dict(old_entries)  # doc -> entry, still valid (every report but the files named)
         for doc in changed:
@@ -435,16 +435,16 @@ def prepare(settings: Settings, previous: Manifest | None = None, reuse: bool = 
             return None if doc in changed else doc
         return doc
 
-    for path in files:
-        doc = path.name
+    folder = str(settings.corpus_dir)
+    for doc in files:
         old = old_entries.get(doc) if can_keep else None
         override_hash = _hash_json(overrides.get(doc))
-        st = path.stat()
+        st = os.stat(os.path.join(folder, doc))  # a Path made for each file costs more than its stat
         report = None
         if old is not None and corpus_mod.unchanged_since(st, old.size, old.mtime_ns, old.checked_ns):
             sha, words, checked = old.sha256, old.text_sha256, old.checked_ns
         else:
-            got = corpus_mod.read_report(path, settings.max_report_bytes)
+            got = corpus_mod.read_report(settings.corpus_dir / doc, settings.max_report_bytes)
             if isinstance(got, corpus_mod.Skipped):
                 skipped.append(got)
                 continue
@@ -461,7 +461,7 @@ def prepare(settings: Settings, previous: Manifest | None = None, reuse: bool = 
             kept[doc] = old if same else dataclasses.replace(old, mtime_ns=st.st_mtime_ns, checked_ns=checked)
             continue
         if report is None:
-            got = corpus_mod.read_report(path, settings.max_report_bytes)
+            got = corpus_mod.read_report(settings.corpus_dir / doc, settings.max_report_bytes)
             if isinstance(got, corpus_mod.Skipped):
                 skipped.append(got)
                 continue
@@ -622,7 +622,7 @@ def build(settings: Settings, embedder: Embedder, rebuild: bool = False, progres
     t0 = time.perf_counter()
     step = on_step or (lambda _s: None)
     index_dir = settings.index_dir
-    with build_lock(index_dir):
+    with build_lock(index_dir), no_gc():  # a build makes garbage refcounting frees, not cycles
         live = _current_name(index_dir)
         clean_leftovers(index_dir, keep_previous=live)
         step("prepare")
@@ -841,7 +841,8 @@ def read_manifest(index_dir: Path, reuse: Manifest | None = None) -> Manifest:
     if name is None:
         raise IndexMissing(f"No index in {index_dir}. {INDEX_HINT}")
     try:
-        return Manifest.read(index_dir / name, reuse)
+        with no_gc():
+            return Manifest.read(index_dir / name, reuse)
     except FileNotFoundError as exc:
         raise IndexCorrupt(f"The index {name} named in {index_dir / CURRENT} is missing its manifest "
                            f"({Path(exc.filename or '').name}). {REBUILD_HINT}") from exc
