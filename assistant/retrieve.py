@@ -8,8 +8,9 @@ a retriever that did not return the chunk among its candidates contributing noth
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -37,6 +38,36 @@ class Filters:
 
     def empty(self) -> bool:
         return not (self.authority or self.doc or self.kind)
+
+
+@dataclass(frozen=True)
+class Facets:
+    """The reports each filter value selects (lower-cased: authority, kind, file name), so a filtered search
+    looks up its reports instead of testing every one. `updated` makes the next index's from the reports
+    an add touched."""
+
+    authority: dict[str, frozenset[str]]
+    kind: dict[str, frozenset[str]]
+    name: dict[str, frozenset[str]]
+
+    @classmethod
+    def of(cls, reports: Mapping[str, Mapping[str, Any]]) -> Facets:
+        return cls({}, {}, {}).updated({}, reports)
+
+    def updated(self, before: Mapping[str, Mapping[str, Any]], after: Mapping[str, Mapping[str, Any]]) -> Facets:
+        """These facets with the reports in `before` (metadata as it was) replaced by those in `after`."""
+        out = Facets(dict(self.authority), dict(self.kind), dict(self.name))
+        for sign, reports in ((-1, before), (1, after)):
+            for doc, md in reports.items():
+                for table, key in ((out.authority, (md.get("authority") or "").lower()),
+                                   (out.kind, (md.get("kind") or "").lower()), (out.name, doc.lower())):
+                    docs = table.get(key, frozenset())
+                    docs = docs | {doc} if sign > 0 else docs - {doc}
+                    if docs:
+                        table[key] = docs
+                    else:
+                        table.pop(key, None)
+        return out
 
 
 @dataclass(frozen=True)
@@ -75,42 +106,57 @@ class Retriever:
         self.embedder = embedder
         self.settings = settings
         reports = index.manifest.reports
+        self._facets: Facets | None = None  # made on the first filtered search, then updated from index to index
         if previous is None:
             self._superseded = {doc for doc, e in reports.items() if e.metadata.get("superseded_by")}
         else:
-            self._superseded = set(previous[0]._superseded)
-            for doc in previous[1]:
+            before, touched = previous
+            self._superseded = set(before._superseded)
+            for doc in touched:
                 if doc in reports and reports[doc].metadata.get("superseded_by"):
                     self._superseded.add(doc)
                 else:
                     self._superseded.discard(doc)
-
+            if before._facets is not None:
+                old = before.index.manifest.reports
+                self._facets = before._facets.updated({d: old[d].metadata for d in touched if d in old},
+                                                      {d: reports[d].metadata for d in touched if d in reports})
         self._current: np.ndarray | None = None  # the mask of most questions: live and not superseded
 
+    def facets(self) -> Facets:
+        if self._facets is None:
+            self._facets = Facets.of({d: e.metadata for d, e in self.index.manifest.reports.items()})
+        return self._facets
+
     def mask(self, filters: Filters) -> np.ndarray | None:
-        """Which chunks the filters allow (None: all)."""
+        """Which chunks the filters allow (None: all): from the reports each filter selects, never a pass
+        over every report per question."""
         if filters.empty() and (filters.include_superseded or not self._superseded):
             return self.index.live_mask()
-        if filters.empty():  # no filter but versions: one pass over the reports per index, not per question
+        if filters.empty():  # no filter but versions: made once per index
             if self._current is None:
                 self._current = self._mask(filters)
             return self._current
         return self._mask(filters)
 
     def _mask(self, filters: Filters) -> np.ndarray:
-        reports = self.index.manifest.reports
-
-        def keep(doc: str) -> bool:
-            md = reports[doc].metadata
-            if doc in self._superseded and not filters.include_superseded and filters.doc != doc:
-                return False
-            if filters.doc and filters.doc.lower() != doc.lower():
-                return False
-            if filters.kind and (md.get("kind") or "").lower() != filters.kind.lower():
-                return False
-            return not (filters.authority and filters.authority.lower() not in (md.get("authority") or "").lower())
-
-        return self.index.allowed(keep)
+        f = self.facets()
+        docs: frozenset[str] | None = None  # None: every report
+        if filters.doc:
+            docs = f.name.get(filters.doc.lower(), frozenset())
+        if filters.kind:
+            of_kind = f.kind.get(filters.kind.lower(), frozenset())
+            docs = of_kind if docs is None else docs & of_kind
+        if filters.authority:
+            part = filters.authority.lower()
+            of_authority = frozenset().union(*(ds for name, ds in f.authority.items() if part in name))
+            docs = of_authority if docs is None else docs & of_authority
+        drop = frozenset() if filters.include_superseded else frozenset(self._superseded) - {filters.doc}
+        if docs is not None:
+            return self.index.mask_of(docs - drop)
+        live = self.index.live_mask()
+        every = live.copy() if live is not None else np.ones(len(self.index.chunks), bool)
+        return every & ~self.index.mask_of(drop)
 
     def search(self, query: str, top_k: int = 5, filters: Filters | None = None,
                query_vector: np.ndarray | None = None) -> list[Hit]:

@@ -29,6 +29,7 @@ those segments costs.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import math
 import os
@@ -128,23 +129,27 @@ class Segment:
             cache[doc] = Stats.of([self.chunks[i].context + "\n" + self.chunks[i].text for i in self.rows_of({doc})])
         return cache[doc]
 
-    def served(self, dead: frozenset[str]) -> tuple[list[tuple[int, str]], np.ndarray | None, Stats | None]:
-        """For this segment less its `dead` reports (removed or replaced since it was written): the reports
-        it serves (position in `docs`, name), which chunks are live (None: all) and the BM25 statistics of
-        the others. Cached: the same segment serves the same reports from one index to the next."""
+    @functools.cached_property
+    def position(self) -> dict[str, int]:
+        """Report -> its position in `docs` (what `doc_of` holds)."""
+        return {d: i for i, d in enumerate(self.docs)}
+
+    def served(self, dead: frozenset[str]) -> tuple[np.ndarray | None, Stats | None]:
+        """For this segment less its `dead` reports (removed or replaced since it was written): which chunks
+        are live (None: all) and the BM25 statistics of the others. Cached: the same segment serves the
+        same reports from one index to the next."""
         cached = self.__dict__.get("_served")
         if cached is not None and cached[0] == dead:
             return cached[1]
-        here = [(i, d) for i, d in enumerate(self.docs) if d not in dead]
+        here = [i for i, d in enumerate(self.docs) if d not in dead]
         if len(here) == len(self.docs):
-            result: tuple[list[tuple[int, str]], np.ndarray | None, Stats | None] = (here, None, None)
+            result: tuple[np.ndarray | None, Stats | None] = (None, None)
         else:
-            mask = np.isin(self.doc_of, np.asarray([i for i, _ in here], np.int32))
             stats = Stats()
             for d in self.docs:
                 if d in dead:
                     stats = stats + self.stats_of(d)
-            result = (here, mask, stats)
+            result = (np.isin(self.doc_of, np.asarray(here, np.int32)), stats)
         self.__dict__["_served"] = (dead, result)  # the latest only: indexes move on, not back
         return result
 

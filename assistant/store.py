@@ -264,10 +264,9 @@ class Index:
                     part.pop(d, None)
             self.texts.update(part)
         served = [s.served(dead) for s, dead in zip(segments, gone, strict=True)]
-        self._live_docs = [docs for docs, _, _ in served]
-        self._live: list[np.ndarray | None] = [mask for _, mask, _ in served]
+        self._live: list[np.ndarray | None] = [mask for mask, _ in served]
         removed = Stats()
-        for _, _, stats in served:
+        for _, stats in served:
             if stats is not None:
                 removed = removed + stats
         self.lexical = BM25([s.terms for s in segments], removed)
@@ -330,12 +329,23 @@ class Index:
         """Which chunks belong to reports in the index now (None: all of them)."""
         return self._live_mask
 
-    def allowed(self, keep: Callable[[str], bool]) -> np.ndarray:
-        """A mask of the live chunks of the reports `keep` accepts: one vectorised comparison a segment."""
+    def mask_of(self, docs: Collection[str]) -> np.ndarray:
+        """A mask of the chunks of these reports (where they are served from): one vectorised comparison
+        for each segment holding any of them."""
+        reports = self.manifest.reports
+        wanted: dict[str, list[str]] = {}
+        for d in docs:
+            e = reports.get(d)
+            if e is not None:
+                wanted.setdefault(e.segment, []).append(d)
         parts = []
-        for s, here in zip(self.segments, self._live_docs, strict=True):
-            ids = [i for i, d in here if keep(d)]
-            parts.append(np.isin(s.doc_of, np.asarray(ids, dtype=np.int32)))
+        for s in self.segments:
+            names = wanted.get(s.name)
+            if not names:
+                parts.append(np.zeros(s.size, bool))
+                continue
+            ids = np.asarray([s.position[d] for d in names], dtype=np.int32)
+            parts.append(np.isin(s.doc_of, ids))
         return np.concatenate(parts) if parts else np.zeros(0, bool)
 
     def search_dense(self, query: np.ndarray, k: int, mask: np.ndarray | None = None) -> list[tuple[int, float]]:

@@ -243,6 +243,7 @@ def derived(answerer) -> dict:
             "words": idx.common_words(), "live": None if idx.live_mask() is None else idx.live_mask().tolist(),
             "bm25": (idx.lexical.n_live, round(idx.lexical.avg_len, 9), +idx.lexical.removed.df),
             "metadata": answerer._reports, "superseded": answerer.retriever._superseded,
+            "facets": answerer.retriever.facets(),
             "catalog": (cat.authorities, cat.alias_owner, cat.holders, sorted(cat.titles))}
 
 
