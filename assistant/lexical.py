@@ -28,7 +28,8 @@ log = logging.getLogger(__name__)
 K1, B = 1.5, 0.75
 
 
-def _bm25s():
+@functools.lru_cache(maxsize=1)
+def _bm25s():  # once: setLevel clears every logger's cache (hundreds with torch loaded), per query otherwise
     import bm25s
 
     # bm25s sets its own logger to DEBUG at import, which floods any handler on the root logger.

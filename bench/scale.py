@@ -1,6 +1,7 @@
 """How the assistant's costs grow with its corpus: synthetic corpora of 10k, 100k and 1M chunks.
 
     python bench/scale.py [--sizes 10000,100000,1000000] [--queries 100] [--skip-hnsw]
+                          [--incremental 1000,10000,100000,500000]
 
 Corpora are made from the real reports' quotable units (sentences and table rows): each synthetic passage
 joins one to three real units picked at random, with the authority's name swapped for one of 153
@@ -13,8 +14,10 @@ vectors. Queries are the dev questions encoded by the real model, plus passage v
 Measured per size, in one run: exact (flat) and approximate (IVF; HNSW where feasible) search p50/p95,
 recall@10 of the approximate index against exact, index memory (serialised size), build and load time;
 BM25 indexing and query time; at 10k and 100k the whole in-process `ask` p50 against the bare query
-encoding (the index assembled in memory from the synthetic passages). Then cold start: process start to
-first answer, against importing the model libraries.
+encoding (the index assembled in memory from the synthetic passages). Then adding one report to corpora
+of report files made from `--incremental` passages (500,000 make about 1M chunks), in the app, with
+`python -m assistant add` and with `index`, against embedding that report alone (see `incremental`). Then
+cold start: process start to first answer, against importing the model libraries.
 """
 
 from __future__ import annotations
@@ -306,7 +309,7 @@ def main() -> None:
     ap.add_argument("--queries", type=int, default=100)
     ap.add_argument("--skip-hnsw", action="store_true", help="HNSW takes long to build at 1M on two cores")
     ap.add_argument("--json", type=Path, help="also write the figures here")
-    ap.add_argument("--incremental", default="1000,10000,100000",
+    ap.add_argument("--incremental", default="1000,10000,100000,500000",
                     help="corpus sizes at which to time adding one report: synthetic passages, written 14 to "
                          "a report file (the chunker splits the longer ones: the chunk count is printed)")
     args = ap.parse_args()
