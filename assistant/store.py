@@ -527,6 +527,12 @@ def prepare(settings: Settings, previous: Manifest | None = None, reuse: bool = 
 
 # ------------------------------------------------------------------------------------------ building
 
+def texts_to_embed(chunks: list[Chunk]) -> list[str]:
+    """The distinct texts a build embeds for these chunks: each chunk (with its context line) and each
+    quotable unit. What the benchmarks encode bare, to compare a build with."""
+    return list(dict.fromkeys([c.embed_text for c in chunks] + [u[3] for u in quotables(chunks)]))
+
+
 def quotables(chunks: list[Chunk]) -> list[tuple[int, int, int, str]]:
     """The units an answer can quote, in chunk order: each sentence of a prose chunk of two or more
     sentences, otherwise the whole chunk. (chunk position, start, end, text to embed)."""

@@ -210,8 +210,7 @@ def report_texts(doc: str, text: str) -> list[str]:
     """Everything the index embeds for one report: its chunks and its quotable sentences (distinct texts)."""
     with tempfile.TemporaryDirectory() as d:
         (Path(d) / doc).write_text(text, encoding="utf-8")
-        chunks = store.prepare(Settings(corpus_dir=Path(d), index_dir=Path(d) / "index")).chunks
-    return list(dict.fromkeys([c.embed_text for c in chunks] + [u[3] for u in store.quotables(chunks)]))
+        return store.texts_to_embed(store.prepare(Settings(corpus_dir=Path(d), index_dir=Path(d) / "index")).chunks)
 
 
 def incremental(synth: Synthetic, embedder: SentenceTransformerEmbedder, sizes: list[int], runs: int = 16) -> dict:
