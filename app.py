@@ -140,7 +140,8 @@ def make_handlers(engine: Engine) -> dict[str, Any]:
         lines = [f"**Index** {md_text(st.generation or 'none')} · built {md_text(st.built_at or 'never')} · "
                  f"model {md_text(st.model)} · "
                  + ("**re-indexing now**" if st.building else
-                    ("**stale**: " + md_text("; ".join(st.stale)) if st.stale else "up to date")), ""]
+                    ("**stale**: " + md_text("; ".join(st.stale)) if st.stale else "up to date"))
+                 + (" · merging segments in the background" if engine.merging else ""), ""]
         lines.append("| report | authority | kind | quality statement | score | chunks | unknown |")
         lines.append("|---|---|---|---|---|---|---|")
         for doc, r in st.reports.items():
@@ -394,8 +395,9 @@ def create_app(engine: Engine) -> FastAPI:
     def healthz():
         if engine.problem:
             return JSONResponse({"status": "degraded", "index": engine.version, "problem": engine.problem,
-                                 "building": engine.building}, status_code=503)
-        return JSONResponse({"status": "ok", "index": engine.version, "building": engine.building})
+                                 "building": engine.building, "merging": engine.merging}, status_code=503)
+        return JSONResponse({"status": "ok", "index": engine.version, "building": engine.building,
+                             "merging": engine.merging})
 
     demo = build_ui(engine)
     return gr.mount_gradio_app(app, demo, path="/", css=CSS, footer_links=["api"],

@@ -131,6 +131,7 @@ def test_healthz_is_ok_on_a_good_index(settings):
     from fastapi.testclient import TestClient
 
     with TestClient(webapp.create_app(_engine(settings))) as client:
-        assert client.get("/healthz").json()["status"] == "ok"
+        health = client.get("/healthz").json()
+        assert health["status"] == "ok" and health["building"] is False and health["merging"] is False
 
 
