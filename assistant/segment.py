@@ -3,11 +3,12 @@
 A segment holds some reports' chunks with everything search and answers need for them:
 
     segment.json      its name and the number of chunks and units
-    chunks.jsonl      one chunk a line
+    chunks.jsonl      one chunk a line (read on first use: loading a segment parses none of them)
+    docs.json, doc_of.npy   its reports in chunk order, and each chunk's report (a position in docs.json)
     vectors.npy       chunk embeddings
     units.npy         quotable units (a sentence of a prose chunk, or a whole row or score) as
                       (chunk within the segment, start, end); unit_vectors.npy their embeddings;
-                      unit_tokens.json their stemmed words
+                      unit_tokens.jsonl their stemmed words, one unit a line (read on first use too)
     dense.faiss       FAISS index over the vectors (flat when small, IVF from `ivf_threshold` chunks)
     terms.npz/.json   BM25 term counts (scored with whole-index statistics; see lexical.py)
     texts.bin/.json   the text each report's offsets point into, as it was when indexed (UTF-8, with the
@@ -32,10 +33,12 @@ import dataclasses
 import functools
 import json
 import math
+import mmap
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar, overload
 
 import numpy as np
 
@@ -45,8 +48,54 @@ from .lexical import Stats, Terms
 from .parse import Span
 from .question import common_words
 
-FILES = ("segment.json", "chunks.jsonl", "vectors.npy", "units.npy", "unit_vectors.npy", "unit_tokens.json",
-         "dense.faiss", "terms.npz", "terms.json", "texts.bin", "texts.json")
+FILES = ("segment.json", "chunks.jsonl", "docs.json", "doc_of.npy", "vectors.npy", "units.npy", "unit_vectors.npy",
+         "unit_tokens.jsonl", "dense.faiss", "terms.npz", "terms.json", "texts.bin", "texts.json")
+
+T = TypeVar("T")
+
+
+class Rows(Sequence[T]):
+    """Items stored one JSON line each in a file, parsed on first use: a large segment loads without
+    parsing every chunk (at 1M chunks, parsing them all was most of loading). The file is memory-mapped;
+    segment files never change once written."""
+
+    def __init__(self, path: Path, parse: Callable[[bytes], T]):
+        with open(path, "rb") as fh:
+            self._data: mmap.mmap | bytes = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) \
+                if os.fstat(fh.fileno()).st_size else b""
+        view = np.frombuffer(self._data, np.uint8) if len(self._data) else np.zeros(0, np.uint8)
+        block = 1 << 26  # line ends found a block at a time: no temporary array the size of the file
+        parts = [np.flatnonzero(view[a:a + block] == 10) + a for a in range(0, len(view), block)]
+        ends = np.concatenate(parts).astype(np.int64) if parts else np.zeros(0, np.int64)
+        self._ends = ends
+        self._starts = np.concatenate([[0], ends[:-1] + 1]).astype(np.int64) if len(ends) else ends
+        self._parse = parse
+        self._cache: dict[int, T] = {}
+
+    def __len__(self) -> int:
+        return len(self._ends)
+
+    @overload
+    def __getitem__(self, i: int) -> T: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[T]: ...
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        i = int(i)
+        if i < 0:
+            i += len(self)
+        if not 0 <= i < len(self):
+            raise IndexError(i)
+        item = self._cache.get(i)
+        if item is None:
+            item = self._parse(self._data[int(self._starts[i]):int(self._ends[i])])
+            self._cache[i] = item
+        return item
+
+    def __iter__(self) -> Iterator[T]:
+        return (self[i] for i in range(len(self)))
 
 
 def _write(path: Path, data: bytes) -> None:
@@ -70,13 +119,17 @@ def chunk_to_json(c: Chunk) -> str:
     return json.dumps(d, ensure_ascii=False)
 
 
-def chunk_from_json(line: str) -> Chunk:
+def chunk_from_json(line: str | bytes) -> Chunk:
     d = json.loads(line)
     d["spans"] = tuple(Span(*s) for s in d["spans"])
     d["section"] = tuple(d["section"])
     d["columns"] = tuple(d["columns"])
     d["sentences"] = tuple(tuple(x) for x in d["sentences"])
     return Chunk(**d)
+
+
+def _token_set(line: bytes) -> frozenset[str]:
+    return frozenset(json.loads(line))
 
 
 def read_text(folder: Path, doc: str) -> str | None:
@@ -93,11 +146,11 @@ def read_text(folder: Path, doc: str) -> str | None:
 @dataclass
 class Segment:
     name: str
-    chunks: list[Chunk]
+    chunks: Sequence[Chunk]  # a list when made, `Rows` (parsed on first use) when loaded
     vectors: np.ndarray
     units: np.ndarray  # (n, 3) int64: chunk position within this segment, start, end
     unit_vectors: np.ndarray
-    unit_tokens: list[frozenset[str]]
+    unit_tokens: Sequence[frozenset[str]]
     dense: Dense
     terms: Terms
     texts: dict[str, str]
@@ -106,10 +159,11 @@ class Segment:
     unit_bounds: np.ndarray = field(default=None)  # type: ignore[assignment]  # chunk i's units: [b[i], b[i+1])
 
     def __post_init__(self) -> None:
-        number: dict[str, int] = {}
-        self.doc_of = np.fromiter((number.setdefault(c.doc, len(number)) for c in self.chunks), dtype=np.int32,
-                                  count=len(self.chunks))
-        self.docs = list(number)
+        if self.doc_of is None:  # made now (a loaded segment reads both from its files)
+            number: dict[str, int] = {}
+            self.doc_of = np.fromiter((number.setdefault(c.doc, len(number)) for c in self.chunks), dtype=np.int32,
+                                      count=len(self.chunks))
+            self.docs = list(number)
         self.unit_bounds = np.searchsorted(self.units[:, 0], np.arange(len(self.chunks) + 1)) if len(self.units) \
             else np.zeros(len(self.chunks) + 1, dtype=np.int64)
         if not (len(self.chunks) == len(self.vectors) == self.dense.size == self.terms.n_docs) \
@@ -219,8 +273,10 @@ class Segment:
         for fname, arr in (("vectors.npy", self.vectors), ("units.npy", self.units),
                            ("unit_vectors.npy", self.unit_vectors)):
             _save_array(folder / fname, np.asarray(arr))
-        _write(folder / "unit_tokens.json", json.dumps([sorted(t) for t in self.unit_tokens],
-                                                       ensure_ascii=False).encode())
+        _write(folder / "unit_tokens.jsonl", "".join(json.dumps(sorted(t), ensure_ascii=False) + "\n"
+                                                     for t in self.unit_tokens).encode())
+        _write(folder / "docs.json", json.dumps(self.docs, ensure_ascii=False).encode())
+        _save_array(folder / "doc_of.npy", np.asarray(self.doc_of, dtype=np.int32))
         self.dense.save(folder / "dense.faiss")
         self.terms.save(folder)
         blob, ranges = bytearray(), {}
@@ -236,14 +292,13 @@ class Segment:
     @classmethod
     def load(cls, folder: Path, nprobe: int = 0) -> Segment:
         info = json.loads((folder / "segment.json").read_text(encoding="utf-8"))
-        chunks = [chunk_from_json(line) for line in (folder / "chunks.jsonl").read_text(encoding="utf-8").splitlines()
-                  if line]
+        chunks = Rows(folder / "chunks.jsonl", chunk_from_json)
         # memory-mapped: answers touch only their candidates' rows, so a large index costs no RAM twice
         # (viewed as plain arrays: the memmap subclass costs microseconds on every row taken)
         vectors = np.load(folder / "vectors.npy", allow_pickle=False, mmap_mode="r").view(np.ndarray)
         units = np.load(folder / "units.npy", allow_pickle=False)
         unit_vectors = np.load(folder / "unit_vectors.npy", allow_pickle=False, mmap_mode="r").view(np.ndarray)
-        unit_tokens = [frozenset(t) for t in json.loads((folder / "unit_tokens.json").read_text(encoding="utf-8"))]
+        unit_tokens = Rows(folder / "unit_tokens.jsonl", _token_set)
         dense = Dense.load(folder / "dense.faiss", nprobe=nprobe)
         terms = Terms.load(folder)
         ranges = json.loads((folder / "texts.json").read_text(encoding="utf-8"))
@@ -251,7 +306,11 @@ class Segment:
         texts = {doc: blob[a:b].decode("utf-8") for doc, (a, b) in ranges.items()}
         if info.get("chunks") != len(chunks):
             raise ValueError(f"segment {folder.name} lists {info.get('chunks')} chunks, holds {len(chunks)}")
-        return cls(info["name"], chunks, vectors, units, unit_vectors, unit_tokens, dense, terms, texts)
+        docs = json.loads((folder / "docs.json").read_text(encoding="utf-8"))
+        doc_of = np.load(folder / "doc_of.npy", allow_pickle=False)
+        if len(doc_of) != len(chunks) or (len(doc_of) and int(doc_of.max()) >= len(docs)):
+            raise ValueError(f"segment {folder.name}: docs.json and doc_of.npy do not match its chunks")
+        return cls(info["name"], chunks, vectors, units, unit_vectors, unit_tokens, dense, terms, texts, docs, doc_of)
 
 
 def level(size: int, factor: int, base: int) -> int:

@@ -37,11 +37,11 @@ import os
 import shutil
 import time
 import uuid
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 
@@ -63,7 +63,7 @@ from .settings import Settings
 log = logging.getLogger(__name__)
 
 # Bump when the files of a generation change shape; an index of another version must be rebuilt.
-FORMAT_VERSION = 5
+FORMAT_VERSION = 6
 CURRENT = "CURRENT"
 REPORTS_FILE = "reports.json"  # in each segment folder: the entries of the reports it was written with
 # A segment's entries are written again (as reports-<id>.json in the new generation, its other files still
@@ -240,6 +240,36 @@ def _entry_dict(e: ReportEntry) -> dict[str, Any]:
     return dict(e.__dict__)  # shallow: asdict deep-copies every metadata dict
 
 
+class ChunkView(Sequence[Chunk]):
+    """The chunks of an index's segments as one sequence (positions run through the segments in order),
+    without making a list of them all: a segment's chunks are read on first use."""
+
+    def __init__(self, segments: list[Segment], offsets: np.ndarray):
+        self._segments, self._offsets = segments, offsets
+
+    def __len__(self) -> int:
+        return int(self._offsets[-1])
+
+    @overload
+    def __getitem__(self, pos: int) -> Chunk: ...
+    @overload
+    def __getitem__(self, pos: slice) -> list[Chunk]: ...
+
+    def __getitem__(self, pos):
+        if isinstance(pos, slice):
+            return [self[i] for i in range(*pos.indices(len(self)))]
+        pos = int(pos)
+        if pos < 0:
+            pos += len(self)
+        if not 0 <= pos < len(self):
+            raise IndexError(pos)
+        k = int(np.searchsorted(self._offsets, pos, side="right")) - 1
+        return self._segments[k].chunks[pos - int(self._offsets[k])]
+
+    def __iter__(self) -> Iterator[Chunk]:
+        return itertools.chain.from_iterable(s.chunks for s in self._segments)
+
+
 class Index:
     """A loaded generation: its segments read as one list of chunks (positions run through the segments in
     order) with everything search and answers need. Chunks of reports removed or replaced since their
@@ -251,7 +281,7 @@ class Index:
         self.segments = segments
         self.chunk_offsets = np.concatenate([[0], np.cumsum([s.size for s in segments])]).astype(np.int64)
         self.unit_offsets = np.concatenate([[0], np.cumsum([len(s.units) for s in segments])]).astype(np.int64)
-        self.chunks: list[Chunk] = list(itertools.chain.from_iterable(s.chunks for s in segments))
+        self.chunks = ChunkView(segments, self.chunk_offsets)
         # per segment, the reports it still serves (all but its `dead` ones): whole segments at a time, and
         # computed once per segment and set of dead reports (segments are reused from index to index)
         gone = [manifest.dead.get(s.name, frozenset()) for s in segments]

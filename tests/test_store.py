@@ -212,4 +212,4 @@ def test_empty_corpus_builds_an_empty_index(tmp_path, fake):
     s = Settings(corpus_dir=tmp_path / "corpus", index_dir=tmp_path / "index")
     store.build(s, fake)
     idx = store.load(s)
-    assert idx.chunks == [] and Retriever(idx, fake, s).search("anything") == []
+    assert list(idx.chunks) == [] and Retriever(idx, fake, s).search("anything") == []
