@@ -54,7 +54,29 @@ FILES = ("segment.json", "chunks.jsonl", "docs.json", "doc_of.npy", "vectors.npy
 T = TypeVar("T")
 
 
-class Rows(Sequence[T]):
+class LazySequence(Sequence[T]):
+    """A sequence whose items are made when asked for, by `_item(i)` with 0 <= i < len(self)."""
+
+    def _item(self, i: int) -> T:
+        raise NotImplementedError
+
+    @overload
+    def __getitem__(self, i: int) -> T: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[T]: ...
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return [self._item(j) for j in range(*i.indices(len(self)))]
+        i = int(i)
+        if i < 0:
+            i += len(self)
+        if not 0 <= i < len(self):
+            raise IndexError(i)
+        return self._item(i)
+
+
+class Rows(LazySequence[T]):
     """Items stored one JSON line each in a file, parsed on first use: a large segment loads without
     parsing every chunk (at 1M chunks, parsing them all was most of loading). The file is memory-mapped;
     segment files never change once written."""
@@ -75,19 +97,7 @@ class Rows(Sequence[T]):
     def __len__(self) -> int:
         return len(self._ends)
 
-    @overload
-    def __getitem__(self, i: int) -> T: ...
-    @overload
-    def __getitem__(self, i: slice) -> list[T]: ...
-
-    def __getitem__(self, i):
-        if isinstance(i, slice):
-            return [self[j] for j in range(*i.indices(len(self)))]
-        i = int(i)
-        if i < 0:
-            i += len(self)
-        if not 0 <= i < len(self):
-            raise IndexError(i)
+    def _item(self, i: int) -> T:
         item = self._cache.get(i)
         if item is None:
             item = self._parse(self._data[int(self._starts[i]):int(self._ends[i])])

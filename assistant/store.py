@@ -37,11 +37,11 @@ import os
 import shutil
 import time
 import uuid
-from collections.abc import Callable, Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, overload
+from typing import Any
 
 import numpy as np
 
@@ -57,7 +57,7 @@ from .extract import normalised_hash
 from .lexical import BM25, Stats, tokenize
 from .metadata import Metadata
 from .parse import parse
-from .segment import Segment, plan_merge
+from .segment import LazySequence, Segment, plan_merge
 from .settings import Settings
 
 log = logging.getLogger(__name__)
@@ -240,7 +240,7 @@ def _entry_dict(e: ReportEntry) -> dict[str, Any]:
     return dict(e.__dict__)  # shallow: asdict deep-copies every metadata dict
 
 
-class ChunkView(Sequence[Chunk]):
+class ChunkView(LazySequence[Chunk]):
     """The chunks of an index's segments as one sequence (positions run through the segments in order),
     without making a list of them all: a segment's chunks are read on first use."""
 
@@ -250,19 +250,7 @@ class ChunkView(Sequence[Chunk]):
     def __len__(self) -> int:
         return int(self._offsets[-1])
 
-    @overload
-    def __getitem__(self, pos: int) -> Chunk: ...
-    @overload
-    def __getitem__(self, pos: slice) -> list[Chunk]: ...
-
-    def __getitem__(self, pos):
-        if isinstance(pos, slice):
-            return [self[i] for i in range(*pos.indices(len(self)))]
-        pos = int(pos)
-        if pos < 0:
-            pos += len(self)
-        if not 0 <= pos < len(self):
-            raise IndexError(pos)
+    def _item(self, pos: int) -> Chunk:
         k = int(np.searchsorted(self._offsets, pos, side="right")) - 1
         return self._segments[k].chunks[pos - int(self._offsets[k])]
 

@@ -365,3 +365,22 @@ def test_an_index_swapped_out_is_freed_without_the_garbage_collector(settings, f
         assert segment() is None or any(segment() is s for s in engine.answerer.index.segments)  # or still served
     finally:
         gc.enable()
+
+
+def test_loading_an_index_parses_no_chunk_until_one_is_used(settings, fake, monkeypatch):
+    """A large index loads fast because nothing per chunk is parsed at load: chunks and the words of
+    quotable units are read from their segment's files when first used."""
+    from assistant import segment as segment_mod
+
+    store.build(settings, fake)
+    parsed = []
+    real = segment_mod.chunk_from_json
+    monkeypatch.setattr(segment_mod, "chunk_from_json", lambda line: parsed.append(1) or real(line))
+    index = store.load(settings)
+    assert parsed == [] and len(index.chunks) > 100
+    c = index.chunks[7]
+    assert len(parsed) == 1 and index.chunks[7] is c and index.chunks[-1].doc in index.texts
+    assert index.texts[c.doc][c.start:c.end] == (settings.corpus_dir / c.doc).read_text(encoding="utf-8")[c.start:c.end]
+    hit = Retriever(index, fake, settings).search("young people moving to adult services", top_k=1)[0]
+    assert hit.chunk is index.chunks[hit.position] and len(parsed) < len(index.chunks) // 2
+    assert [x.id for x in index.chunks] == [x.id for x in list(index.chunks)[:]]  # iteration reads them all
