@@ -166,7 +166,7 @@ class Answerer:
                 del self._reports[d]
             self._reports.update(after)
             self.catalog = previous.catalog.updated(before, after)
-            self.retriever = Retriever(index, embedder, settings, previous=(previous.retriever, touched))
+            self.retriever = Retriever(index, embedder, settings, previous=(previous.retriever, before, after))
         else:
             self._reports = {doc: e.metadata for doc, e in reports.items()}
             self.catalog = Catalog.of(self._reports)

@@ -8,7 +8,7 @@ a retriever that did not return the chunk among its candidates contributing noth
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Collection, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -100,27 +100,22 @@ class Retriever:
     """
 
     def __init__(self, index: Index, embedder: Embedder, settings: Settings,
-                 previous: tuple[Retriever, Collection[str]] | None = None):
-        """`previous`: the retriever of the index this one was built from, and the reports that changed."""
+                 previous: tuple[Retriever, Mapping[str, Mapping[str, Any]], Mapping[str, Mapping[str, Any]]]
+                 | None = None):
+        """`previous`: the retriever of the index this one was built from, and the metadata of the reports
+        that changed since, as they were (`before`) and as they are (`after`; a report gone is in neither)."""
         self.index = index
         self.embedder = embedder
         self.settings = settings
-        reports = index.manifest.reports
         self._facets: Facets | None = None  # made on the first filtered search, then updated from index to index
         if previous is None:
-            self._superseded = {doc for doc, e in reports.items() if e.metadata.get("superseded_by")}
+            self._superseded = {doc for doc, e in index.manifest.reports.items() if e.metadata.get("superseded_by")}
         else:
-            before, touched = previous
-            self._superseded = set(before._superseded)
-            for doc in touched:
-                if doc in reports and reports[doc].metadata.get("superseded_by"):
-                    self._superseded.add(doc)
-                else:
-                    self._superseded.discard(doc)
-            if before._facets is not None:
-                old = before.index.manifest.reports
-                self._facets = before._facets.updated({d: old[d].metadata for d in touched if d in old},
-                                                      {d: reports[d].metadata for d in touched if d in reports})
+            old, before, after = previous
+            self._superseded = set(old._superseded) - set(before)
+            self._superseded.update(doc for doc, md in after.items() if md.get("superseded_by"))
+            if old._facets is not None:
+                self._facets = old._facets.updated(before, after)
         self._current: np.ndarray | None = None  # the mask of most questions: live and not superseded
 
     def facets(self) -> Facets:

@@ -198,36 +198,37 @@ class Segment:
         """Report -> its position in `docs` (what `doc_of` holds)."""
         return {d: i for i, d in enumerate(self.docs)}
 
+    def _latest(self, name: str, dead: frozenset[str], make: Callable[[], T]) -> T:
+        """`make()`, kept for the latest set of dead reports only: indexes move on, not back."""
+        cached = self.__dict__.get(name)
+        if cached is None or cached[0] != dead:
+            cached = (dead, make())
+            self.__dict__[name] = cached
+        return cached[1]
+
     def served(self, dead: frozenset[str]) -> tuple[np.ndarray | None, Stats | None]:
         """For this segment less its `dead` reports (removed or replaced since it was written): which chunks
         are live (None: all) and the BM25 statistics of the others. Cached: the same segment serves the
         same reports from one index to the next."""
-        cached = self.__dict__.get("_served")
-        if cached is not None and cached[0] == dead:
-            return cached[1]
-        here = [i for i, d in enumerate(self.docs) if d not in dead]
-        if len(here) == len(self.docs):
-            result: tuple[np.ndarray | None, Stats | None] = (None, None)
-        else:
+        def make() -> tuple[np.ndarray | None, Stats | None]:
+            here = [i for i, d in enumerate(self.docs) if d not in dead]
+            if len(here) == len(self.docs):
+                return None, None
             stats = Stats()
             for d in self.docs:
                 if d in dead:
                     stats = stats + self.stats_of(d)
-            result = (np.isin(self.doc_of, np.asarray(here, np.int32)), stats)
-        self.__dict__["_served"] = (dead, result)  # the latest only: indexes move on, not back
-        return result
+            return np.isin(self.doc_of, np.asarray(here, np.int32)), stats
+        return self._latest("_served", dead, make)
 
     def words(self, dead: frozenset[str]) -> frozenset[str]:
         """The words its served reports use in lower case (see question.common_words); cached like `served`."""
-        cached = self.__dict__.get("_words")
-        if cached is None or cached[0] != dead:
-            cached = (dead, common_words(t for d, t in self.texts.items() if d not in dead))
-            self.__dict__["_words"] = cached
-        return cached[1]
+        return self._latest("_words", dead,
+                            lambda: common_words(t for d, t in self.texts.items() if d not in dead))
 
     def rows_of(self, docs: set[str]) -> np.ndarray:
         """Positions of the chunks of these reports, in order."""
-        ids = [i for i, d in enumerate(self.docs) if d in docs]
+        ids = [self.position[d] for d in docs if d in self.position]
         return np.flatnonzero(np.isin(self.doc_of, np.asarray(ids, dtype=np.int32)))
 
     # -------------------------------------------------------------------------------------- making

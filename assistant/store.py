@@ -133,9 +133,6 @@ class Manifest:
         """The kind of the largest segment's FAISS index (what most searching costs)."""
         return max(self.segments, key=lambda s: s.chunks).kind if self.segments else "flat"
 
-    def segment_info(self, name: str) -> SegmentInfo:
-        return next(s for s in self.segments if s.name == name)
-
     @functools.cached_property
     def lookup(self) -> Lookup:
         """Lookups over the reports (computed once; a build hands its successor an updated copy)."""
@@ -181,15 +178,19 @@ def _served(segments: list[SegmentInfo], stored: dict[str, dict[str, ReportEntry
     Whole dicts are merged (no step per report), so this costs little next to reading them."""
     reports: dict[str, ReportEntry] = {}
     for info in segments:
-        part = stored[info.name]
-        gone = dead.get(info.name)
-        if gone:
-            part = dict(part)
-            for doc in gone:
-                part.pop(doc, None)
-        reports.update(part)
+        reports.update(_without(stored[info.name], dead.get(info.name)))
     reports.update(changed)
     return dict(sorted(reports.items()))
+
+
+def _without(mapping: dict[str, Any], gone: Collection[str] | None) -> dict[str, Any]:
+    """`mapping` less the keys in `gone`: copied whole and trimmed (no step per kept key), or itself."""
+    if not gone:
+        return mapping
+    out = dict(mapping)
+    for key in gone:
+        out.pop(key, None)
+    return out
 
 
 @dataclass(frozen=True)
@@ -240,6 +241,12 @@ def _entry_dict(e: ReportEntry) -> dict[str, Any]:
     return dict(e.__dict__)  # shallow: asdict deep-copies every metadata dict
 
 
+def _locate(pos: int, offsets: np.ndarray) -> tuple[int, int]:
+    """(segment, position within it) of a position running through segments that start at `offsets`."""
+    k = int(np.searchsorted(offsets, pos, side="right")) - 1
+    return k, pos - int(offsets[k])
+
+
 class ChunkView(LazySequence[Chunk]):
     """The chunks of an index's segments as one sequence (positions run through the segments in order),
     without making a list of them all: a segment's chunks are read on first use."""
@@ -251,8 +258,8 @@ class ChunkView(LazySequence[Chunk]):
         return int(self._offsets[-1])
 
     def _item(self, pos: int) -> Chunk:
-        k = int(np.searchsorted(self._offsets, pos, side="right")) - 1
-        return self._segments[k].chunks[pos - int(self._offsets[k])]
+        k, i = _locate(pos, self._offsets)
+        return self._segments[k].chunks[i]
 
     def __iter__(self) -> Iterator[Chunk]:
         return itertools.chain.from_iterable(s.chunks for s in self._segments)
@@ -275,12 +282,7 @@ class Index:
         gone = [manifest.dead.get(s.name, frozenset()) for s in segments]
         self.texts: dict[str, str] = {}
         for s, dead in zip(segments, gone, strict=True):
-            part = s.texts
-            if dead:
-                part = dict(part)
-                for d in dead:
-                    part.pop(d, None)
-            self.texts.update(part)
+            self.texts.update(_without(s.texts, dead))
         served = [s.served(dead) for s, dead in zip(segments, gone, strict=True)]
         self._live: list[np.ndarray | None] = [mask for mask, _ in served]
         removed = Stats()
@@ -305,40 +307,36 @@ class Index:
 
     # -------------------------------------------------------------------------------------- positions
 
-    def _where(self, pos: int, offsets: np.ndarray) -> tuple[int, int]:
-        k = int(np.searchsorted(offsets, pos, side="right")) - 1
-        return k, pos - int(offsets[k])
-
     @property
     def n_units(self) -> int:
         return int(self.unit_offsets[-1])
 
     def vector(self, pos: int) -> np.ndarray:
-        k, i = self._where(pos, self.chunk_offsets)
+        k, i = _locate(pos, self.chunk_offsets)
         return self.segments[k].vectors[i]
 
     def is_live(self, pos: int) -> bool:
-        k, i = self._where(pos, self.chunk_offsets)
+        k, i = _locate(pos, self.chunk_offsets)
         return self._live[k] is None or bool(self._live[k][i])
 
     def units_of(self, pos: int) -> range:
         """The rows of chunk `pos`'s quotable units."""
-        k, i = self._where(pos, self.chunk_offsets)
+        k, i = _locate(pos, self.chunk_offsets)
         b, off = self.segments[k].unit_bounds, int(self.unit_offsets[k])
         return range(off + int(b[i]), off + int(b[i + 1]))
 
     def unit(self, row: int) -> tuple[int, int, int]:
         """(chunk position, start, end) of a quotable unit."""
-        k, r = self._where(row, self.unit_offsets)
+        k, r = _locate(row, self.unit_offsets)
         c, a, b = self.segments[k].units[r]
         return int(self.chunk_offsets[k]) + int(c), int(a), int(b)
 
     def unit_vector(self, row: int) -> np.ndarray:
-        k, r = self._where(row, self.unit_offsets)
+        k, r = _locate(row, self.unit_offsets)
         return self.segments[k].unit_vectors[r]
 
     def unit_tokens(self, row: int) -> frozenset[str]:
-        k, r = self._where(row, self.unit_offsets)
+        k, r = _locate(row, self.unit_offsets)
         return self.segments[k].unit_tokens[r]
 
     # -------------------------------------------------------------------------------------- search
@@ -463,20 +461,27 @@ def prepare(settings: Settings, previous: Manifest | None = None, reuse: bool = 
             return None if doc in changed else doc
         return doc
 
+    def read(doc: str) -> corpus_mod.Report | None:
+        got = corpus_mod.read_report(settings.corpus_dir / doc, settings.max_report_bytes)
+        if isinstance(got, corpus_mod.Skipped):
+            skipped.append(got)
+            return None
+        return got
+
     folder = str(settings.corpus_dir)
+    override_hash: dict[str, str] = {}
     for doc in files:
         old = old_entries.get(doc) if can_keep else None
-        override_hash = _hash_json(overrides.get(doc))
+        override_hash[doc] = _hash_json(overrides.get(doc))
         st = os.stat(os.path.join(folder, doc))  # a Path made for each file costs more than its stat
         report = None
         if old is not None and corpus_mod.unchanged_since(st, old.size, old.mtime_ns, old.checked_ns):
             sha, words, checked = old.sha256, old.text_sha256, old.checked_ns
         else:
-            got = corpus_mod.read_report(settings.corpus_dir / doc, settings.max_report_bytes)
-            if isinstance(got, corpus_mod.Skipped):
-                skipped.append(got)
+            report = read(doc)
+            if report is None:
                 continue
-            report, sha, words, checked = got, got.sha256, normalised_hash(got.text), now_ns
+            sha, words, checked = report.sha256, normalised_hash(report.text), now_ns
         first = holder(words)
         if first is not None:
             skipped.append(corpus_mod.Skipped(doc, f"the same text as {first} (a duplicate under "
@@ -484,16 +489,14 @@ def prepare(settings: Settings, previous: Manifest | None = None, reuse: bool = 
             continue
         seen_text[words] = doc
         words_of[doc] = words
-        if old is not None and old.sha256 == sha and old.override_hash == override_hash and old.segment:
+        if old is not None and old.sha256 == sha and old.override_hash == override_hash[doc] and old.segment:
             same = old.mtime_ns == st.st_mtime_ns and old.checked_ns == checked
             kept[doc] = old if same else dataclasses.replace(old, mtime_ns=st.st_mtime_ns, checked_ns=checked)
             continue
         if report is None:
-            got = corpus_mod.read_report(settings.corpus_dir / doc, settings.max_report_bytes)
-            if isinstance(got, corpus_mod.Skipped):
-                skipped.append(got)
+            report = read(doc)
+            if report is None:
                 continue
-            report = got
         todo[doc] = dataclasses.replace(report, size=st.st_size)
         todo_md[doc] = metadata_mod.merge(metadata_mod.detect(report.text), overrides.get(doc))
         todo_meta[doc] = todo_md[doc].to_dict()
@@ -537,7 +540,7 @@ def prepare(settings: Settings, previous: Manifest | None = None, reuse: bool = 
         entries[doc] = ReportEntry(doc, rep.sha256, rep.size, parsed.layout, len(these),
                                    {**todo_meta[doc], "superseded_by": newer_of.get(doc)}, _hash_json(todo_meta[doc]),
                                    list(rep.pages), rep.format, words_of[doc], seen_at[doc],
-                                   "", st.st_mtime_ns, now_ns, _hash_json(overrides.get(doc)))
+                                   "", st.st_mtime_ns, now_ns, override_hash[doc])
     candidates = (changed | scope) if incremental else set(entries) | set(old_entries)
     touched = frozenset(d for d in candidates if entries.get(d) is not old_entries.get(d))
     return Prepared(dict(sorted(entries.items())), dict(sorted(skipped_now.items())), texts, chunks, touched)
@@ -633,6 +636,7 @@ class _Slot:
     on_disk: int  # chunks in its files, those of reports removed or replaced since included
     seg: Segment | None = None
     carried: bool = True  # in the previous generation's folder: hard-linked, not written
+    reports: str = REPORTS_FILE  # the file of its report entries there
 
 
 def _new_name() -> str:
@@ -763,14 +767,13 @@ def build(settings: Settings, embedder: Embedder, rebuild: bool = False, progres
         written = []
         for slot in slots:
             if slot.carried:  # unchanged: the same files, hard-linked (no copy, no write)
-                info = old.segment_info(slot.name)
                 (tmp / slot.name).mkdir()
                 for fname in segment_mod.FILES:
                     os.link(old_gen / slot.name / fname, tmp / slot.name / fname)
                 here, mine = old.stored[slot.name], pending[slot.name]
                 if len(mine) < max(REFRESH_MIN, len(here) // 8):
-                    os.link(old_gen / slot.name / info.reports, tmp / slot.name / info.reports)
-                    stored[slot.name], reports_file[slot.name] = here, info.reports
+                    os.link(old_gen / slot.name / slot.reports, tmp / slot.name / slot.reports)
+                    stored[slot.name], reports_file[slot.name] = here, slot.reports
                     continue
                 stored[slot.name] = {**here, **mine}  # its entries as they are now, written afresh
                 pending[slot.name] = {}
@@ -828,7 +831,7 @@ def _carried(old: Manifest, entries: dict[str, ReportEntry],
         if len(gone) < len(here):
             dead[info.name] = frozenset(gone)
             slots.append(_Slot(info.name, set(here).difference(gone), info.chunks - sum(here[d].chunks for d in gone),
-                               info.kind, info.chunks))
+                               info.kind, info.chunks, reports=info.reports))
     return slots, dead
 
 
