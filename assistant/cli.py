@@ -262,51 +262,84 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+_ROWS = [("hit@k", lambda m: m.hit), ("all@k", lambda m: m.all_k), ("MRR", lambda m: m.mrr),
+         *[(f"hit@{b}c", lambda m, b=b: m.within[b]) for b in (300, 600, 1200)],
+         ("keywords", lambda m: m.keywords), ("mean chars", lambda m: m.mean_answer_chars),
+         ("declined", lambda m: m.declined), ("wrongly decl", lambda m: m.wrongly_declined),
+         ("verbatim", lambda m: m.verbatim)]
+
+
+def _print_runs(title: str, items: list[dict], runs: list, show_misses: bool) -> None:
+    from .evaluate import tag_shares
+
+    m0 = runs[0][1]
+    print(f"{title}: {m0.answerable} answerable, {m0.unanswerable} unanswerable questions")
+    print(f"{'':14}" + "".join(f"{i + 1:>10}" for i in range(len(runs))))
+    for label, get in _ROWS:
+        print(f"{label:14}" + "".join(f"{get(m):>10.0f}" if label == "mean chars" else f"{get(m):>10.3f}"
+                                      for _, m in runs))
+    for i, (name, _) in enumerate(runs, 1):
+        print(f"  {i}: {name}")
+    shares = [tag_shares(items, m) for _, m in runs]
+    if shares[0]:
+        print("failed / questions, by class:" + "".join(f"{i + 1:>10}" for i in range(len(runs))))
+        for tag, (n, _) in shares[0].items():
+            print(f"  {tag:28}" + "".join(f"{s[tag][1]:>5}/{n:<4}" for s in shares))
+    if not show_misses:
+        print("(held out: its misses are not shown)")
+        return
+    by_id = {it["id"]: it for it in items}
+    failures = m0.failures
+    if failures:
+        print("failures (first run):")
+    for qid, how in failures.items():
+        print(f"  {qid} [{', '.join(how)}] {by_id[qid]['question']}")
+
+
 def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
-    from .evaluate import load_questions, passage_results, score
+    from .evaluate import QuestionSet, load_questions, passage_results, project_sets, run_sets, score
+
+    if not args.files or args.reports:
+        # over a temporary index of the bundled corpus plus report folders: the project's sets, or the files
+        sets = project_sets() if not args.files else [
+            QuestionSet(f.stem, f, tuple(args.reports or ())) for f in args.files]
+        if args.only:
+            sets = [qs for qs in sets if qs.name in args.only]
+        runs = run_sets(sets, settings, _embedder(settings), k=args.k, baselines=args.baseline or not args.files)
+        if args.json:
+            print(json.dumps({r.qset.name: {name: m.to_dict() for name, m in r.runs} for r in runs}, indent=1))
+            return 0
+        for r in runs:
+            corpus = "bundled corpus" + "".join(f" + {p.name}" for p in r.qset.reports)
+            _print_runs(f"{r.qset.name} ({r.qset.path}; {corpus})", r.items, r.runs, not r.qset.held_out)
+            print()
+        return 0
 
     answerer = _answerer(settings)
     index = answerer.index
-    items = load_questions(args.file)
-    runs: list[tuple[str, dict]] = []
-    if args.passages:
-        def search(q: str) -> list[dict]:
-            return [hit_to_dict(h, index) for h in answerer.retriever.search(q, top_k=args.k)]
+    for path in args.files:
+        items = load_questions(path)
+        runs: list[tuple[str, dict]] = []
+        if args.passages:
+            def search(q: str) -> list[dict]:
+                return [hit_to_dict(h, index) for h in answerer.retriever.search(q, top_k=args.k)]
 
-        runs.append(("retrieved passages as citations", passage_results(search, items)))
-    else:
-        runs.append(("answers", {it["id"]: {"id": it["id"], **answerer.ask(it["question"]).to_dict()}
-                                 for it in items}))
-    if args.baseline:
-        from .baseline import TextbookBaseline
+            runs.append(("retrieved passages as citations", passage_results(search, items)))
+        else:
+            runs.append(("answers", {it["id"]: {"id": it["id"], **answerer.ask(it["question"]).to_dict()}
+                                     for it in items}))
+        if args.baseline:
+            from .baseline import DENSE, LEXICAL, TextbookBaseline
 
-        base = TextbookBaseline(index.texts, answerer.embedder)
-        runs.append((f"textbook baseline ({base.size} x 1000-char chunks, FAISS top-{args.k}, top 3 as answer)",
-                     {it["id"]: {"id": it["id"], **base.ask(it["question"], args.k)} for it in items}))
-    metrics = [(name, score(items, res, index.texts.get, k=args.k)) for name, res in runs]
-    if args.json:
-        print(json.dumps({name: m.to_dict() for name, m in metrics}, indent=1))
-        return 0
-    m0 = metrics[0][1]
-    print(f"{args.file}: {m0.answerable} answerable, {m0.unanswerable} unanswerable questions")
-    names = [n for n, _ in metrics]
-    print(f"{'':12}" + "".join(f"{i + 1:>12}" for i in range(len(names))))
-    rows = [("hit@k", lambda m: m.hit), ("all@k", lambda m: m.all_k), ("MRR", lambda m: m.mrr),
-            *[(f"hit@{b}c", lambda m, b=b: m.within[b]) for b in (300, 600, 1200)],
-            ("keywords", lambda m: m.keywords), ("mean chars", lambda m: m.mean_answer_chars),
-            ("declined", lambda m: m.declined), ("wrongly decl", lambda m: m.wrongly_declined),
-            ("verbatim", lambda m: m.verbatim)]
-    for label, get in rows:
-        print(f"{label:12}" + "".join(f"{get(m):>12.3f}" if label != "mean chars" else f"{get(m):>12.0f}"
-                                      for _, m in metrics))
-    for i, name in enumerate(names, 1):
-        print(f"  {i}: {name}")
-    by_id = {it["id"]: it for it in items}
-    print("misses (first run):")
-    for kind, ids in (("no gold in top k", m0.misses), ("keywords missing", m0.keyword_misses),
-                      ("abstention wrong", m0.abstention_misses)):
-        for qid in ids:
-            print(f"  {kind}: {qid} {by_id[qid]['question']}")
+            for kind in (DENSE, LEXICAL):
+                base = TextbookBaseline(index.texts, answerer.embedder, retriever=kind)
+                runs.append((base.name, {it["id"]: {"id": it["id"], **base.ask(it["question"], args.k)}
+                                         for it in items}))
+        metrics = [(name, score(items, res, index.texts.get, k=args.k)) for name, res in runs]
+        if args.json:
+            print(json.dumps({name: m.to_dict() for name, m in metrics}, indent=1))
+            continue
+        _print_runs(str(path), items, metrics, True)
     return 0
 
 
@@ -353,12 +386,19 @@ def build_parser() -> argparse.ArgumentParser:
                     help="read one question a line, write one JSON object a line (the model loads once)")
     ak.set_defaults(func=cmd_ask)
 
-    ev = sub.add_parser("eval", help="measure answers on a question set (../shared/eval schema)")
-    ev.add_argument("file", type=Path, help="a .jsonl question set, e.g. ../shared/eval/dev.jsonl")
+    ev = sub.add_parser("eval", help="measure answers on question sets (../shared/eval schema); with no file, the "
+                                     "project's: dev, and the tuning and test halves over eval/reports/")
+    ev.add_argument("files", type=Path, nargs="*",
+                    help=".jsonl question sets, e.g. ../shared/eval/dev.jsonl (default: the project's sets, in "
+                         "temporary indexes, beside both textbook baselines)")
+    ev.add_argument("--reports", type=Path, action="append",
+                    help="a folder of reports to index beside the bundled corpus in a temporary index for the "
+                         "files (repeatable); without it the files are asked of the live index")
+    ev.add_argument("--only", action="append", help="of the project's sets, only this one (dev, tune, test)")
     ev.add_argument("-k", type=int, default=5, help="citations considered for hit@k (default 5)")
     ev.add_argument("--passages", action="store_true", help="score retrieval alone: passages as citations")
     ev.add_argument("--baseline", action="store_true",
-                    help="also run the textbook pipeline on the same questions, side by side")
+                    help="also run the textbook pipelines (MiniLM and BM25) on the same questions, side by side")
     ev.add_argument("--json", action="store_true", help="print the metrics as JSON")
     ev.set_defaults(func=cmd_eval)
     return p

@@ -101,7 +101,7 @@ def test_eval_prints_metrics_and_misses(env, capsys):
     capsys.readouterr()
     assert main(["eval", str(DEV), "--baseline"]) == 0
     out = capsys.readouterr().out
-    for label in ("hit@k", "MRR", "hit@600c", "keywords", "declined", "verbatim", "textbook baseline"):
+    for label in ("hit@k", "MRR", "hit@600c", "keywords", "declined", "verbatim", "textbook MiniLM", "textbook BM25"):
         assert label in out
 
 
