@@ -1,4 +1,4 @@
-"""Check a draft question file: python eval/check.py FILE.jsonl tune|test|bundled"""
+"""Check a question file: python eval/check.py FILE.jsonl tune|test|bundled (the reports its golds may come from)."""
 import sys
 from pathlib import Path
 

@@ -1,0 +1,51 @@
+"""The project's evaluation data: every gold an exact passage of its report, halves kept apart, sources kept."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from conftest import CORPUS
+
+from assistant.evaluate import EVAL_DIR, TAGS, check_questions, load_questions, project_sets
+
+HALVES = {"tune": EVAL_DIR / "reports" / "tune", "test": EVAL_DIR / "reports" / "test"}
+
+
+def _texts(*folders):
+    return {p.name: p.read_text(encoding="utf-8") for f in folders for p in f.glob("*.txt")}
+
+
+@pytest.mark.parametrize("name,folders", [("tune-bundled", ()), ("tune", ("tune",)), ("test", ("test",))])
+def test_every_question_is_well_formed_and_its_golds_are_in_its_own_half(name, folders):
+    texts = _texts(CORPUS, *(HALVES[h] for h in folders))
+    items = load_questions(EVAL_DIR / f"{name}.jsonl")
+    assert check_questions(items, texts.get, texts) == []
+    assert all(set(it.get("tags") or ()) <= set(TAGS) for it in items)
+
+
+def test_the_sets_are_large_enough_and_cover_every_class():
+    items = [it for name in ("tune-bundled", "tune", "test") for it in load_questions(EVAL_DIR / f"{name}.jsonl")]
+    n = len(items)
+    tagged = {t: sum(t in (it.get("tags") or ()) for it in items) for t in TAGS}
+    assert n >= 250
+    assert sum(it["type"] == "score" for it in items) >= n / 5
+    assert tagged["two-part"] >= n / 6 and tagged["description"] >= n / 10
+    assert sum(it["doc"] is None and "near-miss" in it["tags"] for it in items) >= n / 10
+    assert all(tagged.values())
+
+
+def test_halves_share_no_report_and_every_report_has_its_source():
+    tune, test = (set(_texts(HALVES[h])) for h in ("tune", "test"))
+    assert len(tune) + len(test) >= 20 and not tune & test and not (tune | test) & set(_texts(CORPUS))
+    for half, folder in HALVES.items():
+        meta = json.loads((folder / "metadata.json").read_text(encoding="utf-8"))["reports"]
+        sources = json.loads((folder / "sources.json").read_text(encoding="utf-8"))
+        for doc in _texts(folder):
+            assert meta[doc]["source_url"].startswith("http") and sources[doc]["half"] == half
+
+
+def test_the_project_evaluation_runs_the_test_half_held_out():
+    sets = {qs.name: qs for qs in project_sets()}
+    assert sets["test"].held_out and not sets["tune"].held_out and sets["tune"].reports == sets["test"].reports
+    assert sets["tune-bundled"].reports == ()
