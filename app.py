@@ -27,7 +27,6 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from assistant import admin
 from assistant.errors import AssistantError
 from assistant.metadata import EDITABLE_FIELDS, KINDS
-from assistant.question import resolve_followup
 from assistant.render import (
     chat_markdown,
     evidence_csv,
@@ -90,7 +89,7 @@ def make_handlers(engine: Engine) -> dict[str, Any]:
         turns = list(turns or [])
         previous = turns[-1]["resolved"] if turns else None
         try:
-            resolved = resolve_followup(message, previous, engine.answerer.catalog)
+            resolved = engine.answerer.follow_up(message, previous)
             answer = engine.ask(resolved, authority or None, report or None)
             reply = chat_markdown(answer, answer.version)
             if resolved != message:

@@ -35,10 +35,11 @@ from .chunk import Chunk, segments
 from .corpus import decode_text, text_path
 from .embed import Embedder
 from .extract import page_of
+from .intents import PASSAGES, Neighbours
 from .lexical import tokenize
 from .metadata import CQC_ASSESSMENT
 from .parse import ROW, SCORE
-from .question import Catalog, Understanding, has_expected, understand
+from .question import Catalog, Part, Understanding, has_expected, resolve_followup, understand
 from .retrieve import Filters, Hit, Retriever, clean_query
 from .settings import Settings
 from .store import Index
@@ -173,6 +174,7 @@ class Answerer:
             self.retriever = Retriever(index, embedder, settings)
         self.sources = SourceTexts(index, settings.corpus_dir)
         self._notices: list[str] = []
+        self._neighbours: Neighbours | None = previous._neighbours if previous is not None else None
 
     @property
     def common_words(self) -> frozenset[str]:
@@ -181,11 +183,39 @@ class Answerer:
 
     # ----------------------------------------------------------------------------------------- entry
 
+    @property
+    def neighbours(self) -> Neighbours:
+        """The intent rules' labelled examples, embedded on first need."""
+        if self._neighbours is None:
+            self._neighbours = Neighbours(lambda texts: self.embedder.embed_documents(texts))
+        return self._neighbours
+
+    def understand(self, question: str, vectors: _Vectors | None = None) -> Understanding:
+        """Read a question against this index (see `question.understand`)."""
+        vectors = vectors or _Vectors(self.embedder)
+        return understand(question, self.catalog, self.common_words, search=self._authorities_stating,
+                          neighbours=self.neighbours, vector=vectors, mentioned=self.index.mentions)
+
+    def follow_up(self, question: str, previous: str | None) -> str:
+        """A question asked after `previous` in a conversation, made whole (see `question.resolve_followup`)."""
+        return resolve_followup(question, previous, self.catalog, self.common_words)
+
+    def _authorities_stating(self, text: str) -> dict[str, float]:
+        """Which authorities' reports state this (for "the council that works with ..."): fused search
+        scores of the best passages, summed per authority."""
+        weights: dict[str, float] = {}
+        for h in self.retriever.search(text, top_k=5):
+            a = self._reports.get(h.chunk.doc, {}).get("authority")
+            if a:
+                weights[a] = weights.get(a, 0.0) + h.score
+        return weights
+
     def ask(self, question: str, filters: Filters | None = None) -> Answer:
         q = clean_query(question)
         filters = filters or Filters()
-        u = understand(q, self.catalog)
-        if u.unknown_authorities and not u.authorities and not filters.authority:
+        vectors = _Vectors(self.embedder)
+        u = self.understand(q, vectors)
+        if u.unknown_authorities and not u.authorities and not filters.authority and not filters.doc:
             names = " or ".join(u.unknown_authorities)
             return self._abstain(q, None, filters, f"The indexed reports don't cover {names}. "
                                  f"They cover {self._covered()}.")
@@ -193,34 +223,60 @@ class Answerer:
             who = " and ".join(u.authorities)
             return self._abstain(q, None, filters, f"The indexed reports don't include a {u.missing_document} for "
                                  f"{who}.")
-        if u.score_kind:
-            from .scores import answer_score
+        passage_parts = [p for p in u.parts if p.intent == PASSAGES]
+        vectors.many([p.search_text for p in passage_parts])  # every part's question encoded in one batch
+        budget = self.settings.quote_chars // max(1, len(passage_parts))
+        cites: list[Citation] = []
+        blocks: list[str] = []
+        hits: list[Hit] = []
+        answered = 0
+        for part in u.parts:
+            if part.intent == PASSAGES:
+                text, ok, found = self._passage_block(part, vectors(part.search_text), u, filters, cites, budget)
+                hits.extend(found)
+            else:
+                from .scores import score_block
 
-            return answer_score(self, q, u, filters)
-        qvec = self.embedder.embed_query(u.search_text)
+                text, ok = score_block(self, part, u, filters, cites)
+            answered += ok
+            blocks.append(text)
+        if not answered:
+            if not passage_parts:  # scores the reports do not give: the scores they do give are closest
+                cites = [dataclasses.replace(c, role=CLOSEST) for c in cites]
+                text = blocks[0] + (" The scores the reports do give are listed as closest matches." if cites else "")
+                return self._finish(q, text, True, cites, "abstained")
+            return self._abstain(q, vectors(u.search_text), filters, blocks[0], hits=hits or None)
+        if u.unknown_authorities:
+            blocks.insert(0, f"The indexed reports don't cover {' or '.join(u.unknown_authorities)}.")
+        if hits:
+            self._add_passages(cites, sorted(hits, key=lambda h: -h.score), vectors(u.search_text))
+        kind = "score" if not passage_parts else "comparison" if self._comparison_groups(u, filters) else "quotes"
+        return self._finish(q, "\n".join(blocks), False, cites, kind)
+
+    def _passage_block(self, part: Part, qvec: np.ndarray, u: Understanding, filters: Filters,
+                       cites: list[Citation], budget: int) -> tuple[str, bool, list[Hit]]:
+        """One part answered with passages: quotes and their citations, or what the reports don't give."""
         groups = self._comparison_groups(u, filters)
         if groups:
-            return self._compare(q, qvec, u, filters, groups)
+            return self._compare(part, qvec, u, filters, groups, cites, budget)
         if not filters.authority and len(u.authorities) == 1:
             filters = dataclasses.replace(filters, authority=u.authorities[0])
         if u.about_past:
             filters = dataclasses.replace(filters, include_superseded=True)
-        hits = self.retriever.search(u.search_text, top_k=self.settings.answer_candidates, filters=filters,
+        hits = self.retriever.search(part.search_text, top_k=self.settings.answer_candidates, filters=filters,
                                      query_vector=qvec)
-        quotes = self._select(u.search_text, qvec, hits, u)
+        quotes = self._select(part.search_text, qvec, hits, part, budget)
         if not quotes:
-            return self._abstain(q, qvec, filters, self._decline_text(u), hits=hits)
-        cites: list[Citation] = []
+            return self._decline_text(part, u), False, hits
         body = self._render_block(quotes, cites, label=True)
         if not body:
-            return self._abstain(q, qvec, filters, "The passages that answer this no longer match their report; "
-                                 "the index needs `python -m assistant index`.", hits=hits)
-        self._add_passages(cites, hits, qvec)
-        return self._finish(q, body, False, cites, "quotes")
+            return ("The passages that answer this no longer match their report; the index needs "
+                    "`python -m assistant index`."), False, hits
+        return body, True, hits
 
     # ----------------------------------------------------------------------------------------- selection
 
-    def _select(self, q: str, qvec: np.ndarray, hits: list[Hit], u: Understanding) -> list[_Quote]:
+    def _select(self, q: str, qvec: np.ndarray, hits: list[Hit], u: Part, budget: int) -> list[_Quote]:
         """The quotes that answer the question from these hits, or [] when they don't."""
         if not hits:
             return []
@@ -249,7 +305,7 @@ class Answerer:
         if best is None or best.cos < s.abstain_below:
             log.info("declined %r: best cosine %.3f", q, units[0].cos if units else float("nan"))
             return []
-        quotes = [self._grow(best, units, qvec, qstems)]
+        quotes = [self._grow(best, units, qvec, qstems, budget)]
         # A second passage from elsewhere when it scores nearly as well: questions with two parts, or one
         # answered in two places.
         used = quotes[0].end - quotes[0].start
@@ -260,14 +316,14 @@ class Answerer:
             doc = idx.chunks[cand.chunk].doc
             if doc == idx.chunks[first.chunk].doc and cand.start < first.end and first.start < cand.end:
                 continue
-            if used + cand.end - cand.start > s.quote_chars or cand.cos < s.abstain_below:
+            if used + cand.end - cand.start > budget or cand.cos < s.abstain_below:
                 continue
             whole = len(idx.chunks[cand.chunk].sentences) < 2
             quotes.append(_Quote(cand.chunk, cand.start, cand.end, cand.cos, whole_chunk=whole))
             break
         return quotes
 
-    def _grow(self, best: _Unit, units: list[_Unit], qvec: np.ndarray, qstems: set[str]) -> _Quote:
+    def _grow(self, best: _Unit, units: list[_Unit], qvec: np.ndarray, qstems: set[str], budget: int) -> _Quote:
         """The best unit, with the neighbouring sentences of its paragraph that score nearly as well."""
         idx = self.index
         chunk = idx.chunks[best.chunk]
@@ -301,7 +357,7 @@ class Answerer:
                 if not (0 <= r < idx.n_units) or not same_paragraph(r, start, end):
                     continue
                 _, rs, re_ = idx.unit(r)
-                if max(end, re_) - min(start, rs) > self.settings.quote_chars:
+                if max(end, re_) - min(start, rs) > budget:
                     continue
                 if unit_score(r) >= best.score - self.settings.extend_within:
                     lo, hi = min(lo, r), max(hi, r)
@@ -320,26 +376,25 @@ class Answerer:
                        if md.get("authority") and (not filters.kind or md.get("kind") == filters.kind)})
         return held if len(held) >= 2 and not u.authorities else []
 
-    def _compare(self, q: str, qvec: np.ndarray, u: Understanding, filters: Filters, groups: list[str]) -> Answer:
-        cites: list[Citation] = []
+    def _compare(self, part: Part, qvec: np.ndarray, u: Understanding, filters: Filters, groups: list[str],
+                 cites: list[Citation], budget: int) -> tuple[str, bool, list[Hit]]:
         blocks: list[str] = []
         all_hits: list[Hit] = []
         answered = 0
         for authority in groups:
             f = Filters(authority=authority, kind=filters.kind, include_superseded=u.about_past)
-            hits = self.retriever.search(u.search_text, top_k=self.settings.answer_candidates, filters=f,
+            hits = self.retriever.search(part.search_text, top_k=self.settings.answer_candidates, filters=f,
                                          query_vector=qvec)
             all_hits.extend(hits[:2])
-            quotes = self._select(u.search_text, qvec, hits, u)
+            quotes = self._select(part.search_text, qvec, hits, part, budget)
             if quotes:
                 answered += 1
                 blocks.append(f"{authority}:\n" + self._render_block(quotes, cites, label=False))
             else:
                 blocks.append(f"{authority}: the indexed reports don't say.")
         if not answered:
-            return self._abstain(q, qvec, filters, self._decline_text(u), hits=all_hits)
-        self._add_passages(cites, sorted(all_hits, key=lambda h: -h.score), qvec)
-        return self._finish(q, "\n".join(blocks), False, cites, "comparison")
+            return self._decline_text(part, u), False, all_hits
+        return "\n".join(blocks), True, all_hits
 
     # ----------------------------------------------------------------------------------------- citations
 
@@ -425,15 +480,20 @@ class Answerer:
     # ----------------------------------------------------------------------------------------- endings
 
     def _covered(self) -> str:
-        names = sorted({md.get("authority") or doc for doc, md in self._reports.items()})
-        return ", ".join(names) if names else "nothing yet"
+        names = self.catalog.authorities
+        if not names:
+            return "nothing yet"
+        if len(names) <= 8:
+            return ", ".join(names)
+        return f"{len(names)} authorities: {', '.join(names[:6])} and {len(names) - 6} more"
 
-    def _decline_text(self, u: Understanding) -> str:
+    def _decline_text(self, u: Part | Understanding, whole: Understanding | None = None) -> str:
         what = {"name": "the name asked for", "date": "the date asked for", "count": "the number asked for",
                 "percent": "the proportion asked for", "duration": "the time asked for",
                 "money": "the amount asked for", "frequency": "how often"}.get(u.expects or "",
                                                                                "an answer to this question")
-        scope = f" of {' and '.join(u.authorities)}" if u.authorities else ""
+        who = (whole or u).authorities if isinstance(whole or u, Understanding) else ()
+        scope = f" of {' and '.join(who)}" if who else ""
         return f"The indexed reports{scope} don't give {what}."
 
     def _abstain(self, q: str, qvec: np.ndarray | None, filters: Filters, message: str,
@@ -464,3 +524,23 @@ class Answerer:
 def _flat(s: str) -> str:
     """A quote as one line in answer text: tabs and line breaks shown as spaces."""
     return re.sub(r"\s+", " ", s).strip()
+
+
+class _Vectors:
+    """The question's vectors for one answer: each text encoded once, several in one batch."""
+
+    def __init__(self, embedder: Embedder):
+        self.embedder = embedder
+        self._cache: dict[str, np.ndarray] = {}
+
+    def many(self, texts: list[str]) -> None:
+        todo = [t for t in dict.fromkeys(texts) if t not in self._cache]
+        if len(todo) == 1:
+            self._cache[todo[0]] = self.embedder.embed_query(todo[0])
+        elif todo:
+            self._cache.update(zip(todo, self.embedder.embed_documents(todo), strict=True))
+
+    def __call__(self, text: str) -> np.ndarray:
+        if text not in self._cache:
+            self._cache[text] = self.embedder.embed_query(text)
+        return self._cache[text]

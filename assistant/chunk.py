@@ -12,11 +12,12 @@ import hashlib
 import re
 from dataclasses import dataclass
 
+from .cqc import SCORE_DESCRIPTORS, SCORE_WORDS
 from .metadata import Metadata
-from .parse import PARAGRAPH, ROW, TEXT, Parsed, Span, Unit
+from .parse import PARAGRAPH, ROW, SCORE, TEXT, Parsed, Span, Unit
 
 # Bump when chunk boundaries or embedded text change: an index built by another version is stale.
-CHUNKER_VERSION = "2"
+CHUNKER_VERSION = "3"
 
 # A sentence ends at . ! or ? (and any closing quote or bracket), followed by space and a capital,
 # digit, opening quote or bullet. Abbreviations followed by lower case ("e.g. the") do not end one.
@@ -108,6 +109,19 @@ def context_of(meta: Metadata, doc: str, section: tuple[str, ...]) -> str:
     return " > ".join((head, *section)) if section else head
 
 
+def score_context(meta: Metadata, unit: Unit) -> str:
+    """What a score line means, in the words people ask with: embedded and indexed with the line (never
+    quoted), so "what mark did X get" finds "Score: 3" / "3 - Evidence shows a good standard"."""
+    who = meta.authority or meta.title or ""
+    if unit.rating:
+        return f"{who} overall CQC rating {unit.rating}: rated {unit.rating.lower()} overall"
+    if unit.score is None:
+        return ""
+    n = unit.score
+    return (f"{who} {unit.statement or ''} CQC score {n} out of 4, {SCORE_WORDS[n]}: {SCORE_DESCRIPTORS[n]}; "
+            f"rating, mark, grade")
+
+
 def chunk_report(doc: str, sha256: str, text: str, parsed: Parsed, meta: Metadata,
                  chunk_chars: int) -> list[Chunk]:
     """Cut a parsed report into chunks."""
@@ -120,7 +134,9 @@ def chunk_report(doc: str, sha256: str, text: str, parsed: Parsed, meta: Metadat
             id=hashlib.sha256(key.encode()).hexdigest()[:16], doc=doc, kind=unit.kind,
             section=unit.section, spans=spans, start=spans[0].start, end=spans[-1].end,
             line_start=lines.line(spans[0].start), line_end=lines.line(spans[-1].end - 1),
-            text=body, context=context_of(meta, doc, unit.section), columns=unit.columns,
+            text=body, columns=unit.columns,
+            context=context_of(meta, doc, unit.section) + (f" — {score_context(meta, unit)}" if unit.kind == SCORE
+                                                           else ""),
             sentences=tuple(sentence_spans(text, spans[0].start, spans[0].end)) if prose else ())
 
     for unit in parsed.units:

@@ -284,7 +284,6 @@ def run_sets(sets: Sequence[QuestionSet], settings: Settings, embedder: Embedder
     share their report folders share one temporary index."""
     from .answer import Answerer
     from .baseline import DENSE, LEXICAL, TextbookBaseline
-    from .question import resolve_followup
 
     out: list[SetRun] = []
     by_corpus: dict[tuple[Path, ...], list[QuestionSet]] = {}
@@ -304,7 +303,7 @@ def run_sets(sets: Sequence[QuestionSet], settings: Settings, embedder: Embedder
                 runs = []
                 for i, (name, ask) in enumerate(systems):
                     # the baselines read every question alone; the assistant reads follow-ups as the chat does
-                    resolve = (lambda q, prev, a=answerer: resolve_followup(q, prev, a.catalog)) if i == 0 else None
+                    resolve = answerer.follow_up if i == 0 else None
                     results = answer_all(ask, items, resolve)
                     runs.append((name, score(items, results, index.texts.get, k=k)))
                 out.append(SetRun(qs, items, runs))

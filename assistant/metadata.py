@@ -11,63 +11,42 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
+from . import cqc
+from .cqc import OVERALL_RATINGS, QUALITY_STATEMENTS, SCORE_DESCRIPTORS, THEME_OF, THEMES  # noqa: F401 - re-exported
 from .errors import CorpusError
 
 CQC_ASSESSMENT = "CQC assessment"
 COUNCIL_PLAN = "council plan"
-KINDS = (CQC_ASSESSMENT, COUNCIL_PLAN)
+MINUTES = "committee minutes"
+COUNCIL_REPORT = "council report"
+KINDS = (CQC_ASSESSMENT, COUNCIL_PLAN, MINUTES, COUNCIL_REPORT)
 
-# CQC's nine quality statements for local authority assessments.
-QUALITY_STATEMENTS = (
-    "Assessing needs",
-    "Supporting people to lead healthier lives",
-    "Equity in experiences and outcomes",
-    "Care provision, integration and continuity",
-    "Partnerships and communities",
-    "Safe pathways, systems and transitions",
-    "Safeguarding",
-    "Governance, management and sustainability",
-    "Learning, improvement and innovation",
-)
-
-# CQC's meaning of each score, as the reports print it after "N - ".
-SCORE_DESCRIPTORS = {
-    1: "Evidence shows significant shortfalls",
-    2: "Evidence shows some shortfalls",
-    3: "Evidence shows a good standard",
-    4: "Evidence shows an exceptional standard",
-}
-
-_ASSESSMENT_TITLE = re.compile(r"^\s*(?P<authority>.+?):\s*local authority assessment\s*$", re.I | re.M)
+_ASSESSMENT_TITLE = re.compile(r"^\s*(?P<authority>.+?):?\s*(?:local authority\s+)?assessment\s*$", re.I)
 _COUNCIL_NAME = re.compile(
-    r"\b(?P<authority>(?:London Borough of [A-Z][\w'-]*(?: [A-Z][\w'-]*)*)"
-    r"|(?:[A-Z][\w'-]*(?: (?:and )?[A-Z][\w'-]*)* (?:County|City|Borough|District|Metropolitan Borough) Council))"
-)
-_SCORE_LINE = re.compile(r"^[ \t]*(?:Indicative[ \t]+)?Score:?[ \t]*(?P<score>[1-4])"
-                         r"(?:[ \t]*(?:/|out of)[ \t]*4)?[ \t]*$", re.M | re.I)
-_DESCRIPTOR_LINE = re.compile(r"^[ \t]*(?P<score>[1-4])[ \t]*-[ \t]*(?P<text>Evidence shows [^\n]+?)[ \t]*$", re.M)
-_PLAN_TITLE = re.compile(r"\b(?:plan|strategy|policy|statement)\b", re.I)
-_OVERALL = re.compile(r"^[ \t]*Overall(?: rating)?:?[ \t]*"
-                      r"(?P<rating>Outstanding|Good|Requires improvement|Inadequate)\b", re.M | re.I)
+    r"\b(?P<authority>(?:London Borough of|Royal Borough of) [A-Z][\w'-]*(?: (?:and |upon |on |in )?[A-Z][\w'-]*)*"
+    r"|City of [A-Z][\w'-]*(?: [A-Z][\w'-]*)* Council"
+    r"|[A-Z][\w'-]*(?:[ -](?:and |upon |on |in |under |with )?[A-Z][\w'-]*)* (?:County|City|Borough|District|"
+    r"Metropolitan Borough|Metropolitan District) Council"
+    r"|[A-Z][\w'-]*(?: (?:and )?[A-Z][\w'-]*)? Council)\b")
+_NOT_AUTHORITY = re.compile(r"^(?:The|This|That|Each|Every|All|A|An|Our|Their|Its|Parish|Town|Community|Youth|Care|"
+                            r"Cabinet|Full)\b|\b(?:Research|Advisory|Sector|Skills|Quality|Arts|Press|Security|Medical|"
+                            r"Nursing|Privy|Social Care|Dental|Health)\b|"
+                            r"^(?:(?:County|City|Borough|District|Metropolitan|London|Royal|of|the) )*Council$")
+_PLAN_TITLE = re.compile(r"\b(?:plan|strategy|policy|statement|local account)\b", re.I)
+_MINUTES = re.compile(r"^[ \t]*(?:Agenda item\b|Minutes\b|Decision Maker:|Decided at meeting\b|Resolved\b|"
+                      r"Date of Decision:)|"
+                      r"\b(?:the (?:Committee|Panel|Board|Cabinet) (?:received|noted|considered|agreed|resolved)|"
+                      r"Members (?:were|queried|asked|noted)|The Chair (?:commented|noted|thanked))", re.M)
 _MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
            "november", "december")
-_DATE_LINE = re.compile(r"^[ \t]*(?:Published|Date of publication|Report published|Publication date|Assessment date|"
-                        r"Date of assessment)[: \t]+(?P<d>\d{1,2})(?:st|nd|rd|th)? (?P<m>[A-Za-z]+),? (?P<y>\d{4})",
-                        re.M | re.I)
+_DATE_FIELD = (r"(?:Published|Date of publication|Report published|Publication date|Assessment date|"
+               r"Date of assessment|Assessment published|Date of decision|Date of meeting)")
+_DATE_LINE = re.compile(rf"^[ \t]*{_DATE_FIELD}[: \t]+"
+                        rf"(?:(?P<d>\d{{1,2}})(?:st|nd|rd|th)? (?P<m>[A-Za-z]+),? (?P<y>\d{{4}})|"
+                        rf"(?P<m2>[A-Za-z]+) (?P<d2>\d{{1,2}}),? (?P<y2>\d{{4}})|"
+                        rf"(?P<d3>\d{{1,2}})/(?P<m3>\d{{1,2}})/(?P<y3>\d{{4}}))", re.M | re.I)
 _THEME_LINE = re.compile(r"^[ \t]*Theme[ \t]+(?P<n>[1-4])\b", re.M | re.I)
-
-# CQC's four themes for local authority assessments and the quality statements in each.
-THEMES = {
-    "Working with people": ("Assessing needs", "Supporting people to lead healthier lives",
-                            "Equity in experiences and outcomes"),
-    "Providing support": ("Care provision, integration and continuity", "Partnerships and communities"),
-    "How the local authority ensures safety within the system": ("Safe pathways, systems and transitions",
-                                                                 "Safeguarding"),
-    "Leadership": ("Governance, management and sustainability", "Learning, improvement and innovation"),
-}
-THEME_OF = {statement: theme for theme, statements in THEMES.items() for statement in statements}
-OVERALL_RATINGS = ("Outstanding", "Good", "Requires improvement", "Inadequate")
-
+_TITLE_CHARS = 120  # a title longer than this (a page whose first line is a sentence) is shown cut
 
 @dataclass(frozen=True)
 class Metadata:
@@ -86,8 +65,14 @@ class Metadata:
     score_end: int | None = None
     theme: str | None = None  # CQC theme of the quality statement
     overall_rating: str | None = None  # Outstanding | Good | Requires improvement | Inadequate, where given
+    # Where the overall rating is stated ("Overall rating: Good", "has rated X as good"), and the points out of
+    # 100 where the report gives them. Detected only.
+    overall_start: int | None = None
+    overall_end: int | None = None
+    overall_points: int | None = None
     # Every quality statement scored in the report (a summary report lists up to nine): dicts of
-    # statement, score, descriptor, start, end (the cited score line). Detected only.
+    # statement, score, descriptor, start, end (the cited passage: the score line and its descriptor, or a
+    # list item with the statement's name). Detected only.
     scores: tuple[dict, ...] = ()
     superseded_by: str | None = None  # a newer report of the same authority and quality statement
 
@@ -117,92 +102,97 @@ EDITABLE_FIELDS = ("title", "authority", "kind", "quality_statement", "score", "
                    "published", "source_url", "overall_rating")
 
 
-def _first_line(text: str) -> str | None:
-    for line in text.splitlines():
-        if line.strip():
-            return line.strip()
+def _title(text: str) -> str | None:
+    """The report's title: its first line that is not page furniture ("Toggle menu", "Agenda item"), without
+    Markdown's "#", cut at a word when it is a long sentence."""
+    span = cqc.title_line(text)
+    if span is None:
+        return None
+    title = " ".join(text[span[0]:span[1]].split())
+    if len(title) > _TITLE_CHARS:
+        title = title[:_TITLE_CHARS].rsplit(" ", 1)[0] + "…"
+    return title or None
+
+
+def _authority(text: str) -> str | None:
+    """The authority a report is about: named in its title line ("X: local authority assessment", "X
+    assessment"), or the first council named near its top ("Surrey County Council", "City of Wolverhampton
+    Council", "London Borough of Hounslow")."""
+    head = [ln for ln in text.split("\n")[:30] if not cqc.is_chrome(ln)][:6]
+    for line in head:
+        m = _ASSESSMENT_TITLE.match(cqc.strip_heading(line))
+        if m and len(m.group("authority")) <= 80:
+            named = _COUNCIL_NAME.search(m.group("authority"))
+            return named.group("authority") if named else m.group("authority").strip()
+    for m in _COUNCIL_NAME.finditer(text[:2500]):
+        name = m.group("authority")
+        if not _NOT_AUTHORITY.search(name):
+            return name
     return None
 
 
-def detect(text: str) -> Metadata:
-    """Metadata the text itself states: title line, authority, quality statement(s) and score(s), theme,
-    overall rating, publication date. Handles CQC's layouts: "Score: 3", "Score 2", "Indicative score: 2"
-    (2023 pilot reports), and summary pages that score several quality statements."""
-    found: dict[str, Any] = {"title": _first_line(text)}
-    head = text[:2000]
-    m = _ASSESSMENT_TITLE.search(head)
-    if m:
-        found["authority"] = m.group("authority").strip()
-        found["kind"] = CQC_ASSESSMENT
+def _kind(text: str, title: str | None, cqc_marks: bool) -> str:
+    if cqc_marks:
+        return CQC_ASSESSMENT
+    if _MINUTES.search(text[:3000]):
+        return MINUTES
+    if title and _PLAN_TITLE.search(title):
+        return COUNCIL_PLAN
+    return COUNCIL_REPORT
+
+
+def _published(head: str) -> str | None:
+    m = _DATE_LINE.search(head)
+    if not m:
+        return None
+    if m.group("y3"):
+        d, mo, y = int(m.group("d3")), int(m.group("m3")), m.group("y3")
     else:
-        m2 = _COUNCIL_NAME.search(head)
-        if m2:
-            found["authority"] = m2.group("authority")
-    scores = _scores(text)
-    if scores:
-        found["scores"] = tuple(scores)
-        found.setdefault("kind", CQC_ASSESSMENT)
-        statements = {s["statement"] for s in scores}
-        if len(scores) == 1 or len(statements) == 1:
-            first = scores[0]
-            found.update(score=first["score"], score_descriptor=first["descriptor"], score_start=first["start"],
-                         score_end=first["end"])
-            if first["statement"]:
-                found["quality_statement"] = first["statement"]
-    if "quality_statement" not in found and not scores:
-        statement = detect_quality_statement(text)
-        if statement:
-            found["quality_statement"] = statement
-            found.setdefault("kind", CQC_ASSESSMENT)
+        name = (m.group("m") or m.group("m2")).lower()
+        if name not in _MONTHS:
+            return None
+        d, mo, y = int(m.group("d") or m.group("d2")), _MONTHS.index(name) + 1, m.group("y") or m.group("y2")
+    return f"{y}-{mo:02d}-{d:02d}" if 1 <= mo <= 12 and 1 <= d <= 31 else None
+
+
+def detect(text: str) -> Metadata:
+    """Metadata the text itself states: title, authority, kind, quality statement(s) and score(s), theme,
+    overall rating, publication date. Every CQC layout `cqc.score_items` and `cqc.overall_rating` know:
+    "Score: 3", "Score 2", pilots' "Indicative score", summary pages and press releases that score all nine
+    quality statements, overall ratings however stated."""
+    found: dict[str, Any] = {"title": _title(text), "authority": _authority(text)}
+    items = cqc.score_items(text)
+    rating = cqc.overall_rating(text)
+    head_lines = [ln for ln in text.split("\n")[:12] if not cqc.is_chrome(ln)][:3]
+    cqc_marks = bool(items) or any(_ASSESSMENT_TITLE.match(cqc.strip_heading(ln)) for ln in head_lines) \
+        or (rating is not None and "Care Quality Commission" in text) or detect_quality_statement(text) is not None
+    if items:
+        found["scores"] = tuple({"statement": i.statement, "score": i.score, "descriptor": i.descriptor,
+                                 "start": i.start, "end": i.end} for i in items)
+        if len({i.statement for i in items}) == 1:
+            first = items[0]
+            found.update(score=first.score, score_descriptor=first.descriptor, score_start=first.score_start,
+                         score_end=first.score_end)
+            if first.statement:
+                found["quality_statement"] = first.statement
+    elif (statement := detect_quality_statement(text)) is not None:
+        found["quality_statement"] = statement
     if found.get("quality_statement"):
         found["theme"] = THEME_OF.get(found["quality_statement"])
-    overall = _OVERALL.search(head)
-    if overall:
-        found["overall_rating"] = next(r for r in OVERALL_RATINGS if r.lower() == overall.group("rating").lower())
-        found.setdefault("kind", CQC_ASSESSMENT)
-    date = _DATE_LINE.search(head)
-    if date and date.group("m").lower() in _MONTHS:
-        month = _MONTHS.index(date.group("m").lower()) + 1
-        found["published"] = f"{date.group('y')}-{month:02d}-{int(date.group('d')):02d}"
-    if "kind" not in found and _PLAN_TITLE.search(" ".join(text.split("\n", 3)[:2])):
-        found["kind"] = COUNCIL_PLAN
-    return Metadata(**found)
-
-
-def _scores(text: str) -> list[dict]:
-    """Every score line, with its descriptor (the line below) and quality statement (the nearest
-    statement line above)."""
-    statements = {re.sub(r"\s+", " ", s).lower(): s for s in QUALITY_STATEMENTS}
-    heads = []
-    pos = 0
-    for line in text.split("\n"):
-        key = re.sub(r"\s+", " ", line).strip().lower()
-        if key in statements:
-            heads.append((pos, statements[key]))
-        pos += len(line) + 1
-    out = []
-    for m in _SCORE_LINE.finditer(text):
-        line = m.group(0)
-        start = m.start() + len(line) - len(line.lstrip())
-        end = m.start() + len(line.rstrip())
-        n = int(m.group("score"))
-        desc = _DESCRIPTOR_LINE.match(text, end + 1 if end < len(text) else end)
-        if not desc:  # a blank line may sit between them
-            nxt = re.compile(r"\s*").match(text, end).end()
-            desc = _DESCRIPTOR_LINE.match(text, text.rfind("\n", 0, nxt) + 1) if nxt < len(text) else None
-        descriptor = desc.group("text").strip() if desc and int(desc.group("score")) == n else SCORE_DESCRIPTORS[n]
-        statement = next((s for p, s in reversed(heads) if p < start), None)
-        out.append({"statement": statement, "score": n, "descriptor": descriptor, "start": start, "end": end})
-    return out
+    if rating:
+        found.update(overall_rating=rating.rating, overall_start=rating.start, overall_end=rating.end,
+                     overall_points=rating.points)
+    found["published"] = _published(text[:3000])
+    found["kind"] = _kind(text, found["title"], cqc_marks)
+    return Metadata(**{k: v for k, v in found.items() if v is not None})
 
 
 def detect_quality_statement(text: str) -> str | None:
-    """The first line that is exactly one of CQC's nine quality statements (case and spacing aside)."""
-    wanted = {re.sub(r"\s+", " ", s).lower(): s for s in QUALITY_STATEMENTS}
-    for line in text.splitlines()[:60]:
-        key = re.sub(r"\s+", " ", line).strip().lower()
-        if key in wanted:
-            return wanted[key]
+    """The quality statement a CQC page is about: its first line that names one (as a heading)."""
+    for line in text.splitlines()[:12]:
+        statement = cqc.statement_of_line(line)
+        if statement:
+            return statement
     return None
 
 

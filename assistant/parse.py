@@ -21,10 +21,11 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from .metadata import QUALITY_STATEMENTS
+from . import cqc
 
 CQC = "cqc"
 TABLE = "table"
+PROSE = "prose"
 GENERIC = "generic"
 
 # Unit kinds
@@ -54,6 +55,10 @@ class Unit:
     spans: tuple[Span, ...]
     cells: tuple[str, ...]  # the unit's text per cell (one cell for prose), pieces joined by their glue
     columns: tuple[str, ...] = ()  # for rows: the table header's column names
+    # for a score: the quality statement and score it prints, or the overall rating ("Good")
+    statement: str | None = None
+    score: int | None = None
+    rating: str | None = None
 
 
 @dataclass(frozen=True)
@@ -72,8 +77,8 @@ class Parsed:
 def parse(text: str, fallback_chunk_chars: int = 600) -> Parsed:
     """Parse a report's decoded text into structural units."""
     layout = detect_layout(text)
-    if layout == CQC:
-        return _parse_cqc(text)
+    if layout in (CQC, PROSE):
+        return _parse_lines(text, layout, fallback_chunk_chars)
     if layout == TABLE:
         return _parse_table(text)
     return _parse_generic(text, fallback_chunk_chars)
@@ -120,24 +125,25 @@ def _join(pieces: list[tuple[str, str]]) -> str:
 _ASSESSMENT_TITLE = re.compile(r"^\s*.+?:\s*local authority assessment\s*$", re.I)
 _KEY_FINDINGS = "Key findings for this quality statement"
 _CQC_SECTIONS = ("What people expect", "The local authority commitment", _KEY_FINDINGS)
-_SCORE_LINE = re.compile(r"^\s*(?:Indicative\s+)?Score:?\s*[1-4]\s*$", re.I)
-_DESCRIPTOR_LINE = re.compile(r"^\s*[1-4]\s*-\s*Evidence shows\b", re.I)
-# Page furniture of cqc.org.uk pages: not content.
-_CQC_NOISE = {"downloads", "© care quality commission"}
+_CQC_NAME = re.compile(r"\b(?:Care Quality Commission|CQC)\b")
 
 
 def detect_layout(text: str) -> str:
     lines = [ln for ln in text.split("\n") if ln.strip()]
     if not lines:
         return GENERIC
-    head = lines[:40]
+    head = [ln for ln in lines[:40] if not cqc.is_chrome(ln)]
+    sections = {s.lower() for s in _CQC_SECTIONS}
     if any(_ASSESSMENT_TITLE.match(ln) for ln in head[:3]) or any(ln.strip() == _KEY_FINDINGS for ln in lines) \
-            or (any(_SCORE_LINE.match(ln) for ln in head) and any(ln.strip() in _CQC_SECTIONS for ln in lines)):
+            or (cqc.score_items(text) and (any(ln.strip().rstrip(":").lower() in sections for ln in lines)
+                                           or _CQC_NAME.search(text))):
         return CQC
     tabbed = [ln for ln in lines if "\t" in ln.strip("\t ") or ln.startswith("\t")]
     if len(tabbed) >= max(3, len(lines) // 4) and _table_headers(lines):
         return TABLE
-    return GENERIC
+    if max(len(ln) for ln in lines) > 4 * _LONG_SENTENCE and len(lines) < 3:
+        return GENERIC  # one unbroken block: no lines to read structure from
+    return PROSE
 
 
 def _cells(line: str) -> list[str]:
@@ -159,72 +165,150 @@ def _table_headers(lines: list[str]) -> set[str]:
     return headers
 
 
-# --------------------------------------------------------------------------------------------- CQC
+# --------------------------------------------------------------------------------------------- CQC and prose
 
 _TERMINAL = ".!?:;"
+_BULLET = re.compile(r"^\s*(?:[•·▪◦*\-–]|\(?\d{1,2}[.)]|\(?[a-z][.)])(?:\s+|$)")
+# A sentence longer than this is not prose the sentence splitter can cut: it goes to the recursive splitter.
+_LONG_SENTENCE = 1500
 
 
 def _is_subheading(line: str, next_line: str | None) -> bool:
-    """A short title-like line followed by a longer paragraph: 'Safety management', 'Contingency planning'."""
+    """A short title-like line followed by a longer paragraph: 'Safety management', 'Contingency planning'. Not a
+    field of a form ("Date of decision: 28/11/2023") nor a list item."""
     s = line.strip()
-    if not s or len(s) > 80 or s[-1] in _TERMINAL or not s[0].isupper() or len(s.split()) > 10:
+    if not s or len(s) > 80 or s[-1] in _TERMINAL or not s[0].isupper() or len(s.split()) > 10 or _BULLET.match(s) \
+            or re.search(r"\w: \S", s):
         return False
     return next_line is not None and len(next_line.strip()) > len(s) + 20
 
 
-def _parse_cqc(text: str) -> Parsed:
-    statements = {s.lower(): s for s in QUALITY_STATEMENTS}
+def _continues(prev: str, line: str) -> bool:
+    """Does `line` carry on the paragraph `prev` ended (a line hard-wrapped in a PDF, or the indented rest of a
+    bullet), rather than start a new one?"""
+    p, s = prev.rstrip(), line.strip()
+    if not p or not s or p[-1] in _TERMINAL or _BULLET.match(line) and not _BULLET.match(p):
+        return False
+    if _BULLET.match(line):
+        return False
+    wrapped = len(p) >= 50  # a long line that stops mid-sentence was wrapped
+    indented = line[:1].isspace() and _BULLET.match(prev) is not None  # the rest of a bullet
+    return wrapped and (s[0].islower() or s[0].isdigit() or indented or not s[0].isupper() or len(p) >= 70)
+
+
+def _parse_lines(text: str, layout: str, chunk_chars: int) -> Parsed:
+    """Reports read line by line: CQC pages (statement headings, CQC's sections, score lines and lists, an
+    overall rating) and any other prose (committee minutes, plans, web pages): a title, headings (short
+    title-like lines, Markdown "#"), paragraphs (a line, or lines hard-wrapped into one), bullets. Page
+    furniture ("Downloads", "Toggle menu", "Agenda item") is skipped."""
     sections = {s.lower(): s for s in _CQC_SECTIONS}
-    lines = [ln for ln in _lines(text) if ln.stripped]
+    items = cqc.score_items(text)
+    rating = cqc.overall_rating(text)
+    taken: list[tuple[int, int]] = [(i.start, i.end) for i in items]
+    if rating and not any(a <= rating.start < b for a, b in taken):
+        end = rating.end
+        points = cqc.points_line(text)
+        if points and points[1] >= end and not text[end:points[1]].strip():
+            end = points[2]
+        taken.append((rating.start, end))
+    lines = [ln for ln in _lines(text) if ln.stripped and not cqc.is_chrome(ln.raw)
+             and not any(a <= ln.start + (len(ln.raw) - len(ln.raw.lstrip())) < b for a, b in taken)]
     units: list[Unit] = []
     headings: list[Heading] = []
     root: tuple[str, ...] = ()
     path: tuple[str, ...] = ()
     theme: tuple[str, ...] = ()
-    score_spans: list[Span] = []
-
-    def flush_score() -> None:
-        if score_spans:
-            units.append(Unit(SCORE, root + ("Score",), tuple(score_spans),
-                              (_join([(" ", text[sp.start:sp.end]) for sp in score_spans]),)))
-            score_spans.clear()
+    para: list[_Line] = []
 
     def span(ln: _Line) -> Span:
-        s, e = _trimmed(text, ln.start, ln.end)
-        return Span(s, e)
+        a, b = _trimmed(text, ln.start, ln.end)
+        return Span(a, b)
 
+    def flush() -> None:
+        if not para:
+            return
+        a, b = _trimmed(text, para[0].start, para[-1].end)
+        para.clear()
+        if b - a > _LONG_SENTENCE and max((e - s for s, e in chunk_mod_sentences(text, a, b)), default=0) \
+                > _LONG_SENTENCE:
+            units.extend(_split_generic(text, a, b, path, chunk_chars))
+        else:
+            units.append(Unit(PARAGRAPH, path, (Span(a, b),), (text[a:b],)))
+
+    first = True
     for i, ln in enumerate(lines):
         s = ln.stripped
-        key = re.sub(r"\s+", " ", s).lower()
+        key = re.sub(r"\s+", " ", s).rstrip(":").strip().lower()
         nxt = lines[i + 1].raw if i + 1 < len(lines) else None
-        if key in _CQC_NOISE:
+        md = _MD_HEADING.match(s)
+        statement = cqc.statement_of_line(s)
+        if first and not (statement and layout == CQC):  # a statement page may open with its statement
+            first = False
+            headings.append(Heading((cqc.strip_heading(s),), (span(ln),)))
             continue
-        if i == 0 and _ASSESSMENT_TITLE.match(s):
-            headings.append(Heading((s,), (span(ln),)))
+        first = False
+        if para and not md and not statement and key not in sections and _continues(para[-1].raw, ln.raw) \
+                and ln.start == para[-1].end + 1:
+            para.append(ln)
             continue
-        if _SCORE_LINE.match(s) or (_DESCRIPTOR_LINE.match(s) and score_spans):
-            score_spans.append(span(ln))
-            continue
-        flush_score()
-        if _THEME.match(s) and len(s) <= 100:  # "Theme 1: Working with people" on summary pages
+        flush()
+        if _THEME.match(s) and len(s) <= 100:  # "Theme 1: Working with people"
             theme = (s,)
             root = path = theme
             headings.append(Heading(path, (span(ln),)))
-        elif key in statements:
-            root = theme + (statements[key],)
+        elif statement and layout == CQC:
+            root = theme + (statement,)
             path = root
             headings.append(Heading(path, (span(ln),)))
         elif key in sections:
             path = root + (sections[key],)
             headings.append(Heading(path, (span(ln),)))
-        elif _is_subheading(s, nxt) and len(path) > len(root):
-            path = path[: len(root) + 1] + (s,)
+        elif md:
+            level, title = len(md.group(1)), md.group(2)
+            path = (root + path[len(root):][: level - 1] + (title,))
+            headings.append(Heading(path, (span(ln),)))
+        elif _is_subheading(s, nxt):
+            path = (path[: len(root) + 1] if len(path) > len(root) and layout == CQC else root) + (s,)
             headings.append(Heading(path, (span(ln),)))
         else:
-            sp = span(ln)
-            units.append(Unit(PARAGRAPH, path, (sp,), (text[sp.start:sp.end],)))
-    flush_score()
-    return Parsed(CQC, tuple(units), tuple(headings))
+            para.append(ln)
+    flush()
+    for item in items:
+        units.append(_score_unit(text, item, theme))
+    if rating:
+        a, b = next((a, b) for a, b in taken if a == rating.start or a <= rating.start < b)
+        units.append(Unit(SCORE, ("Overall rating",), _line_spans(text, a, b), (_flat_lines(text, a, b),),
+                          rating=rating.rating))
+    units.sort(key=lambda u: u.spans[0].start)
+    return Parsed(layout, tuple(units), tuple(headings))
+
+
+def _line_spans(text: str, a: int, b: int) -> tuple[Span, ...]:
+    """text[a:b] as one span per non-blank line, each trimmed."""
+    out = []
+    pos = a
+    for line in text[a:b].split("\n"):
+        s, e = _trimmed(text, pos, pos + len(line))
+        if e > s:
+            out.append(Span(s, e))
+        pos += len(line) + 1
+    return tuple(out)
+
+
+def _flat_lines(text: str, a: int, b: int) -> str:
+    return " ".join(text[sp.start:sp.end] for sp in _line_spans(text, a, b))
+
+
+def _score_unit(text: str, item: cqc.ScoreItem, theme: tuple[str, ...]) -> Unit:
+    section = (*theme, item.statement, "Score") if item.statement else ("Score",)
+    return Unit(SCORE, section, _line_spans(text, item.start, item.end), (_flat_lines(text, item.start, item.end),),
+                statement=item.statement, score=item.score)
+
+
+def chunk_mod_sentences(text: str, a: int, b: int) -> list[tuple[int, int]]:
+    from .chunk import sentence_spans
+
+    return sentence_spans(text, a, b)
 
 
 # --------------------------------------------------------------------------------------------- tables
@@ -371,33 +455,40 @@ def _parse_table(text: str) -> Parsed:
 _MD_HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$", re.M)
 
 
-def _parse_generic(text: str, chunk_chars: int) -> Parsed:
+def _split_generic(text: str, a: int, b: int, section: tuple[str, ...], chunk_chars: int) -> list[Unit]:
+    """text[a:b] cut by langchain's recursive splitter, with exact offsets."""
     from langchain_text_splitters import RecursiveCharacterTextSplitter
 
     splitter = RecursiveCharacterTextSplitter(chunk_size=chunk_chars, chunk_overlap=chunk_chars // 10,
                                               add_start_index=True)
-    # Markdown headings give generic documents a section path too.
+    units: list[Unit] = []
+    search_from = a
+    for doc in splitter.create_documents([text[a:b]]):
+        chunk = doc.page_content
+        start = a + doc.metadata.get("start_index", -1)
+        if start < a or text[start:start + len(chunk)] != chunk:
+            start = text.find(chunk, search_from, b)
+        if start < 0:  # cannot happen with a splitter that returns substrings; never cite a guess
+            continue
+        search_from = start + 1
+        st, en = _trimmed(text, start, start + len(chunk))
+        if en > st:
+            units.append(Unit(TEXT, section, (Span(st, en),), (text[st:en],)))
+    return units
+
+
+def _parse_generic(text: str, chunk_chars: int) -> Parsed:
+    """Text with no lines to read structure from: the recursive splitter, with Markdown headings as sections."""
     marks: list[tuple[int, int, str]] = [(m.start(), len(m.group(1)), m.group(2))
                                          for m in _MD_HEADING.finditer(text)]
     headings = [Heading((h,), (Span(pos + text[pos:].index(h), pos + text[pos:].index(h) + len(h)),))
                 for pos, _, h in marks]
     units: list[Unit] = []
-    search_from = 0
-    for doc in splitter.create_documents([text]):
-        chunk = doc.page_content
-        start = doc.metadata.get("start_index", -1)
-        if start < 0 or text[start:start + len(chunk)] != chunk:
-            start = text.find(chunk, search_from)
-        if start < 0:  # cannot happen with a splitter that returns substrings; never cite a guess
-            continue
-        search_from = start + 1
-        st, en = _trimmed(text, start, start + len(chunk))
-        if en <= st:
-            continue
+    for u in _split_generic(text, 0, len(text), (), chunk_chars):
         section: tuple[str, ...] = ()
         for pos, level, title in marks:
-            if pos > st:
+            if pos > u.spans[0].start:
                 break
             section = section[: level - 1] + (title,)
-        units.append(Unit(TEXT, section, (Span(st, en),), (text[st:en],)))
+        units.append(Unit(TEXT, section, u.spans, u.cells))
     return Parsed(GENERIC, tuple(units), tuple(headings))

@@ -1,5 +1,6 @@
-"""Understanding a question: which authorities it means, whether it asks for a score or a comparison, and
-what kind of fact would answer it (a name, a date, a number, a frequency).
+"""Reading a question: which authorities it means (`authorities.Catalog`), what it asks for (`intents`), whether
+it asks two things at once (each part read on its own), whether it compares authorities, and what kind of
+fact would answer it (a name, a date, a number, a frequency).
 
 Everything here is general English question structure plus the index's own metadata (authority names,
 quality statements, scores); nothing is keyed to particular questions.
@@ -7,49 +8,19 @@ quality statements, scores); nothing is keyed to particular questions.
 
 from __future__ import annotations
 
-import functools
 import re
-from collections import Counter
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, replace
 from typing import Any
 
-from .metadata import CQC_ASSESSMENT, QUALITY_STATEMENTS
+import numpy as np
 
-# Words that make up council names but do not tell one council from another.
-_GENERIC_NAME_WORDS = {"london", "borough", "of", "county", "city", "council", "district", "metropolitan", "royal",
-                       "the", "and", "unitary", "authority"}
+from .authorities import Catalog, Reference, core_name
+from .cqc import statement_in
+from .intents import PASSAGES, SCORE, SCORE_INTENTS, Neighbours, decide
 
-# What a score is called in questions.
-_SCORE_WORDS = re.compile(r"\b(scores?|scored|scoring|ratings?|rated|verdict|grades?|graded|judge?ments?|"
-                          r"descriptor|evidence shows)\b", re.I)
-_RATING_WORDS = {"exceptional": 4, "outstanding": 4, "good": 3}
-# Phrases that point at an authority by its score: "the exceptional-rated council", "the borough that got a 4".
-_SCORE_REFS = [
-    re.compile(r"\b(?P<word>exceptional|outstanding|good)[- ](?:rated|scoring|scored|graded)\b", re.I),
-    re.compile(r"\brated (?:as )?(?P<word>exceptional|outstanding|good)\b", re.I),
-    re.compile(r"\b(?P<word>exceptional)(?: standard)?\b", re.I),
-    re.compile(r"\b(?:got|gets|scored|scores|received|was given|given|awarded|with|has|had|achieved|rated)"
-               r"(?: an?)?(?: score(?: of)?)? (?P<n>[1-4])\b(?!\s*(?:%|percent|weeks?|days?|months?|years?))", re.I),
-    re.compile(r"\b(?P<n>[1-4])[- ](?:rated|scoring|scored)\b", re.I),
-    re.compile(r"\bscore of (?P<n>[1-4])\b", re.I),
-]
-_MEANING = re.compile(r"\b(?:what (?:does|do|would|is) (?:an? |the )?(?:score (?:of )?)?(?P<n1>[1-4]) "
-                      r"(?:mean|signify|stand for|indicate)|meaning of (?:an? |the )?(?:score (?:of )?)?(?P<n2>[1-4]))",
-                      re.I)
-_COMPARE_SCORES = re.compile(r"\b(higher|highest|lower|lowest|better|best|worse|worst|compare[sd]?|comparison|"
-                             r"difference|differ|versus|vs)\b", re.I)
-_LIST = re.compile(r"\b(list|all (?:the )?scores|every|scores (?:we|do we|are) (?:hold|have)|what scores|"
-                   r"which scores)\b", re.I)
-_OVERALL = re.compile(r"\boverall\b", re.I)
-_PAST = re.compile(r"\b(previous(?:ly)?|earlier|older|prior|last time|history|historic(?:al)?|changed?|"
-                   r"improved?|worsened|superseded|used to|over time|since the last)\b", re.I)
-_COMPARISON = re.compile(r"\b(compare[sd]?|comparison|comparing|versus|vs\.?|differ(?:s|ence|ences)?|both|"
-                         r"each (?:council|authority|borough)|(?:two|the two|2) (?:councils|authorities|boroughs|"
-                         r"reports|areas|local authorities|las))\b", re.I)
-# Council names in the text of a question: "Kent County Council", "London Borough of Hackney".
-_COUNCIL_NAME = re.compile(r"\b(?:London Borough of [A-Z][a-z]+(?: [A-Z][a-z]+)*|"
-                           r"[A-Z][a-z]+(?: [A-Z][a-z]+)* (?:County|City|Borough|District) Council)\b")
+__all__ = ["Catalog", "Part", "Understanding", "understand", "has_expected", "common_words", "resolve_followup",
+           "split_parts"]
 
 NAME, DATE, COUNT, PERCENT, DURATION, MONEY, FREQUENCY = "name", "date", "count", "percent", "duration", \
     "money", "frequency"
@@ -68,7 +39,7 @@ _EXPECTS = [
                          r"\bhow many (?:per ?cent|percent)\b|\bpercentage\b", re.I)),
     (MONEY, re.compile(r"\bhow much (?:money|funding|did|does|was|is|will)\b|\bbudget\b|"
                        r"\bhow much\b.*\b(?:cost|spen[dt]|fund(?:ing|ed)?|paid|pay)\b", re.I)),
-    (DURATION, re.compile(r"\bhow long\b|\b(?:waiting|wait|waits) times?\b|\b(?:weeks|days|months|hours)\b", re.I)),
+    (DURATION, re.compile(r"\bhow long\b|\b(?:waiting|wait|waits) times?\b", re.I)),
     (COUNT, re.compile(r"\bhow many\b|\b(?:what|which) number\b|\bnumber of\b", re.I)),
 ]
 # Words of organisations and documents: a capitalised pair of these is not a person's name.
@@ -76,145 +47,146 @@ _NOT_NAMES = {"council", "councils", "board", "team", "trust", "association", "s
               "hub", "fund", "framework", "programme", "plan", "act", "england", "commission", "college", "colleges",
               "royal", "health", "care", "centre", "centres", "partnership", "forum", "network", "panel", "cell",
               "county", "city", "borough", "district", "authority", "department", "office", "agency", "nhs"}
+_PAST = re.compile(r"\b(previous(?:ly)?|earlier|older|prior|last time|history|historic(?:al)?|changed?|"
+                   r"improved?|worsened|superseded|used to|over time|since the last)\b", re.I)
+_COMPARISON = re.compile(r"\b(compare[sd]?|comparison|comparing|versus|vs\.?|differ(?:s|ence|ences)?|both|"
+                         r"each (?:council|authority|borough)|(?:two|the two|2) (?:councils|authorities|boroughs|"
+                         r"reports|areas|local authorities|las)|the same (?:age|way))\b", re.I)
+# A question's own words that are only about asking ("what", "did") or about councils in general.
+_STOP = {"what", "which", "who", "how", "did", "does", "do", "is", "was", "were", "are", "the", "a", "an", "of", "in",
+         "on", "for", "to", "and", "or", "authority", "authorities", "council", "councils", "borough", "boroughs", "la",
+         "that", "this", "get", "got", "one", "cqc", "s", "it", "its", "their", "they", "we", "our", "us", "there",
+         "any", "about", "when", "where", "why", "with", "by", "at", "from", "has", "have", "had", "be", "been", "can",
+         "could", "would", "should", "will", "say", "said", "says", "tell", "me", "please", "also", "then", "so"}
+
+
+@dataclass(frozen=True)
+class Part:
+    """One thing a question asks: "what did Derbyshire score, and what worried partners?" has two."""
+
+    text: str  # the part as asked
+    search_text: str  # what to search for: without the words that only point at an authority
+    intent: str  # intents.SCORE ... PASSAGES
+    expects: str | None  # NAME | DATE | COUNT | PERCENT | DURATION | MONEY | FREQUENCY: the fact that answers
+    counted: tuple[str, ...] = ()  # for COUNT: the words of what is counted ("how many care homes")
+    score_value: int | None = None  # a score the part names ("did X get a four?", "which council scored 4?")
+    statement: str | None = None  # a CQC quality statement the part names (the first)
+    rule: str | None = None  # the intent rule that decided, or "neighbours"
+    statements: tuple[str, ...] = ()  # every quality statement the part names
+    which: bool = False  # "which ... scored N?": the scores that are N, not every score
 
 
 @dataclass(frozen=True)
 class Understanding:
     text: str
-    search_text: str  # what to search for: the question without phrases that only point at an authority
+    search_text: str  # the whole question without the words that only point at an authority
     authorities: tuple[str, ...]  # authority names, as in the metadata, the question refers to
-    unknown_authorities: tuple[str, ...]  # council names in the question that no report covers
+    unknown_authorities: tuple[str, ...]  # councils the question names that no report covers
     statement: str | None  # a CQC quality statement the question names
-    score_kind: str | None  # None, or: "lookup" | "meaning" | "compare" | "list" | "overall"
-    score_value: int | None  # the score a "meaning" question asks about
+    score_kind: str | None  # the first part's intent when it asks about scores: score | meaning | compare | ...
+    score_value: int | None  # the score a "meaning" or "which council scored N" question names
     comparison: bool  # asks to compare authorities (or reports)
-    expects: str | None  # NAME | DATE | COUNT | PERCENT | DURATION | MONEY | FREQUENCY: the fact that answers
-    counted: tuple[str, ...] = ()  # for COUNT: the words of what is counted ("how many care homes")
+    expects: str | None  # the kind of fact the (first) part asks for
+    counted: tuple[str, ...] = ()
     about_past: bool = False  # asks about earlier versions ("previous", "changed", ...)
     missing_document: str | None = None  # "winter plan" asked of an authority that has none indexed
+    parts: tuple[Part, ...] = ()
+    references: tuple[Reference, ...] = ()
+    context: str | None = None  # the earlier question a follow-up was asked after
+    ambiguous: tuple[str, ...] = ()  # descriptions that fit several authorities
 
 
-def authority_aliases(authority: str) -> list[str]:
-    """Ways a question may name an authority: its full name and its distinctive words ("Camden")."""
-    core = " ".join(w for w in re.findall(r"[\w'-]+", authority) if w.lower() not in _GENERIC_NAME_WORDS)
-    return [a for a in {authority.lower(), core.lower()} if a]
+# ------------------------------------------------------------------------------------------ reading
+
+_AFTER = re.compile(r"\s*\(after “(?P<previous>.+)”\)\s*$")
 
 
-def _statement_in(text: str) -> str | None:
-    low = text.lower()
-    for s in QUALITY_STATEMENTS:
-        words = re.findall(r"[a-z]+", s.lower())
-        keys = {s.lower(), " ".join(words[:2])} if len(words) > 1 else {s.lower()}
-        if any(re.search(r"\b" + re.escape(k) + r"\b", low) for k in keys):
-            return s
+def understand(question: str, reports: Mapping[str, Mapping[str, Any]] | Catalog, common: frozenset[str] = frozenset(),
+               search: Callable[[str], dict[str, float]] | None = None, neighbours: Neighbours | None = None,
+               vector: Callable[[str], np.ndarray] | None = None,
+               mentioned: Callable[[str], bool] | None = None) -> Understanding:
+    """Read a (cleaned) question against the indexed reports ({doc: metadata dict}, or their Catalog).
+
+    `common`: the reports' ordinary lower-case words (to tell "Reading" the council from "reading");
+    `search`: finds which authorities' reports state a fact (for descriptions such as "the council that
+    works with its neighbours on quality assurance"); `neighbours` and `vector`: the labelled example
+    questions and the question's vector, consulted when no intent rule decides; `mentioned`: whether the
+    reports mention a name (a council's name they use as a place is not a council asked about)."""
+    catalog = reports if isinstance(reports, Catalog) else Catalog.of(reports)
+    context = None
+    m = _AFTER.search(question)
+    if m:
+        context, question = m.group("previous"), question[:m.start()]
+    refs = catalog.references(question, common, search, mentioned)
+    parts = tuple(_part(question, a, b, refs, neighbours, vector) for a, b in split_parts(question))
+    parts = _merge_elliptical(parts)
+    about_scores = any(p.intent in SCORE_INTENTS for p in parts)
+    # a council's bare name the reports use as a place: a council asked about only in a question about scores
+    refs = [r if r.how != "place" else replace(r, how="unknown") for r in refs if r.how != "place" or about_scores]
+    if not any(r.authorities or r.unknown for r in refs) and search is not None:
+        found = _authority_by_content(question, parts, search)
+        if found is not None:
+            refs.append(found)
+            parts = tuple(_part(question, a, b, refs, neighbours, vector) for a, b in split_parts(question))
+            parts = _merge_elliptical(parts)
+    held: list[str] = []
+    ambiguous: list[str] = []
+    for r in refs:
+        if r.how == "ambiguous":
+            ambiguous.append(question[r.start:r.end])
+            if len(r.authorities) > 3:
+                continue
+        held.extend(a for a in r.authorities if a not in held)
+    unknown = tuple(dict.fromkeys(r.unknown for r in refs if r.how == "unknown" and r.unknown))
+    if context and not held and not unknown:  # a follow-up about "them": the earlier question's authorities
+        before = [r for r in catalog.references(context, common) if r.how not in ("ambiguous", "place", "unknown")]
+        held = list(dict.fromkeys(a for r in before for a in r.authorities))
+    if context:
+        parts = tuple(replace(p, search_text=f"{p.search_text} {_search_words(context, catalog, common)}")
+                      for p in parts)
+    first = parts[0]
+    score_kind = first.intent if first.intent in SCORE_INTENTS else None
+    statement = next((p.statement for p in parts if p.statement), None)
+    comparison = bool(_COMPARISON.search(question)) or len(held) > 1
+    search_text = " ".join(p.search_text for p in parts)
+    return Understanding(question, search_text, tuple(held), unknown, statement, score_kind, first.score_value,
+                         comparison, first.expects, first.counted, bool(_PAST.search(question)),
+                         _missing_document(question, tuple(held), catalog), parts, tuple(refs), context,
+                         tuple(ambiguous))
+
+
+_SCORE_WORD = re.compile(r"\b(?:cqc\s+)?(?:score|scored|rating|rated|mark|grade|verdict)s?\b", re.I)
+
+
+def _authority_by_content(question: str, parts: tuple[Part, ...],
+                          search: Callable[[str], dict[str, float]]) -> Reference | None:
+    """A question about a score that names no authority but says something only one authority's reports
+    state ("planning together meetings council CQC rating"): that authority."""
+    if len(parts) != 1 or not _SCORE_WORD.search(question) or parts[0].intent not in (PASSAGES, *SCORE_INTENTS):
+        return None
+    words = [w for w in re.findall(r"[A-Za-z][\w'-]*", _SCORE_WORD.sub(" ", question))
+             if w.lower() not in _STOP and not statement_in(w)]
+    if len(words) < 2:
+        return None
+    weights = search(" ".join(words))
+    ranked = sorted(weights.items(), key=lambda kv: -kv[1])
+    if ranked and (len(ranked) == 1 or ranked[0][1] >= 2 * ranked[1][1]):
+        return Reference(0, 0, (ranked[0][0],), "content")
     return None
 
 
-@dataclass(frozen=True)
-class Catalog:
-    """What questions are read against, computed once per index: authority names and their aliases in one
-    pattern, who holds each score, and report titles. `updated` makes the next index's catalogue from the
-    reports that changed, so an index swap after an add does not go over every report again."""
-
-    authorities: tuple[str, ...]
-    alias_pattern: re.Pattern | None
-    alias_owner: dict[str, str]
-    holders: dict[int, tuple[str, ...]]
-    titles: tuple[tuple[str, str | None], ...]  # (lower-case title, authority)
-    # what they are made from: reports per authority, current CQC reports per (score, authority), and titles
-    counts: Counter = field(default_factory=Counter, repr=False, compare=False)
-    held: dict[int, Counter] = field(default_factory=dict, repr=False, compare=False)
-    title_of: dict[str, tuple[str, str | None]] = field(default_factory=dict, repr=False, compare=False)
-
-    @classmethod
-    def of(cls, reports: Mapping[str, Mapping[str, Any]]) -> Catalog:
-        return cls((), None, {}, {}, ()).updated({}, reports)
-
-    def updated(self, before: Mapping[str, Mapping[str, Any]], after: Mapping[str, Mapping[str, Any]]) -> Catalog:
-        """This catalogue with the reports in `before` (their metadata as it was here) replaced by those in
-        `after` (as they are now; a report in `before` only was removed)."""
-        counts, title_of = Counter(self.counts), dict(self.title_of)
-        held = {n: Counter(c) for n, c in self.held.items()}
-        for sign, reports in ((-1, before), (1, after)):
-            for doc, md in reports.items():
-                if md.get("authority"):
-                    counts[md["authority"]] += sign
-                for n in _scores_held(md):
-                    held.setdefault(n, Counter())[md["authority"]] += sign
-                if sign > 0:
-                    title_of[doc] = ((md.get("title") or "").lower(), md.get("authority"))
-                else:
-                    title_of.pop(doc, None)
-        counts = +counts
-        held = {n: +c for n, c in held.items() if +c}
-        authorities = tuple(sorted(counts))
-        pattern, owner = _alias_pattern(authorities)
-        return Catalog(authorities, pattern, owner, {n: tuple(sorted(c)) for n, c in held.items()},
-                       tuple(title_of.values()), counts, held, title_of)
-
-
-def _scores_held(md: Mapping[str, Any]) -> set[int]:
-    """The scores a report stands for in `holders`: its own and its statements', if it is a current CQC one."""
-    if not (md.get("authority") and md.get("kind") == CQC_ASSESSMENT and not md.get("superseded_by")):
-        return set()
-    return {int(n) for n in {md.get("score"), *(e.get("score") for e in md.get("scores") or ())} if n is not None}
-
-
-@functools.lru_cache(maxsize=4)
-def _alias_pattern(authorities: tuple[str, ...]) -> tuple[re.Pattern | None, dict[str, str]]:
-    """The regular expression finding any authority's name or alias, and alias -> authority. Cached: an
-    index swap after an add rarely changes the authorities, and compiling it is most of building a Catalog."""
-    owner = {alias: a for a in authorities for alias in authority_aliases(a)}
-    if not owner:
-        return None, owner
-    alts = "|".join(re.escape(a) for a in sorted(owner, key=len, reverse=True))
-    return re.compile(r"(?<![\w-])(" + alts + r")(?:'s|’s|s')?(?![\w-])", re.I), owner
-
-
-def understand(question: str, reports: Mapping[str, Mapping[str, Any]] | Catalog) -> Understanding:
-    """Read a (cleaned) question against the indexed reports ({doc: metadata dict}, or their Catalog)."""
-    catalog = reports if isinstance(reports, Catalog) else Catalog.of(reports)
-    text = question
-    authorities = catalog.authorities
-    found: list[tuple[int, str]] = []
-    if catalog.alias_pattern is not None:
-        for m in catalog.alias_pattern.finditer(text):
-            found.append((m.start(), catalog.alias_owner[m.group(1).lower()]))
-
-    # References by score ("the exceptional-rated council") point at the authorities holding that score.
-    rest = text
-    for pattern in _SCORE_REFS:
-        for m in list(pattern.finditer(rest)):
-            n = int(m.group("n")) if "n" in pattern.groupindex and m.group("n") else \
-                _RATING_WORDS[m.group("word").lower()]
-            if _MEANING.search(text):
-                continue
-            holders = catalog.holders.get(n, ())
-            for a in holders:
-                found.append((m.start(), a))
-            if holders:
-                rest = rest.replace(m.group(0), " ")
-    named = tuple(dict.fromkeys(a for _, a in sorted(found)))
-
-    unknown = tuple(n for n in dict.fromkeys(_COUNCIL_NAME.findall(question))
-                    if not any(n.lower() == a.lower() or a.lower() in n.lower() or n.lower() in a.lower()
-                               for a in authorities))
-
-    meaning = _MEANING.search(text)
-    score_kind: str | None = None
-    score_value = None
-    if meaning:
-        score_kind, score_value = "meaning", int(meaning.group("n1") or meaning.group("n2"))
-    elif _SCORE_WORDS.search(rest) or (named and not _content_left(rest, named)):
-        if _OVERALL.search(text):
-            score_kind = "overall"
-        elif _COMPARE_SCORES.search(text) or len(named) > 1:
-            score_kind = "compare"
-        elif _LIST.search(text) or not named:
-            score_kind = "list"
-        else:
-            score_kind = "lookup"
-
+def _part(question: str, a: int, b: int, refs: list[Reference], neighbours: Neighbours | None,
+          vector: Callable[[str], np.ndarray] | None) -> Part:
+    text = question[a:b].strip()
+    masked, search = _masked(question, a, b, refs)
+    intent, rule = decide(masked)
+    statements = statements_in(text)
+    if intent is None:
+        intent, rule = _score_by_words(masked, statements)
+    if intent is None and neighbours is not None and vector is not None and _few_content_words(search):
+        intent = neighbours.vote(vector(search))
+        rule = "neighbours" if intent else None
+    intent = intent or PASSAGES
     expects = next((kind for kind, pattern in _EXPECTS if pattern.search(text)), None)
     counted: tuple[str, ...] = ()
     if expects == COUNT:
@@ -226,39 +198,138 @@ def understand(question: str, reports: Mapping[str, Mapping[str, Any]] | Catalog
                     break
                 words.append(w)
             counted = tuple(words)
-    comparison = bool(_COMPARISON.search(text)) or len(named) > 1
-    search_text = " ".join(rest.split()) or text
-    return Understanding(text, search_text, named, unknown, _statement_in(text), score_kind, score_value, comparison,
-                         expects, counted, bool(_PAST.search(text)), _missing_document(text, named, catalog))
+    return Part(text, search or text, intent, expects if intent == PASSAGES else None, counted,
+                _score_value(masked), statements[0] if statements else None, rule, statements,
+                bool(re.match(r"\s*(?:which|what)\b", masked, re.I)) and intent == SCORE)
+
+
+_SCORE_TALK = re.compile(r"\b(?:[1-4]|one|two|three|four|exceptional|shortfalls|good standard|outstanding|"
+                         r"requires improvement|inadequate|came out|come out|get|got|receive\w*|achieve\w*)\b", re.I)
+
+
+def _score_by_words(masked: str, statements: tuple[str, ...]) -> tuple[str | None, str | None]:
+    """No rule decided: a question naming an authority and a quality statement and talking of a score, a
+    descriptor or what was got ("what did AUTH get for care provision?", "AUTH's assessing needs came out as
+    'some shortfalls' - is that a 2?") asks for that score."""
+    if statements and "AUTH" in masked and _SCORE_TALK.search(masked) and len(masked.split()) <= 25:
+        return SCORE, "authority, statement and a score"
+    return None, None
+
+
+def statements_in(text: str) -> tuple[str, ...]:
+    """Every quality statement a question names, in order."""
+    from .cqc import _IN_QUESTION_RE
+
+    found = []
+    q = text.replace("’", "'")
+    for statement, pattern in _IN_QUESTION_RE:
+        m = pattern.search(q)
+        if m:
+            found.append((m.start(), statement))
+    return tuple(s for _, s in sorted(found))
+
+
+def _masked(question: str, a: int, b: int, refs: list[Reference]) -> tuple[str, str]:
+    """The part with every reference to an authority as `AUTH` (what intent rules read), and without them (what
+    is searched for). A description by a fact keeps its words in what is searched for: they are the topic."""
+    masked, search = [], []
+    pos = a
+    for r in refs:
+        if r.end <= a or r.start >= b or r.how in ("place",) or r.start == r.end:
+            continue
+        s, e = max(r.start, a), min(r.end, b)
+        masked.append(question[pos:s] + "AUTH")
+        kept = question[s:e] if r.how == "content" else ""
+        search.append(question[pos:s] + " " + kept + " ")
+        pos = e
+    masked.append(question[pos:b])
+    search.append(question[pos:b])
+    return "".join(masked).strip(), " ".join("".join(search).split())
+
+
+def _few_content_words(text: str) -> bool:
+    return len([w for w in re.findall(r"[a-z]+", text.lower()) if w not in _STOP]) <= 4
+
+
+_N = {"one": 1, "two": 2, "three": 3, "four": 4}
+_SCORE_VALUE = re.compile(r"\b(?:scored|score of|get|got|received|given|awarded|achieve[d]?|rated|a)\s+(?:an?\s+)?"
+                          r"(?P<n>[1-4]|one|two|three|four)\b(?!\s*(?:%|per|weeks?|days?|months?|years?|hours?))|"
+                          r"\bwhat (?:does|do|would|is|'s|was) (?:an? |the )?(?:score (?:of )?|mark (?:of )?)?['‘\"]?"
+                          r"(?P<m>[1-4]|one|two|three|four)\b", re.I)
+
+
+def _score_value(masked: str) -> int | None:
+    m = _SCORE_VALUE.search(masked)
+    if not m:
+        return None
+    n = (m.group("n") or m.group("m")).lower()
+    return _N.get(n) or int(n)
 
 
 _VERBS = {"does", "do", "did", "are", "were", "is", "was", "have", "has", "had", "will", "would", "can", "could",
           "in", "at", "for", "of", "on", "by", "with", "across"}
 
 
+def _search_words(text: str, catalog: Catalog, common: frozenset[str]) -> str:
+    """A question's words that are about its subject, not about which authority or how it is asked."""
+    _, search = _masked(text, 0, len(text), catalog.references(text, common))
+    return " ".join(w for w in search.split() if w.lower().strip("?,.") not in _STOP)
+
+
+# ------------------------------------------------------------------------------------------ two parts
+
+_QUESTION_WORD = (r"(?:how|what|who|whom|whose|when|where|why|which|is|are|does|do|did|was|were|has|have|can|could|"
+                  r"will|would|should)")
+_SPLIT = re.compile(rf"\?\s+(?=\S)|;\s+|,?\s+and\s+(?={_QUESTION_WORD}\b)|,\s+(?=(?:and\s+|but\s+)?(?:also\s+)?"
+                    rf"{_QUESTION_WORD}\b)|\s+as well as\s+(?={_QUESTION_WORD}\b)", re.I)
+
+
+_ASKS = re.compile(rf"^\s*(?:and\s+|so\s+|also\s+|but\s+)?(?:{_QUESTION_WORD}|whats|what's|who's|how's|tell me|list|"
+                   rf"show|name|give|explain|describe|compare)\b", re.I)
+
+
+def split_parts(question: str) -> list[tuple[int, int]]:
+    """(start, end) of each thing a question asks: split at a second question mark, a semicolon, or ", and
+    how/what/when ..."; parts too short to stand alone ("and when?") are kept, to be merged with the one
+    before as the kind of fact it adds."""
+    spans = []
+    pos = 0
+    for m in _SPLIT.finditer(question):
+        head = question[pos:m.start()]
+        # "Given the shortage ..., was ...?" and "In the council that scored 4, how ...?" are one question:
+        # a part must itself be a question (open with a question word) or end with a question mark
+        asks = bool(_ASKS.match(head)) or m.group(0).startswith("?") or m.group(0).startswith(";")
+        if len(re.findall(r"\w+", head)) >= 2 and asks:
+            spans.append((pos, m.start()))
+            pos = m.end()
+    spans.append((pos, len(question)))
+    return [(a, b) for a, b in spans if question[a:b].strip(" ?,;")] or [(0, len(question))]
+
+
+def _merge_elliptical(parts: tuple[Part, ...]) -> tuple[Part, ...]:
+    """A part that only asks "when?" or "and who?" belongs to the part before: it adds the kind of fact to
+    look for, not a search of its own."""
+    out: list[Part] = []
+    for p in parts:
+        words = [w for w in re.findall(r"[a-z]+", p.search_text.lower()) if w not in _STOP and w not in _VERBS]
+        if out and len(words) <= 1 and p.intent == PASSAGES:
+            prev = out[-1]
+            out[-1] = replace(prev, text=f"{prev.text}, {p.text}", expects=prev.expects or p.expects,
+                              search_text=f"{prev.search_text} {p.search_text}".strip())
+        else:
+            out.append(p)
+    return tuple(out)
+
+
 def _missing_document(text: str, named: tuple[str, ...], catalog: Catalog) -> str | None:
     """A kind of document ("winter plan") asked of a named authority that has none indexed, while another
     authority's report of that kind is: the question is about a report we do not hold."""
-    for m in re.finditer(r"\b([a-z]+ (?:plan|strategy|report|assessment))\b", text, re.I):
+    for m in re.finditer(r"\b([a-z]+ (?:plan|strategy|report|assessment|account))\b", text, re.I):
         phrase = m.group(1).lower()
-        titled = [a for title, a in catalog.titles if phrase in title]
+        titled = [a for title, a, _ in catalog.titles if phrase in title]
         if titled and named and not any(a in named for a in titled):
             return phrase
     return None
-
-
-_STOP = {"what", "which", "who", "how", "did", "does", "do", "is", "was", "the", "a", "an", "of", "in", "on", "for",
-         "to", "and", "or", "authority", "authorities", "council", "councils", "borough", "boroughs", "la", "that",
-         "get", "got", "one", "cqc", "s", "it", "its", "their", "they", "we", "our"}
-
-
-def _content_left(rest: str, named: Iterable[str]) -> bool:
-    """Does the question say anything beyond naming an authority ("which council scored 4?" does not)?"""
-    low = rest.lower()
-    for a in named:
-        for alias in authority_aliases(a):
-            low = low.replace(alias, " ")
-    return any(w not in _STOP for w in re.findall(r"[a-z]+", low))
 
 
 # ------------------------------------------------------------------------------------ answer types
@@ -271,15 +342,12 @@ _NUMBER_IN = re.compile(r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|t
 _FREQUENCY_IN = re.compile(r"\b(?:daily|weekly|monthly|fortnightly|annually|yearly|quarterly|hourly|every|each|"
                            r"regular(?:ly)?|twice|once|times a|per (?:day|week|month|year)|routinely)\b", re.I)
 _TITLE = re.compile(r"\b(?:Dr|Mr|Mrs|Ms|Miss|Mx|Professor|Prof|Cllr|Councillor|Sir|Dame|Lord|Lady)\.? [A-Z]")
-
-
-_PERCENT_IN = re.compile(r"%|\bper ?cent\b|\b(?:half|third|quarter|majority|minority|most|all|none)\b", re.I)
-_MONEY_IN = re.compile(r"£|\$|€|\bpounds?\b|\b(?:million|billion|bn|m)\b|\b\d+k\b", re.I)
+_PERCENT_IN = re.compile(r"%|\bper ?cent\b", re.I)
+_MONEY_IN = re.compile(r"£|\$|€|\bpounds?\b|\b(?:million|billion|bn)\b|\b\d+(?:\.\d+)?\s?[mk]\b", re.I)
 _NUMBER = r"(?:\d[\d,.]*|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|" \
           r"forty|fifty|hundred|thousand|a few|several|no)"
 _DURATION_IN = re.compile(rf"\b{_NUMBER}(?:\s+(?:and a half|or more|or fewer))?\s+(?:working\s+)?"
                           r"(?:weeks?|days?|months?|years?|hours?|minutes?)\b", re.I)
-
 _NO_WAIT_IN = re.compile(r"\bno (?:waits?|waiting(?: lists?)?|delays?)\b|\bimmediate(?:ly)?\b|\bsame day\b", re.I)
 
 
@@ -287,9 +355,9 @@ def _stem(word: str) -> str:
     return re.sub(r"(?:ies|es|s)$", "", word.lower())
 
 
-def has_expected(u: Understanding | str | None, quote: str, common: frozenset[str]) -> bool:
+def has_expected(u: Understanding | Part | str | None, quote: str, common: frozenset[str]) -> bool:
     """Does the quote contain the kind of fact the question asks for?"""
-    kind = u.expects if isinstance(u, Understanding) else u
+    kind = u.expects if isinstance(u, Understanding | Part) else u
     if kind is None:
         return True
     if kind == DATE:
@@ -301,7 +369,7 @@ def has_expected(u: Understanding | str | None, quote: str, common: frozenset[st
     if kind == DURATION:
         return bool(_DURATION_IN.search(quote) or _NO_WAIT_IN.search(quote))
     if kind == COUNT:
-        counted = [_stem(w) for w in (u.counted if isinstance(u, Understanding) else ())]
+        counted = [_stem(w) for w in (u.counted if isinstance(u, Understanding | Part) else ())]
         for m in re.finditer(rf"\b{_NUMBER}\b", quote, re.I):
             if not counted:
                 return True
@@ -332,31 +400,70 @@ def common_words(texts: Iterable[str]) -> frozenset[str]:
     return frozenset(out)
 
 
+# ------------------------------------------------------------------------------------ follow-ups
 
-_FOLLOWUP = re.compile(r"^\s*(?:and|what about|how about|same for|and for|what of|and what about|also for)\b[\s,]*",
-                       re.I)
+_FOLLOWUP = re.compile(r"^\s*(?:and|what about|how about|same for|and for|what of|and what about|also for|and on|"
+                       r"and in|and the|ok and|okay and|so)\b[\s,]*", re.I)
+_PRONOUN = re.compile(r"\b(?:they|them|their|theirs|it|its|this|that|these|those|there|he|she|his|her)\b", re.I)
 
 
-def resolve_followup(question: str, previous: str | None,
-                     reports: Mapping[str, Mapping[str, Any]] | Catalog) -> str:
-    """A follow-up in a conversation made into a whole question: "what about Camden?" after "what did
-    Derbyshire score?" becomes "what did London Borough of Camden score?". Anything else is returned as is."""
+def resolve_followup(question: str, previous: str | None, reports: Mapping[str, Mapping[str, Any]] | Catalog,
+                     common: frozenset[str] = frozenset()) -> str:
+    """A follow-up in a conversation made into a whole question. "what about Camden?" after "what did
+    Derbyshire score?" becomes "what did London Borough of Camden score?"; "and for assessing needs?" after
+    "what did X score on safeguarding?" becomes "what did X score on assessing needs?"; a question leaning on
+    the one before ("and what are they doing about it now?") is kept, with the earlier question after it as
+    its context: "... (after “...”)". Anything else is returned as is."""
     if not previous:
         return question
+    previous = _AFTER.sub("", previous)
+    catalog = reports if isinstance(reports, Catalog) else Catalog.of(reports)
     m = _FOLLOWUP.match(question)
-    now = understand(question, reports)
-    short = len(re.findall(r"\w+", question)) <= 4
-    if not m and not (short and now.authorities and not _content_left(now.search_text, now.authorities)):
-        return question
-    before = understand(previous, reports)
     rest = question[m.end():] if m else question
-    if now.authorities:
+    now = [r for r in catalog.references(question, common) if r.how != "ambiguous" or len(r.authorities) <= 3]
+    now_names = tuple(dict.fromkeys(a for r in now for a in r.authorities))
+    content = [w for w in re.findall(r"[a-z]+", _without(question, now).lower()) if w not in _STOP
+               and w not in ("same", "ok", "okay", "how", "about")]
+    short = len(re.findall(r"\w+", question)) <= 5
+    new_statement = statement_in(rest)
+    if (m or short) and now_names and len(content) <= 2:
+        before = catalog.references(previous, common)
         combined = previous
-        for a in before.authorities:
-            for alias in sorted(authority_aliases(a), key=len, reverse=True):
-                combined = re.sub(r"(?<![\w-])" + re.escape(alias) + r"(?:'s|’s)?(?![\w-])", " ".join(now.authorities),
-                                  combined, flags=re.I)
+        for r in sorted(before, key=lambda r: -r.start):
+            if r.authorities:
+                combined = combined[:r.start] + " and ".join(now_names) + combined[r.end:]
         if combined == previous:  # the first question named nobody: add the new authorities
-            combined = f"{previous.rstrip(' ?')} for {' and '.join(now.authorities)}?"
+            combined = f"{previous.rstrip(' ?')} for {' and '.join(now_names)}?"
         return " ".join(combined.split())
-    return f"{previous.rstrip(' ?')} {rest.strip()}".strip()
+    old_statement = statement_in(previous)
+    if (m or short) and new_statement and old_statement and new_statement != old_statement and len(content) <= 4:
+        old = _statement_phrase(previous)
+        if old:
+            return " ".join((previous[:old[0]] + rest.strip(" ?") + previous[old[1]:]).split())
+    if (m or _PRONOUN.search(question)) and not now and not re.search(r"\b(?:council|authority)\b", question, re.I):
+        return f"{question.strip()} (after “{previous.strip()}”)"
+    return question
+
+
+def _without(text: str, refs: list[Reference]) -> str:
+    for r in sorted(refs, key=lambda r: -r.start):
+        text = text[:r.start] + " " + text[r.end:] if r.end <= len(text) else text
+    return text
+
+
+def _statement_phrase(text: str) -> tuple[int, int] | None:
+    """Where a question names its quality statement (the words statement_in found)."""
+    from .cqc import _IN_QUESTION_RE
+
+    for _, pattern in _IN_QUESTION_RE:
+        m = pattern.search(text.replace("’", "'"))
+        if m:
+            return m.span()
+    return None
+
+
+def authority_aliases(authority: str) -> list[str]:
+    """Ways a question may name an authority: its full name and its distinctive words ("Camden")."""
+    core = core_name(authority)
+    return [a for a in {authority.lower(), core.lower()} if a]
+

@@ -1,9 +1,11 @@
-"""Score questions, answered from the reports' metadata and cited at each report's "Score: N" line.
+"""Score questions, answered from the reports' metadata and cited at each report's own score line.
 
 "What did Derbyshire score?", "which authority scored higher?", "what does a 4 mean?", "list the scores we
-hold", "what is X's overall rating?", "how has X's score changed?". An authority named only in the metadata
-(Camden) is found by name like any other. A report scoring several quality statements (a summary page)
-gives one entry per statement. Superseded reports count only when the question asks about the past.
+hold", "what is X's overall rating?", "which council scored 4?", "do we hold X's winter plan?". A report
+scoring several quality statements (a summary page, a press release) gives one entry per statement, each
+cited at its own line; when two reports give one authority's score for one statement, the statement page is
+quoted and the other cited as a further passage. Superseded reports count only when the question asks about
+the past.
 """
 
 from __future__ import annotations
@@ -12,16 +14,18 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from .metadata import _OVERALL, CQC_ASSESSMENT, Metadata
-from .question import Understanding
+from . import cqc
+from .cqc import QUALITY_STATEMENTS
+from .intents import COMPARE, HELD, MEANING, OVERALL, SCORE
+from .metadata import CQC_ASSESSMENT, Metadata
 from .retrieve import Filters
 
 if TYPE_CHECKING:
-    from .answer import Answer, Answerer, Citation
+    from .answer import Answerer, Citation
+    from .question import Part, Understanding
 
-# The descriptor line printed right under the score line ("3 - Evidence shows a good standard").
-_DESCRIPTOR_AFTER = re.compile(r"\s*[1-4][ \t]*-[ \t]*Evidence shows[^\n]*")
-_DESCRIPTOR_LINE = re.compile(r"^[ \t]*(?P<n>[1-4])[ \t]*-[ \t]*Evidence shows[^\n]*", re.M)
+# The descriptor line printed right under a score line ("3 - Evidence shows a good standard").
+_DESCRIPTOR_AFTER = re.compile(r"[ \t]*\n(?:[ \t]*\n)?[ \t]*[1-4][ \t]*[-–][ \t]*Evidence shows[^\n]*")
 
 
 @dataclass(frozen=True)
@@ -33,8 +37,9 @@ class Held:
     statement: str | None
     score: int
     descriptor: str | None
-    start: int | None  # the score line, when the text has one
+    start: int | None  # the cited passage (score line and descriptor, or a list item), when the text has one
     end: int | None
+    single: bool  # from a report about this one statement (not a summary or a press release's list)
 
     @property
     def authority(self) -> str:
@@ -54,18 +59,20 @@ def all_scores(answerer: Answerer) -> list[Held]:
         entries = list(md.scores) or ([{"statement": md.quality_statement, "score": md.score,
                                         "descriptor": md.score_descriptor, "start": md.score_start,
                                         "end": md.score_end}] if md.score is not None else [])
+        single = len({e.get("statement") for e in entries}) <= 1
         for e in entries:
             if e.get("score") is None:
                 continue
             out.append(Held(doc, md, e.get("statement"), int(e["score"]), e.get("descriptor"), e.get("start"),
-                            e.get("end")))
-    out.sort(key=lambda h: (-h.score, h.authority, h.statement or "", h.doc))
+                            e.get("end"), single))
+    order = {s: i for i, s in enumerate(QUALITY_STATEMENTS)}
+    out.sort(key=lambda h: (h.authority, order.get(h.statement or "", 99), not h.single, h.doc))
     answerer._all_scores = out
     return out
 
 
 def held(answerer: Answerer, filters: Filters, include_superseded: bool = False) -> list[Held]:
-    """The scores within the filters, highest first, then by authority."""
+    """The scores within the filters."""
     return [h for h in all_scores(answerer)
             if (include_superseded or not h.md.superseded_by)
             and (not filters.doc or filters.doc == h.doc)
@@ -90,96 +97,197 @@ def _cite(answerer: Answerer, doc: str, start: int, end: int, cites: list[Citati
     return f"[{len(cites)}]"
 
 
+def _quoted(text: str, a: int, b: int) -> str:
+    return " / ".join(f"“{' '.join(ln.split())}”" for ln in text[a:b].splitlines() if ln.strip())
+
+
 def _line(answerer: Answerer, h: Held, cites: list[Citation], role: str) -> str:
     head = f"{h.authority} — {h.statement or 'quality statement unknown'}"
     if h.md.superseded_by:
         head += f" (earlier report, superseded by {h.md.superseded_by})"
-    span = score_span(answerer.index.texts[h.doc], h)
+    text = answerer.index.texts[h.doc]
+    span = score_span(text, h)
     if span:
         ref = _cite(answerer, h.doc, *span, cites, role, " > ".join(x for x in (h.statement, "Score") if x))
         if ref:
-            quoted = " / ".join(f"“{ln.strip()}”" for ln in answerer.index.texts[h.doc][span[0]:span[1]].splitlines()
-                                if ln.strip())
-            return f"{head}: {quoted} {ref}"
+            return f"{head}: {_quoted(text, *span)} {ref}"
     # a score set in metadata.json with no score line in the text: say where it comes from
     return f"{head}: score {h.score} ({h.descriptor or 'no descriptor'}), from the report's metadata"
 
 
-def answer_score(answerer: Answerer, q: str, u: Understanding, filters: Filters) -> Answer:
-    cites: list[Citation] = []
+def _one_each(scores: list[Held]) -> tuple[list[Held], list[Held]]:
+    """One score per authority and statement (a statement page before a list item), and the others."""
+    first: dict[tuple[str, str | None], Held] = {}
+    rest = []
+    for h in scores:
+        key = (h.authority, h.statement)
+        if key in first:
+            rest.append(h)
+        else:
+            first[key] = h
+    return list(first.values()), rest
+
+
+def _also(answerer: Answerer, others: list[Held], cites: list[Citation]) -> None:
+    """The same scores as printed by other reports (a summary, a press release): further passages."""
+    from .answer import PASSAGE
+
+    for h in others:
+        if len(cites) >= answerer.settings.max_citations:
+            return
+        span = score_span(answerer.index.texts[h.doc], h)
+        if span:
+            _cite(answerer, h.doc, *span, cites, PASSAGE, " > ".join(x for x in (h.statement, "Score") if x))
+
+
+def score_block(answerer: Answerer, part: Part, u: Understanding, filters: Filters,
+                cites: list[Citation]) -> tuple[str, bool]:
+    """The answer to one score question (a part of one): its text and whether the reports answered it.
+    Citations are appended to `cites`."""
     past = u.about_past
+    statements = part.statements or ((u.statement,) if u.statement and len(u.parts) == 1 else ())
+    statement = statements[0] if len(statements) == 1 else None
     scores = held(answerer, filters, include_superseded=past)
     scope = [h for h in scores if not u.authorities or h.md.authority in u.authorities]
-    in_statement = [h for h in scope if not u.statement or h.statement == u.statement]
 
-    if u.score_kind == "meaning":
-        n = u.score_value
-        for h in scores:
-            if h.score != n:
-                continue
-            text = answerer.index.texts[h.doc]
-            for m in _DESCRIPTOR_LINE.finditer(text):
-                if int(m.group("n")) == n:
-                    a = m.start() + len(m.group(0)) - len(m.group(0).lstrip())
-                    ref = _cite(answerer, h.doc, a, m.end(), cites, "answer", "Score")
-                    if ref:
-                        body = f"A score of {n}, as the reports print it ({h.authority}): “{m.group(0).strip()}” {ref}"
-                        return answerer._finish(q, body, False, cites, "score")
-        return _decline(answerer, q, f"None of the indexed reports has a score of {n}, so they don't say what "
-                                     "it means.", scores, cites)
+    if part.intent == MEANING:
+        return _meaning(answerer, part, scores, cites)
+    if part.intent == OVERALL:
+        return _overall(answerer, part, u, filters, cites)
+    if part.intent == HELD:
+        return _held_reports(answerer, u, filters, cites)
 
-    if u.score_kind == "overall":
-        lines = []
-        for doc in answerer.index.manifest.reports:
-            md = answerer.index.metadata(doc)
-            if not md.overall_rating or (u.authorities and md.authority not in u.authorities) or \
-                    (md.superseded_by and not past):
-                continue
-            text = answerer.index.texts[doc]
-            m = _OVERALL.search(text)
-            if m:
-                line = m.group(0).strip()
-                a = m.start() + len(m.group(0)) - len(m.group(0).lstrip())
-                ref = _cite(answerer, doc, a, a + len(line), cites, "answer", "Overall rating")
-                if ref:
-                    lines.append(f"{md.authority or doc}: “{line}” {ref}")
-        if lines:
-            return answerer._finish(q, "\n".join(lines), False, cites, "score")
-        who = " and ".join(u.authorities) if u.authorities else "any authority"
-        return _decline(answerer, q, f"The indexed reports don't give an overall rating for {who}; they hold "
-                                     "scores for single quality statements.", scope or scores, cites)
-
+    in_statement = [h for h in scope if not statements or h.statement in statements]
+    if part.score_value is not None and (not u.authorities or part.which) and part.intent == SCORE:
+        in_statement = [h for h in in_statement if h.score == part.score_value]  # "which council scored 4?"
     if not in_statement:
         who = " and ".join(u.authorities) if u.authorities else "the authorities indexed"
-        what = f"a score for {u.statement}" if u.statement else "a CQC score"
-        return _decline(answerer, q, f"The indexed reports don't give {who} {what}.", scope or scores, cites)
-
-    lines = [_line(answerer, h, cites, "answer") for h in in_statement]
-    if u.score_kind == "compare" and len(in_statement) > 1:
-        by_statement: dict[str, list[Held]] = {}
-        for h in in_statement:
-            if not h.md.superseded_by:
-                by_statement.setdefault(h.statement or "", []).append(h)
-        heads = []
-        for statement, hs in by_statement.items():
-            if len({h.authority for h in hs}) < 2:
-                continue
-            top = max(h.score for h in hs)
-            best = sorted({h.authority for h in hs if h.score == top})
-            who = " and ".join(best)
-            heads.append(f"Highest on {statement}: {who} ({top})." if len(best) == 1
-                         else f"Level on {statement}: {who} ({top}).")
-        lines = heads + lines
-    return answerer._finish(q, "\n".join(lines), False, cites, "score")
+        what = f"a score for {statement}" if statement else "a CQC score"
+        if part.score_value is not None and not u.authorities:
+            what = f"a score of {part.score_value}" + (f" for {statement}" if statement else "")
+        closest = [h for h in scope or scores if not statement or h.statement == statement] or scope
+        _closest(answerer, closest[:3], cites)
+        return f"The indexed reports don't give {who} {what}.", False
+    lines_of, others = _one_each(in_statement)
+    lines = [_line(answerer, h, cites, "answer") for h in lines_of]
+    if part.intent == COMPARE and len({h.authority for h in lines_of}) > 1:
+        lines = _heads(lines_of) + lines
+    _also(answerer, others, cites)
+    return "\n".join(lines), True
 
 
-def _decline(answerer: Answerer, q: str, message: str, closest: list[Held], cites: list[Citation]) -> Answer:
-    for h in closest:
+def _heads(scores: list[Held]) -> list[str]:
+    by_statement: dict[str, list[Held]] = {}
+    for h in scores:
+        if not h.md.superseded_by:
+            by_statement.setdefault(h.statement or "", []).append(h)
+    heads = []
+    for statement, hs in by_statement.items():
+        if len({h.authority for h in hs}) < 2:
+            continue
+        top = max(h.score for h in hs)
+        best = sorted({h.authority for h in hs if h.score == top})
+        who = " and ".join(best)
+        heads.append(f"Highest on {statement}: {who} ({top})." if len(best) == 1
+                     else f"Level on {statement}: {who} ({top}).")
+    return heads
+
+
+def _meaning(answerer: Answerer, part: Part, scores: list[Held], cites: list[Citation]) -> tuple[str, bool]:
+    n = part.score_value
+    if n is None:  # "what does 'some shortfalls' mean?": the score whose descriptor it is
+        low = part.text.lower()
+        n = next((k for k, words in cqc.SCORE_WORDS.items() if words in low), None)
+    for h in scores:
+        if n is not None and h.score != n:
+            continue
+        text = answerer.index.texts[h.doc]
+        for m in cqc.DESCRIPTOR_LINE.finditer(text):
+            if n is None or int(m.group("score")) == n:
+                a = m.start() + len(m.group(0)) - len(m.group(0).lstrip())
+                ref = _cite(answerer, h.doc, a, m.end(), cites, "answer", "Score")
+                if ref:
+                    return f"A score of {m.group('score')}, as the reports print it ({h.authority}): " \
+                           f"“{m.group(0).strip()}” {ref}", True
+    what = f"a score of {n}" if n is not None else "that score"
+    return f"None of the indexed reports has {what}, so they don't say what it means.", False
+
+
+_POINTS_ASKED = re.compile(r"\bpoints?\b|\bout of (?:a )?(?:100|hundred)\b|\bpercent", re.I)
+
+
+def _overall(answerer: Answerer, part: Part, u: Understanding, filters: Filters,
+             cites: list[Citation]) -> tuple[str, bool]:
+    points_asked = bool(_POINTS_ASKED.search(part.text))
+    lines = []
+    for doc in answerer.index.manifest.reports:
+        md = answerer.index.metadata(doc)
+        if not md.overall_rating or (u.authorities and md.authority not in u.authorities) or \
+                (md.superseded_by and not u.about_past) or (filters.doc and filters.doc != doc) or \
+                (filters.authority and filters.authority.lower() not in (md.authority or "").lower()):
+            continue
+        text = answerer.index.texts[doc]
+        if md.overall_start is None or md.overall_end is None:
+            lines.append(f"{md.authority or doc}: rated {md.overall_rating} overall, from the report's metadata")
+            continue
+        if points_asked and md.overall_points is None:
+            continue  # asked for points out of 100: a rating alone does not answer it
+        a, b = md.overall_start, md.overall_end
+        points = cqc.points_line(text)
+        if points and points[1] >= b and not text[b:points[1]].strip():
+            b = points[2]  # "... scored 78 out of 100 overall" right below the rating
+        ref = _cite(answerer, doc, a, b, cites, "answer", "Overall rating")
+        if ref:
+            lines.append(f"{md.authority or doc}: {_quoted(text, a, b)} {ref}")
+    if lines:
+        return "\n".join(lines), True
+    who = " and ".join(u.authorities) if u.authorities else "any authority"
+    if points_asked:
+        return f"The indexed reports don't give {who} a score out of 100.", False
+    return f"The indexed reports don't give an overall rating for {who}; they hold scores for single quality " \
+           "statements.", False
+
+
+def _held_reports(answerer: Answerer, u: Understanding, filters: Filters,
+                  cites: list[Citation]) -> tuple[str, bool]:
+    """Which reports are held (of the authorities named), each cited at its title line."""
+    lines = []
+    for doc in answerer.index.manifest.reports:
+        md = answerer.index.metadata(doc)
+        if (u.authorities and md.authority not in u.authorities) or (filters.doc and filters.doc != doc):
+            continue
+        text = answerer.index.texts[doc]
+        span = cqc.title_line(text)
+        heading = _statement_heading(text) if md.kind == CQC_ASSESSMENT and md.quality_statement else None
+        span = heading or span  # a quality statement's page: the statement it is about
+        if span is None:
+            continue
+        what = ", ".join(x for x in (md.authority, md.kind, md.published and f"published {md.published}") if x)
+        ref = _cite(answerer, doc, *span, cites, "answer", "Title")
+        if ref:
+            lines.append(f"{doc} ({what}): “{text[span[0]:span[1]]}” {ref}")
+        if len(lines) >= answerer.settings.max_citations:
+            break
+    if lines:
+        return "Held: " + "\n".join(lines), True
+    who = " and ".join(u.authorities) if u.authorities else "anyone"
+    return f"No reports are held for {who}.", False
+
+
+def _statement_heading(text: str) -> tuple[int, int] | None:
+    """(start, end) of a statement page's heading: the line naming its quality statement."""
+    for pos, line in cqc.lines(text[:3000]):
+        if cqc.statement_of_line(line):
+            lead = len(line) - len(line.lstrip())
+            return pos + lead, pos + len(line.rstrip())
+    return None
+
+
+def _closest(answerer: Answerer, scores: list[Held], cites: list[Citation]) -> None:
+    for h in scores:
         span = score_span(answerer.index.texts[h.doc], h)
         if span:
             _cite(answerer, h.doc, *span, cites, "closest", " > ".join(x for x in (h.statement, "Score") if x))
-    text = message + (" The scores the reports do give are listed as closest matches." if cites else "")
-    return answerer._finish(q, text, True, cites, "abstained")
 
 
 def score_rows(answerer: Answerer) -> list[dict]:
@@ -187,9 +295,8 @@ def score_rows(answerer: Answerer) -> list[dict]:
     everything = held(answerer, Filters(), include_superseded=True)
     earlier = {(h.md.superseded_by, h.statement): h for h in everything if h.md.superseded_by}
     rows = []
-    for h in everything:
-        if h.md.superseded_by:
-            continue
+    current, _ = _one_each([h for h in everything if not h.md.superseded_by])
+    for h in sorted(current, key=lambda h: (-h.score, h.authority, h.statement or "")):
         text = answerer.index.texts[h.doc]
         span = score_span(text, h)
         row = {"authority": h.authority, "statement": h.statement or "unknown", "score": h.score,

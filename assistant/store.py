@@ -305,6 +305,11 @@ class Index:
     def metadata(self, doc: str) -> Metadata:
         return Metadata.from_dict(self.manifest.reports[doc].metadata)
 
+    def mentions(self, words: str) -> bool:
+        """Do the reports use every word of this (a place's name, say)?"""
+        stems = tokenize([words])[0]
+        return bool(stems) and all(any(p.df(w) for p in self.lexical.parts) for w in stems)
+
     # -------------------------------------------------------------------------------------- positions
 
     @property

@@ -151,7 +151,9 @@ def test_summary_page_with_several_scores_overall_rating_and_themes():
         ("Assessing needs", 2), ("Supporting people to lead healthier lives", 3),
         ("Safe pathways, systems and transitions", 2)]
     text = makedocs.SUMMARY_TXT
-    assert [text[s["start"]:s["end"]] for s in m.scores] == ["Score: 2", "Score: 3", "Indicative score: 2"]
+    assert [text[s["start"]:s["end"]] for s in m.scores] == [
+        "Score: 2\n2 - Evidence shows some shortfalls", "Score: 3\n3 - Evidence shows a good standard",
+        "Indicative score: 2\n2 - Evidence shows some shortfalls"]
     assert "quality_statement" not in m.unknown()
     sections = {u.section[:2] for u in parse(text).units}
     assert ("Theme 1: Working with people", "Assessing needs") in sections

@@ -49,13 +49,13 @@ def test_score_references_are_not_searched_for():
 
 
 @pytest.mark.parametrize("q,kind", [
-    ("what did Derbyshire score on safe pathways?", "lookup"),
-    ("Was Camden's CQC verdict good?", "lookup"),
+    ("what did Derbyshire score on safe pathways?", "score"),
+    ("Was Camden's CQC verdict good?", "score"),
     ("which authority scored higher?", "compare"),
     ("list the scores we hold", "list"),
     ("what's derbyshire's overall cqc rating?", "overall"),
     ("what does a 4 mean?", "meaning"),
-    ("which council scored 4?", "lookup"),
+    ("which council scored 4?", "score"),
     ("enough best interest assessors in the borough that got a 4?", None),
     ("How often did MDTs take place in the exceptional-rated authority?", None),
     ("What are we doing about PPE for unpaid carers?", None),

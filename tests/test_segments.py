@@ -244,7 +244,7 @@ def derived(answerer) -> dict:
             "bm25": (idx.lexical.n_live, round(idx.lexical.avg_len, 9), +idx.lexical.removed.df),
             "metadata": answerer._reports, "superseded": answerer.retriever._superseded,
             "facets": answerer.retriever.facets(),
-            "catalog": (cat.authorities, cat.alias_owner, cat.holders, sorted(cat.titles))}
+            "catalog": (cat.authorities, cat.kinds_of, cat.scores, cat.ratings, sorted(cat.titles))}
 
 
 def test_the_apps_swap_updates_what_it_derives_exactly_as_a_fresh_load(settings, fake):

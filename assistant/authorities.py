@@ -1,0 +1,431 @@
+"""Which authorities a question means: those the reports cover, named by name, short name, possessive or with
+a typo ("camdn"); councils no report covers ("Manchester", "Derbyshire Dales District Council"), found in a
+list of every English council; and authorities described rather than named: by kind ("the county", "the
+London borough"), by score or rating ("the council that scored 4", "the better-scoring council", "the one
+rated outstanding"), by a document ("the council with the winter plan") or by a fact only its report states
+("the council that works with its neighbouring boroughs on quality assurance", resolved by searching for it).
+
+Everything here is read against the index's own metadata (a `Catalog`) and the list of councils in
+`data/english_councils.csv`; nothing is keyed to particular questions.
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+import re
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .cqc import OVERALL_RATINGS, SCORE_WORDS, statement_in
+
+CQC_KIND = "CQC assessment"  # metadata.CQC_ASSESSMENT, without importing the metadata stage
+
+# Words of council names that do not tell one council from another.
+GENERIC_NAME_WORDS = {"london", "borough", "of", "county", "city", "council", "district", "metropolitan", "royal",
+                      "the", "and", "unitary", "authority", "corporation"}
+
+
+@dataclass(frozen=True)
+class Council:
+    """An English local authority, from the list of all of them."""
+
+    name: str
+    short: str
+    type: str  # county | district | metropolitan | unitary | london | other
+    current: bool
+
+
+@functools.lru_cache(maxsize=1)
+def english_councils() -> tuple[Council, ...]:
+    """Every English council (data/english_councils.csv, from mySociety, CC BY 4.0)."""
+    path = Path(__file__).parent / "data" / "english_councils.csv"
+    with open(path, encoding="utf-8", newline="") as fh:
+        return tuple(Council(r["name"], r["short_name"], r["type"], r["current"] == "yes") for r in csv.DictReader(fh))
+
+
+def _tokens(text: str) -> list[str]:
+    return [_norm(t) for t in re.findall(r"[A-Za-z0-9][A-Za-z0-9'’-]*", text)]
+
+
+def _norm(token: str) -> str:
+    t = token.lower().replace("’", "'")
+    return re.sub(r"(?:'s|s')$", "", t).strip("'-")
+
+
+_PREFIX = re.compile(r"^(?:the\s+)?(?:(?:London|Royal)\s+Borough\s+of|City\s+(?:and\s+County\s+)?of|County\s+of|"
+                     r"Borough\s+of)\s+", re.I)
+_SUFFIX = re.compile(r"\s+(?:(?:County|City|Borough|District|Metropolitan(?:\s+Borough|\s+District)?)\s+)*"
+                     r"(?:Council|Corporation|Authority)$", re.I)
+
+
+def core_name(authority: str) -> str:
+    """An authority's distinctive words: "London Borough of Camden" -> "Camden", "Redcar and Cleveland Borough
+    Council" -> "Redcar and Cleveland"."""
+    return _SUFFIX.sub("", _PREFIX.sub("", authority.strip())).strip()
+
+
+def council_type(authority: str) -> str | None:
+    """county | district | metropolitan | unitary | london | other, from the list of councils or the name."""
+    key = core_name(authority).lower()
+    for c in english_councils():
+        if c.name.lower() == authority.lower() or (key and c.short.lower() == key):
+            return c.type
+    low = authority.lower()
+    for word, kind in (("london borough", "london"), ("county council", "county"), ("metropolitan", "metropolitan"),
+                       ("district council", "district")):
+        if word in low:
+            return kind
+    return None
+
+
+# Words of a description that say which kind of council ("the county", "the London borough").
+_TYPE_WORDS: dict[str, Callable[[str, str | None], bool]] = {
+    "county": lambda name, t: t == "county" or "county council" in name.lower(),
+    "shire": lambda name, t: t == "county" or "county council" in name.lower(),
+    "london": lambda name, t: t == "london" or "london borough" in name.lower(),
+    "borough": lambda name, t: t in ("london", "metropolitan") or "borough" in name.lower(),
+    "city": lambda name, t: "city" in name.lower(),
+    "metropolitan": lambda name, t: t == "metropolitan",
+    "district": lambda name, t: t == "district",
+    "unitary": lambda name, t: t == "unitary",
+}
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A place in the question that points at authorities."""
+
+    start: int
+    end: int
+    authorities: tuple[str, ...]  # the covered authorities it means (empty for an unknown council)
+    how: str  # name | typo | unknown | place | kind | score | rating | document | content | ambiguous
+    unknown: str | None = None  # the council's name, when no report covers it
+
+
+# ------------------------------------------------------------------------------------------ the catalogue
+
+@dataclass(frozen=True)
+class Catalog:
+    """What questions are read against, from the reports' metadata: the authorities covered and their names,
+    who holds each score for each quality statement, overall ratings, report titles and kinds. Built from
+    counts so that `updated` makes the next index's catalogue from the reports an add touched alone."""
+
+    authorities: tuple[str, ...] = ()
+    kinds_of: dict[str, str | None] = field(default_factory=dict)  # authority -> council type
+    scores: dict[tuple[str, str | None], int] = field(default_factory=dict)  # (authority, statement) -> score
+    ratings: dict[str, str] = field(default_factory=dict)  # authority -> overall rating
+    titles: tuple[tuple[str, str | None, str | None], ...] = ()  # (lower-case title, authority, kind)
+    # what they are made from: reports per authority, current CQC scores and ratings held, titles
+    counts: Counter = field(default_factory=Counter, repr=False, compare=False)
+    scored: Counter = field(default_factory=Counter, repr=False, compare=False)
+    rated: Counter = field(default_factory=Counter, repr=False, compare=False)
+    title_of: dict[str, tuple[str, str | None, str | None]] = field(default_factory=dict, repr=False,
+                                                                    compare=False)
+
+    @classmethod
+    def of(cls, reports: Mapping[str, Mapping[str, Any]]) -> Catalog:
+        return cls().updated({}, reports)
+
+    def updated(self, before: Mapping[str, Mapping[str, Any]], after: Mapping[str, Mapping[str, Any]]) -> Catalog:
+        """This catalogue with the reports in `before` (their metadata as it was here) replaced by those in
+        `after` (as they are now; a report in `before` only was removed)."""
+        counts, scored, rated, title_of = Counter(self.counts), Counter(self.scored), Counter(self.rated), \
+            dict(self.title_of)
+        for sign, reports in ((-1, before), (1, after)):
+            for doc, md in reports.items():
+                a = md.get("authority")
+                if a:
+                    counts[a] += sign
+                    for statement, n in _scores_held(md):
+                        scored[(a, statement, n)] += sign
+                    if md.get("overall_rating") and not md.get("superseded_by"):
+                        rated[(a, md["overall_rating"])] += sign
+                if sign > 0:
+                    title_of[doc] = ((md.get("title") or "").lower(), a, md.get("kind"))
+                else:
+                    title_of.pop(doc, None)
+        counts, scored, rated = +counts, +scored, +rated
+        authorities = tuple(sorted(counts))
+        scores: dict[tuple[str, str | None], int] = {}
+        for (a, statement, n) in sorted(scored):
+            scores[(a, statement)] = n
+        ratings = {a: r for (a, r) in sorted(rated)}
+        return Catalog(authorities, {a: council_type(a) for a in authorities}, scores, ratings,
+                       tuple(title_of.values()), counts, scored, rated, title_of)
+
+    # ---------------------------------------------------------------------------------------- lookups
+
+    def holders(self, score: int | None = None, statement: str | None = None) -> tuple[str, ...]:
+        """Authorities holding `score` (any, when None) for `statement` (any, when None)."""
+        return tuple(sorted({a for (a, s), n in self.scores.items()
+                             if (score is None or n == score) and (statement is None or s == statement)}))
+
+    def extreme(self, best: bool, statement: str | None = None, among: Iterable[str] | None = None) -> tuple[str, ...]:
+        """The authorities with the highest (or lowest) score for `statement`, or on average over their
+        statements when none is named; several when level."""
+        pool = set(among) if among is not None else None
+        per: dict[str, list[int]] = {}
+        for (a, s), n in self.scores.items():
+            if (statement is None or s == statement) and (pool is None or a in pool):
+                per.setdefault(a, []).append(n)
+        if len(per) < 2:
+            return ()
+        value = {a: sum(v) / len(v) for a, v in per.items()}
+        target = max(value.values()) if best else min(value.values())
+        return tuple(sorted(a for a, v in value.items() if v == target))
+
+    # ---------------------------------------------------------------------------------------- names
+
+    def references(self, question: str, common: frozenset[str] = frozenset(),
+                   search: Callable[[str], dict[str, float]] | None = None,
+                   mentioned: Callable[[str], bool] | None = None) -> list[Reference]:
+        """Every place the question points at an authority: by name (or a close misspelling of one), a
+        council no report covers, or a description. `common`: words the reports use in lower case, which a
+        council's one-word name must be capitalised to be taken for the council ("Reading", not "reading");
+        `search`: for descriptions by a fact, the authorities whose reports state it, weighted; `mentioned`:
+        whether the reports mention a name, so that an uncovered council's bare name the reports use as a
+        place ("flooding in Chesterfield") is a "place", an unknown council only when asked about as one."""
+        described = self._descriptions(question, search)
+        # a name inside a description's clause describes ("the council that works with Derby City"): it is
+        # part of the description, not a reference of its own
+        refs = [r for r in self._names(question, common, mentioned)
+                if not any(d.start <= r.start and r.end <= d.end for d in described)]
+        taken = [(r.start, r.end) for r in refs]
+        refs += [d for d in described if not any(a < d.end and d.start < b for a, b in taken)]
+        return sorted(refs, key=lambda r: r.start)
+
+    def _names(self, question: str, common: frozenset[str],
+               mentioned: Callable[[str], bool] | None = None) -> list[Reference]:
+        table = _alias_table(self.authorities)
+        spans = [(m.start(), m.end(), m.group(0)) for m in re.finditer(r"[A-Za-z0-9][A-Za-z0-9'’-]*", question)]
+        toks = [_norm(t) for _, _, t in spans]
+        out: list[Reference] = []
+        i = 0
+        while i < len(toks):
+            for n in range(min(6, len(toks) - i), 0, -1):
+                key = tuple(toks[i:i + n])
+                target = table.get(key)
+                if target is None:
+                    continue
+                raw = spans[i][2]
+                if n == 1 and (key[0] in common or key[0] in _ENGLISH) and (not raw[:1].isupper() or i == 0):
+                    continue  # "reading", "bury": ordinary words unless written as names
+                start, end = spans[i][0], spans[i + n - 1][1]
+                if isinstance(target, str):
+                    out.append(Reference(start, end, (target,), "name"))
+                else:
+                    as_council = n > 1 and key[-1] in ("council", "corporation") or key[0] in ("city", "london")
+                    place = not as_council and mentioned is not None and mentioned(question[start:end])
+                    out.append(Reference(start, end, (), "place" if place else "unknown", target.name))
+                i += n - 1
+                break
+            else:
+                typo = self._typo(toks[i], spans[i][2], common)
+                if typo:
+                    out.append(Reference(spans[i][0], spans[i][1], (typo,), "typo"))
+            i += 1
+        return out
+
+    def _typo(self, token: str, raw: str, common: frozenset[str]) -> str | None:
+        """A covered authority this word misspells by a letter or two ("camdn", "gloucestershre")."""
+        if len(token) < 5 or token in common or token in _ENGLISH or not token.isalpha():
+            return None
+        found = {a for a in self.authorities for w in core_name(a).lower().split()
+                 if len(w) >= 5 and w[0] == token[0] and _close(token, w)}
+        return next(iter(found)) if len(found) == 1 else None
+
+    # ---------------------------------------------------------------------------------------- descriptions
+
+    def _descriptions(self, question: str, search: Callable[[str], dict[str, float]] | None) -> list[Reference]:
+        out = []
+        for m in _DESCRIPTION.finditer(question):
+            pre, head, post = (m.group("pre") or "").strip(), m.group("head"), m.group("post") or ""
+            end = m.end() if post.strip() else m.end("head")
+            trail = _TRAILING_VERB.search(post)
+            if trail:
+                post, end = post[:trail.start()], m.start("post") + trail.start()
+            post = post.strip()
+            if not pre and not post and head.lower() not in _TYPE_HEADS:
+                continue  # "the council", "this authority": no description
+            if post.lower().startswith("with"):  # "the council with the winter plan [get] for ...": a phrase
+                verb = re.search(r"\s+(?:get|got|receive\w*|scor\w*|do|did|say\w*|rat\w*|ha(?:ve|s)|is|was)\b", post)
+                if verb:
+                    end -= len(post) - verb.start()
+                    post = post[:verb.start()]
+            found, how = self._describe(pre, head, post, question, search)
+            if found is None:
+                continue
+            out.append(Reference(m.start(), end, found, how))
+        return out
+
+    def _describe(self, pre: str, head: str, post: str, question: str,
+                  search: Callable[[str], dict[str, float]] | None) -> tuple[tuple[str, ...] | None, str]:
+        """The authorities a description fits, and how it was told; None when it is no description at all."""
+        words = f"{pre} {head}".lower()
+        pool = set(self.authorities)
+        how = "kind"
+        told = False
+        for word, fits in _TYPE_WORDS.items():
+            if re.search(rf"\b{word}\b", words) and not (word == "city" and "city of" in post.lower()):
+                pool = {a for a in pool if fits(a, self.kinds_of.get(a))}
+                told = True
+        text = f"{pre} {post}"
+        statement = statement_in(question)
+        n = _score_named(text)
+        if n is not None:
+            pool &= set(self.holders(n, statement)) or (set(self.holders(n)) if not statement else set())
+            how, told = "score", True
+        rating = _rating_named(text)
+        if rating is not None:
+            by_rating = {a for a, r in self.ratings.items() if r == rating}
+            word_score = {"Outstanding": 4, "Good": 3}.get(rating)
+            by_score = set(self.holders(word_score, statement)) if word_score else set()
+            pool &= by_rating | by_score
+            how, told = "rating", True
+        best = _EXTREME.search(text)
+        if best:
+            best_word = best.group(1).lower() in ("better", "best", "higher", "highest", "top", "stronger",
+                                                  "strongest")
+            pool &= set(self.extreme(best_word, statement, among=pool if told else None))
+            how, told = "score", True
+        doc = re.search(r"\b(?:with|whose|has|have|that has|that have|that published|which has)\s+(?:the\s+|a\s+|an\s+|"
+                        r"its\s+)?(?P<what>[\w\s-]{2,40}?\b(?:plan|strategy|account|minutes|report|statement|"
+                        r"assessment|press release))\b", post, re.I)
+        if doc:
+            what = doc.group("what").lower().strip()
+            pool &= {a for title, a, _ in self.titles if a and what in title}
+            how, told = "document", True
+        rest = _content_of(post, doc)
+        if len(rest.split()) >= 2 and search is not None and len(pool) > 1:
+            weights = search(rest)
+            ranked = sorted(((w, a) for a, w in weights.items() if a in pool), reverse=True)
+            if ranked and (len(ranked) == 1 or ranked[0][0] >= 1.5 * ranked[1][0]):
+                pool = {ranked[0][1]}
+                how, told = "content", True
+            elif ranked:
+                told = True
+                pool = {a for _, a in ranked[:2]}
+        if not told:
+            return None, ""
+        found = tuple(sorted(pool))
+        return found, how if len(found) <= 1 else "ambiguous"
+
+
+@functools.lru_cache(maxsize=4)
+def _alias_table(authorities: tuple[str, ...]) -> dict[tuple[str, ...], str | Council]:
+    """Token sequences naming councils -> the covered authority (a str) or the uncovered Council. Cached: an
+    index swap after an add rarely changes the authorities."""
+    table: dict[tuple[str, ...], str | Council] = {}
+    held_core = {core_name(a).lower(): a for a in authorities if core_name(a)}
+    for c in english_councils():
+        target: str | Council = held_core.get(c.short.lower(), c)
+        for alias in (c.name, c.short, f"{c.short} council", f"{c.short} county council",
+                      f"{c.short} city council", f"{c.short} borough council", f"city of {c.short}"):
+            table.setdefault(tuple(_tokens(alias)), target)
+    for a in authorities:  # covered authorities last: they win over the list's entries of the same words
+        for alias in (a, core_name(a)):
+            if alias and alias.lower() not in GENERIC_NAME_WORDS:
+                table[tuple(_tokens(alias))] = a
+        words = core_name(a).split()
+        first = words[0].split("-")[0] if words else ""
+        if (len(words) > 1 or "-" in words[0] if words else False) and len(first) >= 5:
+            table.setdefault((_norm(first),), a)  # "Stockton" for Stockton-on-Tees, "Redcar" for Redcar and Cleveland
+    return table
+
+
+def _close(a: str, b: str) -> bool:
+    """Within one edit (two for long words), a swap of neighbours counting as one."""
+    limit = 2 if len(b) >= 9 else 1
+    if abs(len(a) - len(b)) > limit:
+        return False
+    prev = list(range(len(b) + 1))
+    prev2: list[int] = []
+    for i, ca in enumerate(a, 1):
+        cur = [i] + [0] * len(b)
+        for j, cb in enumerate(b, 1):
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb))
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                cur[j] = min(cur[j], prev2[j - 2] + 1)
+        prev2, prev = prev, cur
+    return prev[-1] <= limit
+
+
+# Ordinary English words that are also councils' one-word names: never a council unless capitalised.
+_ENGLISH = {"reading", "bury", "hart", "eden", "rugby", "wyre", "north", "south", "east", "west", "central", "mid",
+            "test", "castle", "point", "valley", "forest", "city", "london", "county", "vale", "wealden", "tower",
+            "mole", "rother", "stroud", "halton", "sutton", "richmond", "kingston", "harrow", "brent", "merton"}
+_TYPE_HEADS = {"county", "borough", "city", "district", "london borough", "county council", "city council",
+               "borough council", "metropolitan borough", "unitary"}
+_QWORD = r"(?:how|what|who|when|where|why|which|is|are|does|do|did|was|were|can|has|have|could|would|should)"
+_CLAUSE_END = (rf"(?:,\s*|\s+and\s+|\s+or\s+){_QWORD}\b|\s+or\s+the\b|[?;]|\.(?:\s|$)|\s+-\s|"
+               r"\s+(?:score|scored|get|got|receive|received|achieve|achieved|do|did|say|says|said|rated|marked|graded)"
+               r"\s+(?:for|on|in|from|about|when|at|under)\b")
+_DESCRIPTION = re.compile(
+    r"\b(?:the|that|this)\s+(?P<pre>(?:[\w'’-]+[\s-]+){0,3}?)"
+    r"(?P<head>county council|city council|borough council|london borough|metropolitan borough|local authority|"
+    r"council|authority|borough|county|city|district|unitary|la|one|area|place)\b"
+    rf"(?P<post>(?:\s*,?\s*(?:that|which|who|whose|where|with|rated|scored|scoring|graded|given|awarded|that's|"
+    rf"judged|assessed)\b(?:(?!{_CLAUSE_END}).)*)?)",
+    re.I)
+# A description ends before the verb the question asks with: "what did the council that ... [score]?"
+_TRAILING_VERB = re.compile(r"\s+(?:score|scored|get|got|receive|received|achieve|achieved|rating|rated|mark|do|fare|"
+                            r"perform|say|says|said|do about|doing)\s*$", re.I)
+_SCORE_NUMBER = r"([1-4]|one|two|three|four)"
+_SCORED = re.compile(rf"\b(?:scor\w*|got|gets|get|received?|given|awarded|achieved|was given|rated|graded|with)"
+                     rf"\s+(?:(?:an?|the)\s+)?(?:score\s+(?:of\s+)?)?{_SCORE_NUMBER}\b(?!\s*(?:%|per|weeks?|days?|months?|"
+                     rf"years?|hours?))|\b{_SCORE_NUMBER}[- ](?:rated|scor\w*|graded)\b|\bscore of {_SCORE_NUMBER}\b",
+                     re.I)
+_WORD_SCORES = {"exceptional": 4, "significant shortfalls": 1, "some shortfalls": 2, "good standard": 3}
+_EXTREME = re.compile(r"\b(better|best|higher|highest|top|stronger|strongest|worse|worst|lower|lowest|weaker|"
+                      r"weakest|poorer|poorest)[- ](?:scor\w*|rat\w*|perform\w*|one|council|authority|borough|"
+                      r"county)\b",
+                      re.I)
+
+
+def _score_named(text: str) -> int | None:
+    m = _SCORED.search(text)
+    if m:
+        n = next(g for g in m.groups() if g)
+        return {"one": 1, "two": 2, "three": 3, "four": 4}.get(n.lower()) or int(n)
+    low = text.lower()
+    for words, n in _WORD_SCORES.items():
+        if words in low:
+            return n
+    return None
+
+
+def _rating_named(text: str) -> str | None:
+    low = text.lower().replace("’", "'")
+    for r in OVERALL_RATINGS:
+        if re.search(rf"\b(?:rated|rating of|judged|as)\s+['\"]?{r.lower()}\b|\b{r.lower()}['\"]?[- ]rated\b", low):
+            return r
+    if re.search(r"\boutstanding\b", low):
+        return "Outstanding"
+    return None
+
+
+def _content_of(post: str, doc: re.Match | None) -> str:
+    """The words of a description that state a fact (not a score, a rating or a document)."""
+    rest = post
+    if doc:
+        rest = rest.replace(doc.group(0), " ")
+    rest = _SCORED.sub(" ", rest)
+    rest = re.sub(r"\b(?:that|which|who|whose|where|with|is|was|were|are|has|had|have|its|their|it|they|the|a|an|"
+                  r"rated|scored|got|on|for|in|of|to|by|and|' ?s)\b", " ", rest, flags=re.I)
+    for w in list(SCORE_WORDS.values()) + [r.lower() for r in OVERALL_RATINGS]:
+        rest = re.sub(rf"\b{w}\b", " ", rest, flags=re.I)
+    return " ".join(rest.split())
+
+
+def _scores_held(md: Mapping[str, Any]) -> set[tuple[str | None, int]]:
+    """(statement, score) a report stands for, if it is a current CQC assessment."""
+    if not (md.get("authority") and md.get("kind") == CQC_KIND and not md.get("superseded_by")):
+        return set()
+    out = {(e.get("statement"), int(e["score"])) for e in md.get("scores") or () if e.get("score") is not None}
+    if md.get("score") is not None and not out:
+        out.add((md.get("quality_statement"), int(md["score"])))
+    return out

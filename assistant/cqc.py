@@ -1,0 +1,344 @@
+"""CQC's vocabulary for local authority assessments, in one place: the nine quality statements and the other
+ways reports and people write them, the four themes, scores and their descriptors, overall ratings, the lines
+reports print them on (statement pages, pilots, overall summaries, press releases), and the page furniture
+around them. Metadata detection, parsing, question reading and score answers all read it from here, so a
+layout learnt once is known everywhere.
+
+    >>> statement_of_line("  • Safe systems, pathways and transitions")
+    'Safe pathways, systems and transitions'
+    >>> score_items("  1. how the local authority works with people – 2\\n  7. safeguarding – 3")[1].score
+    3
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+# CQC's nine quality statements for local authority assessments, in CQC's order (press releases and summary
+# pages list them in this order, numbered 1-9).
+QUALITY_STATEMENTS = (
+    "Assessing needs",
+    "Supporting people to lead healthier lives",
+    "Equity in experiences and outcomes",
+    "Care provision, integration and continuity",
+    "Partnerships and communities",
+    "Safe pathways, systems and transitions",
+    "Safeguarding",
+    "Governance, management and sustainability",
+    "Learning, improvement and innovation",
+)
+
+# CQC's four themes and the quality statements in each.
+THEMES = {
+    "Working with people": QUALITY_STATEMENTS[0:3],
+    "Providing support": QUALITY_STATEMENTS[3:5],
+    "How the local authority ensures safety within the system": QUALITY_STATEMENTS[5:7],
+    "Leadership": QUALITY_STATEMENTS[7:9],
+}
+THEME_OF = {statement: theme for theme, statements in THEMES.items() for statement in statements}
+
+# CQC's meaning of each score, as the reports print it after "N - ".
+SCORE_DESCRIPTORS = {
+    1: "Evidence shows significant shortfalls",
+    2: "Evidence shows some shortfalls",
+    3: "Evidence shows a good standard",
+    4: "Evidence shows an exceptional standard",
+}
+# The words people use for each score ("a good standard", "exceptional").
+SCORE_WORDS = {1: "significant shortfalls", 2: "some shortfalls", 3: "good", 4: "exceptional"}
+OVERALL_RATINGS = ("Outstanding", "Good", "Requires improvement", "Inadequate")
+
+NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4}
+
+# ------------------------------------------------------------------------------------------ statements
+
+# The words that make a line or a phrase one statement: every set in a statement's list is enough. Words
+# are matched by their start ("partnership" matches "partnerships"), after folding case and apostrophes.
+_CORE: dict[str, tuple[tuple[str, ...], ...]] = {
+    "Assessing needs": (("assessing", "need"), ("assessment", "need"), ("assess", "need")),
+    "Supporting people to lead healthier lives": (("healthier", "lives"), ("healthy", "lives")),
+    "Equity in experiences and outcomes": (("equity",),),
+    "Care provision, integration and continuity": (("care", "provision"), ("integration", "continuity")),
+    "Partnerships and communities": (("partnership", "communit"),),
+    "Safe pathways, systems and transitions": (("safe", "pathway"), ("pathway", "transition"),
+                                               ("safe", "system", "transition")),
+    "Safeguarding": (("safeguarding",),),
+    "Governance, management and sustainability": (("governance",), ("management", "sustainability")),
+    "Learning, improvement and innovation": (("learning", "improvement"), ("improvement", "innovation")),
+}
+# Words a statement's name may carry besides its core ("care provision ... continuity of care", "assessing
+# people's needs", "supporting people to live healthier lives").
+_FILLER = {"and", "the", "of", "to", "in", "for", "people", "peoples", "s", "care", "lead", "live", "living",
+           "supporting", "support", "experience", "experiences", "outcomes", "integration", "continuity",
+           "provision", "communities", "community", "partnership", "partnerships", "systems", "system",
+           "pathways", "transitions", "safe", "management", "sustainability", "governance", "improvement",
+           "innovation", "learning", "healthier", "lives", "assessing", "needs", "need", "equity", "quality",
+           "statement", "safeguarding", "adults", "adult"}
+# What may stand before a statement's name on its line: bullets, list numbers, "Quality statement 3:".
+_LEAD = re.compile(r"^\s*(?:[•·*\-–]\s*|\d{1,2}[.)]\s*|quality statement(?: \d)?\s*[:.-]?\s*)*", re.I)
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"[a-z]+", text.lower().replace("’", "").replace("'", ""))
+
+
+def _has(words: list[str], core: tuple[str, ...]) -> bool:
+    return all(any(w.startswith(c) for w in words) for c in core)
+
+
+def statement_of_line(line: str, loose: bool = False) -> str | None:
+    """The quality statement a line names, when the line is that name (a heading, a list label), however it
+    is written: "Safeguarding", "  • Assessing needs", "6. safe pathways, systems and transitions |",
+    "Supporting people to live healthier lives", "Safe systems, pathways and transitions". `loose` also
+    accepts a few other words around the name (a list item's label)."""
+    text = _LEAD.sub("", line).strip().rstrip(":|").strip()
+    words = _words(text)
+    if not words or len(words) > 9 or (text.endswith(".") and not loose):
+        return None
+    for statement, cores in _CORE.items():
+        if any(_has(words, core) for core in cores):
+            extra = [w for w in words if w not in _FILLER]
+            if len(extra) <= (3 if loose else 0):
+                return statement
+    return None
+
+
+# How questions name a statement: a phrase, not just a word somewhere ("assessment" and "needs" apart mean
+# nothing). Checked in order; the first found wins.
+_IN_QUESTION = [
+    ("Safeguarding", r"safe\w*guard\w*|safegaurd\w*|safegarding"),
+    ("Assessing needs", r"assess\w* (?:of |people'?s? |peoples |people’s )?needs?|needs? assess\w*|assessment of "
+                        r"(?:people'?s? |people’s )?needs?"),
+    ("Supporting people to lead healthier lives", r"health(?:ier|y) li(?:ves|fe|ving)|(?:lead|live) health"),
+    ("Equity in experiences and outcomes", r"equity|equitable"),
+    ("Care provision, integration and continuity", r"care provision|integration and continuity|continuity of care"),
+    ("Partnerships and communities", r"partnerships? and communit\w*|partnerships?|communities"),
+    ("Safe pathways, systems and transitions", r"safe (?:pathways?|systems?)|pathways?,? systems|transitions?"),
+    ("Governance, management and sustainability", r"governance|sustainability"),
+    ("Learning, improvement and innovation", r"learning,? improvement|innovation"),
+]
+_IN_QUESTION_RE = [(s, re.compile(r"\b(?:" + p + r")\b", re.I)) for s, p in _IN_QUESTION]
+
+
+def statement_in(question: str) -> str | None:
+    """The quality statement a question names, if any ("safe pathways", "safeguarding", "transitions")."""
+    q = question.replace("’", "'")
+    for statement, pattern in _IN_QUESTION_RE:
+        if pattern.search(q):
+            return statement
+    return None
+
+
+# ------------------------------------------------------------------------------------------ score lines
+
+# "Score: 3", "Score 2", "Indicative score: 2", "Score: 3 out of 4", "Score: 3/4", a bullet before any of them.
+SCORE_LINE = re.compile(r"^[ \t]*(?:[•·*\-][ \t]*)?(?:Indicative[ \t]+)?Score:?[ \t]*(?P<score>[1-4])"
+                        r"(?:[ \t]*(?:/|out of)[ \t]*4)?[ \t]*$", re.M | re.I)
+# "Indicative score:" with the number only on the descriptor line below (2023 pilot pages).
+BARE_SCORE_LINE = re.compile(r"^[ \t]*(?:Indicative[ \t]+)?Score:?[ \t]*$", re.M | re.I)
+# "3 - Evidence shows a good standard"
+DESCRIPTOR_LINE = re.compile(r"^[ \t]*(?P<score>[1-4])[ \t]*[-–][ \t]*(?P<text>Evidence shows [^\n]+?)[ \t]*$", re.M)
+
+
+@dataclass(frozen=True)
+class ScoreItem:
+    """One quality statement's score as a report prints it: the cited span runs from the statement's name
+    (when it is on the line or the line above) to the score (and its descriptor line, when there is one)."""
+
+    statement: str | None
+    score: int
+    descriptor: str
+    start: int
+    end: int
+    score_start: int  # the score line alone ("Score: 3"), what older metadata cites
+    score_end: int
+
+
+def _descriptor_after(text: str, end: int, n: int | None) -> re.Match | None:
+    """The descriptor line right below `end` (a blank line may sit between), if it is for score `n`."""
+    nxt = re.compile(r"[ \t]*\n(?:[ \t]*\n)?").match(text, end)
+    if not nxt:
+        return None
+    m = DESCRIPTOR_LINE.match(text, nxt.end())
+    return m if m and (n is None or int(m.group("score")) == n) else None
+
+
+_LIST_ITEM = re.compile(
+    r"^[ \t]*(?:(?P<num>[1-9])[.)]|[-•·*])[ \t]*(?P<label>[^\n]+?)[ \t]*[–-][ \t]*"
+    r"(?:(?:indicative[ \t]+)?score[ \t]+of[ \t]+)?(?P<score>[1-4]|one|two|three|four)[ \t]*$", re.M | re.I)
+# "1. assessing people’s needs |" then "3 |" on the next line: a table flattened one cell a line.
+_TABLE_ITEM = re.compile(r"^[ \t]*(?P<num>[1-9])\.[ \t]*(?P<label>[^\n|]+?)[ \t]*\|[ \t]*\n[ \t]*(?P<score>[1-4])"
+                         r"[ \t]*\|?[ \t]*$", re.M)
+
+
+def score_items(text: str) -> list[ScoreItem]:
+    """Every quality statement's score the text prints, in order, in any of CQC's layouts: a statement page
+    ("Safeguarding" / "Score: 2" / "2 - Evidence shows some shortfalls"), a pilot ("Indicative score:" /
+    "2 - Evidence shows ..."), an overall summary ("• Assessing needs" / "Score: 3" for each statement), a press
+    release's numbered list ("1. how the local authority works with people – 2", "- safeguarding – indicative
+    score of three") or its table flattened one cell a line. A list numbered 1-9 follows CQC's order, so an
+    item named by its theme ("leadership – 3") is still its statement."""
+    heads = _statement_heads(text)
+    items: list[ScoreItem] = []
+    for m in SCORE_LINE.finditer(text):
+        n = int(m.group("score"))
+        items.append(_item(text, m, n, heads))
+    for m in BARE_SCORE_LINE.finditer(text):
+        desc = _descriptor_after(text, m.end(), None)
+        if desc:
+            items.append(_item(text, m, int(desc.group("score")), heads))
+    listed = sorted([*_LIST_ITEM.finditer(text), *_TABLE_ITEM.finditer(text)], key=lambda m: m.start())
+    if len(listed) >= 3:  # a list of statements' scores, not a stray dash in prose
+        for k, m in enumerate(listed):
+            n = m.group("score").lower()
+            score = NUMBER_WORDS.get(n) or int(n)
+            num = m.group("num")
+            statement = statement_of_line(m.group("label"), loose=True)
+            if len(listed) == 9:  # CQC's list of all nine, in CQC's order: its place is the statement
+                statement = QUALITY_STATEMENTS[int(num) - 1 if num else k]
+            a = m.start() + len(m.group(0)) - len(m.group(0).lstrip())
+            b = m.end() - (len(m.group(0)) - len(m.group(0).rstrip()))
+            items.append(ScoreItem(statement, score, SCORE_DESCRIPTORS[score], a, b, a, b))
+    items.sort(key=lambda i: i.start)
+    return items
+
+
+def _statement_heads(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, statement) of every line that is a statement's name."""
+    out = []
+    pos = 0
+    for line in text.split("\n"):
+        statement = statement_of_line(line)
+        if statement:
+            lead = len(line) - len(line.lstrip())
+            out.append((pos + lead, pos + len(line.rstrip()), statement))
+        pos += len(line) + 1
+    return out
+
+
+def _item(text: str, m: re.Match, n: int, heads: list[tuple[int, int, str]]) -> ScoreItem:
+    line = m.group(0)
+    start = m.start() + len(line) - len(line.lstrip())
+    end = m.start() + len(line.rstrip())
+    desc = _descriptor_after(text, end, n)
+    descriptor = desc.group("text").strip() if desc else SCORE_DESCRIPTORS[n]
+    above = [h for h in heads if h[1] <= start]
+    statement = above[-1][2] if above else None
+    # a summary page's list item ("• Assessing needs" / "Score: 3", no descriptor): the statement's name is
+    # part of the cited passage; a statement page's heading is not (the page is that statement's)
+    lead = start
+    if not desc and above and not text[above[-1][1]:start].strip():
+        lead = above[-1][0]
+    tail = desc.end() if desc else end
+    return ScoreItem(statement, n, descriptor, lead, tail, start, end)
+
+
+# ------------------------------------------------------------------------------------------ overall rating
+
+@dataclass(frozen=True)
+class Rating:
+    """An overall rating as a report states it, and where."""
+
+    rating: str  # one of OVERALL_RATINGS
+    start: int
+    end: int
+    points: int | None = None  # "scored 78 out of 100 overall"
+
+
+_RATING = r"(?P<rating>outstanding|good|requires improvement|inadequate)"
+_RATING_LINES = [
+    re.compile(r"^[ \t]*Overall(?:[ \t]+rating)?:?[ \t]*" + _RATING + r"\b[^\n]*", re.M | re.I),
+    re.compile(r"^[ \t]*(?:Indicative[ \t]+)?rating:?[ \t]*" + _RATING + r"[ \t]*$", re.M | re.I),
+    # a summary page: "Local authority rating and score" / "• Hertfordshire County Council" / "Good"
+    re.compile(r"rating and score[ \t]*\n(?:[ \t]*\n)*[ \t]*(?:[•·*\-][ \t]*)?[^\n]+\n[ \t]*" + _RATING + r"[ \t]*$",
+               re.M | re.I),
+    # a press release: "has rated Surrey County Council as good", "their indicative requires improvement rating"
+    re.compile(r"\bhas rated (?:the )?[A-Z][^.\n]{2,80}? as " + _RATING + r"\b", re.I),
+    re.compile(r"\b(?:their|its|an?) (?:indicative )?" + _RATING + r" rating\b", re.I),
+]
+_POINTS = re.compile(r"\bscored (?P<points>\d{1,3}) out of 100 overall, indicating an? (?P<std>[a-z]+) standard",
+                     re.I)
+_STANDARD_RATING = {"exceptional": "Outstanding", "outstanding": "Outstanding", "good": "Good"}
+
+
+def overall_rating(text: str) -> Rating | None:
+    """The overall rating the text states, with the passage that states it (the first found in CQC's
+    layouts: "Overall rating: Good", a summary page's rating line, "scored 78 out of 100 overall", a press
+    release's "has rated X as good")."""
+    found: list[Rating] = []
+    points = _POINTS.search(text)
+    for pattern in _RATING_LINES:
+        m = pattern.search(text)
+        if m:
+            rating = next(r for r in OVERALL_RATINGS if r.lower() == m.group("rating").lower())
+            a, b = m.span()
+            if pattern is _RATING_LINES[2]:  # cite the authority's line and its rating together
+                a = text.index("\n", a) + 1
+            line = text[a:b]
+            a += len(line) - len(line.lstrip())
+            found.append(Rating(rating, a, a + len(text[a:b].rstrip()),
+                                int(points.group("points")) if points else None))
+    if found:
+        return min(found, key=lambda r: r.start)
+    if points and points.group("std").lower() in _STANDARD_RATING:
+        return Rating(_STANDARD_RATING[points.group("std").lower()], points.start(), points.end(),
+                      int(points.group("points")))
+    return None
+
+
+def points_line(text: str) -> tuple[int, int, int] | None:
+    """(points, start, end) of "X scored 78 out of 100 overall, indicating a good standard"."""
+    m = _POINTS.search(text)
+    if not m:
+        return None
+    line_start = text.rfind("\n", 0, m.start()) + 1
+    line_end = text.find("\n", m.end())
+    return int(m.group("points")), line_start, len(text) if line_end < 0 else line_end
+
+
+# ------------------------------------------------------------------------------------------ page furniture
+
+# Lines of web-page furniture around a report's text: never a title, an authority or a section.
+CHROME = {"downloads", "© care quality commission", "toggle menu", "skip to main content", "agenda item",
+          "decision details", "decision", "categories", "media", "back to top", "print", "share", "menu", "search",
+          "home", "cookies", "contents", "close", "print this page", "share this page", "jump to content",
+          "how we assess local authorities", "overall summary", "accompanying documents:", "print page"}
+_CHROME_LINE = re.compile(r"^(?:published|page last updated|last reviewed|last updated|assessment published|"
+                          r"assessment start date|date of publication)\b|"
+                          r"^(?:an? )?(?:image|photo|photograph|picture|graphic|logo)\b(?: of| showing|:)", re.I)
+
+
+def is_chrome(line: str) -> bool:
+    """Is this line page furniture (a menu, a breadcrumb, a date stamp), not the report's own words?"""
+    s = re.sub(r"^#+\s*", "", line.strip()).strip().lower()
+    return not s or s in CHROME or bool(_CHROME_LINE.match(s))
+
+
+def title_line(text: str) -> tuple[int, int] | None:
+    """(start, end) of the report's title: its first line that is not page furniture, without a Markdown "#"."""
+    pos = 0
+    for line in text.split("\n"):
+        if not is_chrome(line):
+            lead = len(line) - len(line.lstrip())
+            stripped = line.strip()
+            hashes = len(stripped) - len(stripped.lstrip("#"))
+            body = stripped[hashes:].lstrip()
+            a = pos + lead + (len(stripped) - len(body))
+            return a, a + len(body)
+        pos += len(line) + 1
+    return None
+
+
+def strip_heading(line: str) -> str:
+    """A heading's words without Markdown's "#" marks."""
+    return re.sub(r"^#+\s*|\s*#+\s*$", "", line.strip())
+
+
+def lines(text: str) -> Iterator[tuple[int, str]]:
+    """(start offset, line) of every line."""
+    pos = 0
+    for line in text.split("\n"):
+        yield pos, line
+        pos += len(line) + 1
