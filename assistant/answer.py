@@ -201,13 +201,13 @@ class Answerer:
         return resolve_followup(question, previous, self.catalog, self.common_words)
 
     def _authorities_stating(self, text: str) -> dict[str, float]:
-        """Which authorities' reports state this (for "the council that works with ..."): fused search
-        scores of the best passages, summed per authority."""
+        """Which authorities' reports state this (for "the council that works with ..."): each authority's
+        best passage's fused search score (the best passage names the council a fact describes)."""
         weights: dict[str, float] = {}
         for h in self.retriever.search(text, top_k=5):
             a = self._reports.get(h.chunk.doc, {}).get("authority")
-            if a:
-                weights[a] = weights.get(a, 0.0) + h.score
+            if a and a not in weights:
+                weights[a] = h.score
         return weights
 
     def ask(self, question: str, filters: Filters | None = None) -> Answer:
@@ -239,7 +239,8 @@ class Answerer:
 
                 text, ok = score_block(self, part, u, filters, cites)
             answered += ok
-            blocks.append(text)
+            if text:
+                blocks.append(text)
         if not answered:
             if not passage_parts:  # scores the reports do not give: the scores they do give are closest
                 cites = [dataclasses.replace(c, role=CLOSEST) for c in cites]
@@ -265,7 +266,10 @@ class Answerer:
             filters = dataclasses.replace(filters, include_superseded=True)
         hits = self.retriever.search(part.search_text, top_k=self.settings.answer_candidates, filters=filters,
                                      query_vector=qvec)
-        quotes = self._select(part.search_text, qvec, hits, part, budget)
+        taken = [(c.doc, c.start, c.end) for c in cites if c.role == ANSWER]
+        quotes = self._select(part.search_text, qvec, hits, part, budget, taken)
+        if quotes is None:  # what answers this part is already quoted for another
+            return "", True, hits
         if not quotes:
             return self._decline_text(part, u), False, hits
         body = self._render_block(quotes, cites, label=True)
@@ -276,17 +280,16 @@ class Answerer:
 
     # ----------------------------------------------------------------------------------------- selection
 
-    def _select(self, q: str, qvec: np.ndarray, hits: list[Hit], u: Part, budget: int) -> list[_Quote]:
-        """The quotes that answer the question from these hits, or [] when they don't."""
-        if not hits:
-            return []
+    def _units(self, q: str, qvec: np.ndarray, hits: list[Hit], scores: bool = True) -> tuple[list[_Unit], set[str]]:
+        """Every quotable unit of the hits, scored against the question, best first; and the question's stems.
+        Score lines only when `scores` (the question talks of scores or ratings)."""
         s = self.settings
         idx = self.index
         qstems = set(tokenize([q])[0])
-        top = hits[0].score
+        top = hits[0].score if hits else 1.0
         units: list[_Unit] = []
         for h in hits:
-            if h.chunk.kind == SCORE:  # score lines answer score questions, from the metadata
+            if h.chunk.kind == SCORE and not scores:
                 continue
             ci = h.position
             chunk_part = s.chunk_weight * float(idx.vector(ci) @ qvec) + s.rank_weight * (h.score / top)
@@ -297,45 +300,68 @@ class Answerer:
                 units.append(_Unit(r, ci, start, end, cos,
                                    s.unit_weight * cos + chunk_part + s.overlap_weight * overlap))
         units.sort(key=lambda x: -x.score)
-        best = None
-        for cand in units[: s.expect_depth]:
-            if has_expected(u, self._text(cand.chunk, cand.start, cand.end), self.common_words):
-                best = cand
-                break
-        if best is None or best.cos < s.abstain_below:
-            log.info("declined %r: best cosine %.3f", q, units[0].cos if units else float("nan"))
-            return []
-        quotes = [self._grow(best, units, qvec, qstems, budget)]
-        # A second passage from elsewhere when it scores nearly as well: questions with two parts, or one
-        # answered in two places.
-        used = quotes[0].end - quotes[0].start
-        for cand in units[1: s.expect_depth]:
-            if cand.score < best.score - s.second_within:
-                break
-            first = quotes[0]
-            doc = idx.chunks[cand.chunk].doc
-            if doc == idx.chunks[first.chunk].doc and cand.start < first.end and first.start < cand.end:
-                continue
-            if used + cand.end - cand.start > budget or cand.cos < s.abstain_below:
-                continue
-            whole = len(idx.chunks[cand.chunk].sentences) < 2
-            quotes.append(_Quote(cand.chunk, cand.start, cand.end, cand.cos, whole_chunk=whole))
-            break
-        return quotes
+        return units, qstems
 
-    def _grow(self, best: _Unit, units: list[_Unit], qvec: np.ndarray, qstems: set[str], budget: int) -> _Quote:
-        """The best unit, with the neighbouring sentences of its paragraph that score nearly as well."""
+    def _select(self, q: str, qvec: np.ndarray, hits: list[Hit], u: Part, budget: int,
+                taken: list[tuple[str, int, int]] | None = None) -> list[_Quote] | None:
+        """The evidence that answers the question from these hits: the best unit and the neighbouring sentences
+        or lines that carry the asked fact, up to `budget` characters. [] when the reports don't answer it;
+        None when what answers it is already quoted (`taken`: (doc, start, end) quoted for another part)."""
+        s = self.settings
+        units, qstems = self._units(q, qvec, hits, scores=bool(_SCORE_TALK.search(u.text)))
+        if not units:
+            return []
+        taken = taken or []
+
+        def is_taken(x: _Unit) -> bool:
+            doc = self.index.chunks[x.chunk].doc
+            return any(d == doc and x.start < b and a < x.end for d, a, b in taken)
+
+        if is_taken(units[0]):
+            return None  # another part's quote already holds the best evidence
+        units = [x for x in units if not is_taken(x)]
+        best = units[0]
+        if best.cos < s.abstain_below:
+            log.info("declined %r: best cosine %.3f", q, best.cos)
+            return []
+        quote = self._window(best, units, qvec, qstems, budget, u)
+        text = self._text(quote.chunk, quote.start, quote.end)
+        if not has_expected(u, text, self.common_words):
+            # the fact asked for is elsewhere: a unit nearly as good that holds it, or, for a strong passage
+            # that does not, the passage itself (a type check lowers confidence, it does not overrule it)
+            alt = next((c for c in units[1: s.expect_depth] if c.score >= best.score - s.expect_within
+                        and has_expected(u, self._text(c.chunk, c.start, c.end), self.common_words)), None)
+            if alt is not None:
+                quote = self._window(alt, units, qvec, qstems, budget, u)
+                text = self._text(quote.chunk, quote.start, quote.end)
+            elif best.cos < s.strong_cos:
+                log.info("declined %r: no %s near the best passage (cosine %.3f)", q, u.expects, best.cos)
+                return []
+        if _other_period(u.text, text):
+            log.info("declined %r: the passage is about another period", q)
+            return []
+        return [quote]
+
+    def _window(self, best: _Unit, units: list[_Unit], qvec: np.ndarray, qstems: set[str], budget: int,
+                part: Part) -> _Quote:
+        """The best unit and its neighbours in the same section, up to `budget` characters: the next or
+        previous sentence (or line) joins while it scores within `extend_within` of the best, holds the kind
+        of fact asked for when the window does not yet, or adds words of the question the window lacks; the
+        next is preferred (a passage's fact usually follows the sentence that introduces it). A table row or
+        a score is quoted whole."""
         idx = self.index
         chunk = idx.chunks[best.chunk]
-        if len(chunk.sentences) < 2:
+        if chunk.kind in (ROW, SCORE):
             return _Quote(best.chunk, chunk.start, chunk.end, best.cos, whole_chunk=True)
-        scored = {x.row: x.score for x in units}
         st = self.settings
+        scored = {x.row: x.score for x in units}
         best_overlap = len(qstems & idx.unit_tokens(best.row)) / len(qstems) if qstems else 0.0
         chunk_part = best.score - st.unit_weight * best.cos - st.overlap_weight * best_overlap
         text = idx.texts[chunk.doc]
         lo = hi = best.row
         start, end = best.start, best.end
+        covered = set(qstems & idx.unit_tokens(best.row))
+        need = not has_expected(part, text[start:end], self.common_words)
 
         def unit_score(r: int) -> float:
             if r in scored:
@@ -343,26 +369,45 @@ class Answerer:
             ov = len(qstems & idx.unit_tokens(r)) / len(qstems) if qstems else 0.0
             return st.unit_weight * float(idx.unit_vector(r) @ qvec) + chunk_part + st.overlap_weight * ov
 
-        def same_paragraph(r: int, a: int, b: int) -> bool:
+        def neighbour(r: int) -> tuple[int, int, bool] | None:
+            """(start, end, across a paragraph break) of unit r when it may join the window."""
+            if not 0 <= r < idx.n_units:
+                return None
             pos, rs, re_ = idx.unit(r)
             c = idx.chunks[pos]
-            gap = text[min(b, re_):max(a, rs)]
-            return c.doc == chunk.doc and c.kind == chunk.kind and idx.is_live(pos) and "\n" not in gap \
-                and not gap.strip()
+            if c.doc != chunk.doc or c.kind in (ROW, SCORE) or c.section != chunk.section or not idx.is_live(pos):
+                return None
+            gap = text[min(end, re_):max(start, rs)]
+            if gap.strip() or gap.count("\n") > 2:
+                return None
+            return rs, re_, "\n" in gap
 
-        grew = True
-        while grew:
-            grew = False
-            for r in (lo - 1, hi + 1):
-                if not (0 <= r < idx.n_units) or not same_paragraph(r, start, end):
+        while True:
+            options = []
+            for r, forward in ((hi + 1, True), (lo - 1, False)):
+                near = neighbour(r)
+                if near is None:
                     continue
-                _, rs, re_ = idx.unit(r)
+                rs, re_, broken = near
                 if max(end, re_) - min(start, rs) > budget:
                     continue
-                if unit_score(r) >= best.score - self.settings.extend_within:
-                    lo, hi = min(lo, r), max(hi, r)
-                    start, end = min(start, rs), max(end, re_)
-                    grew = True
+                score = unit_score(r)
+                within = st.extend_within * (st.paragraph_factor if broken else 1.0)
+                words = qstems & idx.unit_tokens(r)
+                # the rest of the paragraph after the best sentence is the evidence's continuation ("Despite
+                # this, ..."), whatever its own similarity; elsewhere a line must earn its place
+                useful = (forward and not broken) or score >= best.score - within \
+                    or (need and has_expected(part, text[rs:re_], self.common_words)) \
+                    or bool(words - covered) and score >= best.score - 2 * within
+                if useful:
+                    options.append((score + (st.forward_bonus if forward else 0.0), r, rs, re_, words))
+            if not options:
+                break
+            _, r, rs, re_, words = max(options)
+            lo, hi = min(lo, r), max(hi, r)
+            start, end = min(start, rs), max(end, re_)
+            covered |= words
+            need = need and not has_expected(part, text[start:end], self.common_words)
         return _Quote(best.chunk, start, end, best.cos)
 
     # ----------------------------------------------------------------------------------------- comparison
@@ -386,7 +431,11 @@ class Answerer:
             hits = self.retriever.search(part.search_text, top_k=self.settings.answer_candidates, filters=f,
                                          query_vector=qvec)
             all_hits.extend(hits[:2])
-            quotes = self._select(part.search_text, qvec, hits, part, budget)
+            taken = [(c.doc, c.start, c.end) for c in cites if c.role == ANSWER]
+            quotes = self._select(part.search_text, qvec, hits, part, budget, taken)
+            if quotes is None:
+                answered += 1
+                continue
             if quotes:
                 answered += 1
                 blocks.append(f"{authority}:\n" + self._render_block(quotes, cites, label=False))
@@ -544,3 +593,23 @@ class _Vectors:
         if text not in self._cache:
             self._cache[text] = self.embedder.embed_query(text)
         return self._cache[text]
+
+
+_SCORE_TALK = re.compile(r"\b(?:scores?|scored|ratings?|rated|marks?|grades?|graded|verdict|points?|out of)\b", re.I)
+_YEAR = re.compile(r"\b(?:19|20)\d\d(?:\s*[/-]\s*(?:19|20)?\d\d)?\b")
+
+
+def _years(text: str) -> set[str]:
+    """The years and year ranges a text names, normalised ("2022/23", "2022-2023" -> "2022/23")."""
+    out = set()
+    for m in _YEAR.finditer(text):
+        parts = re.split(r"\s*[/-]\s*", m.group(0))
+        out.add(parts[0] if len(parts) == 1 else f"{parts[0]}/{parts[1][-2:]}")
+    return out
+
+
+def _other_period(question: str, quote: str) -> bool:
+    """Does the question ask about a year the quote does not give, while the quote gives another? (A figure for
+    2023/24 does not answer a question about 2022/23.)"""
+    asked, given = _years(question), _years(quote)
+    return bool(asked and given and not asked & given and not any(a[:4] == g[:4] for a in asked for g in given))

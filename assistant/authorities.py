@@ -303,7 +303,7 @@ class Catalog:
         if len(rest.split()) >= 2 and search is not None and len(pool) > 1:
             weights = search(rest)
             ranked = sorted(((w, a) for a, w in weights.items() if a in pool), reverse=True)
-            if ranked and (len(ranked) == 1 or ranked[0][0] >= 1.5 * ranked[1][0]):
+            if ranked and (len(ranked) == 1 or ranked[0][0] >= DOMINANT * ranked[1][0]):
                 pool = {ranked[0][1]}
                 how, told = "content", True
             elif ranked:
@@ -353,6 +353,10 @@ def _close(a: str, b: str) -> bool:
         prev2, prev = prev, cur
     return prev[-1] <= limit
 
+
+# A description by a fact names the council whose best passage states it, when that passage scores at least this
+# many times the best of any other council's.
+DOMINANT = 1.05
 
 # Ordinary English words that are also councils' one-word names: never a council unless capitalised.
 _ENGLISH = {"reading", "bury", "hart", "eden", "rugby", "wyre", "north", "south", "east", "west", "central", "mid",

@@ -305,22 +305,27 @@ CHROME = {"downloads", "© care quality commission", "toggle menu", "skip to mai
           "decision details", "decision", "categories", "media", "back to top", "print", "share", "menu", "search",
           "home", "cookies", "contents", "close", "print this page", "share this page", "jump to content",
           "how we assess local authorities", "overall summary", "accompanying documents:", "print page"}
-_CHROME_LINE = re.compile(r"^(?:published|page last updated|last reviewed|last updated|assessment published|"
-                          r"assessment start date|date of publication)\b|"
-                          r"^(?:an? )?(?:image|photo|photograph|picture|graphic|logo)\b(?: of| showing|:)", re.I)
+_CHROME_LINE = re.compile(r"^(?:an? )?(?:image|photo|photograph|picture|graphic|logo)\b(?: of| showing|:)", re.I)
+_STAMP_LINE = re.compile(r"^(?:published|page last updated|last reviewed|last updated|assessment published|"
+                         r"assessment start date|date of publication)\b", re.I)
 
 
 def is_chrome(line: str) -> bool:
-    """Is this line page furniture (a menu, a breadcrumb, a date stamp), not the report's own words?"""
+    """Is this line page furniture (a menu, a breadcrumb, an image's alt text), not the report's own words?"""
     s = re.sub(r"^#+\s*", "", line.strip()).strip().lower()
     return not s or s in CHROME or bool(_CHROME_LINE.match(s))
+
+
+def is_stamp(line: str) -> bool:
+    """Is this line a date stamp ("Published: 17 May 2024")? Content, but never a title."""
+    return bool(_STAMP_LINE.match(line.strip()))
 
 
 def title_line(text: str) -> tuple[int, int] | None:
     """(start, end) of the report's title: its first line that is not page furniture, without a Markdown "#"."""
     pos = 0
     for line in text.split("\n"):
-        if not is_chrome(line):
+        if not is_chrome(line) and not is_stamp(line):
             lead = len(line) - len(line.lstrip())
             stripped = line.strip()
             hashes = len(stripped) - len(stripped.lstrip("#"))

@@ -56,8 +56,7 @@ RULES: tuple[Rule, ...] = (
     _rule("an overall rating", OVERALL,
           rf"\boverall\b.{{0,40}}\b(?:{_SCORE_NOUN}|rat\w*|judg\w*|standard|result|verdict)|"
           rf"\b(?:{_SCORE_NOUN}|rat\w*)\b.{{0,30}}\boverall\b|\bout of (?:a )?(?:100|hundred)\b|"
-          rf"\bpoints?\b.*\b(?:overall|total)\b|"
-          rf"\bhow many points\b",
+          rf"\bpoints?\b.*\b(?:overall|total)\b",
           ("what's AUTH's overall cqc rating?", "what is AUTH's overall rating?", "was AUTH rated outstanding overall?",
            "How many points out of 100 did AUTH get?", "AUTH overall score", "what did AUTH score out of 100?"),
           ("what did AUTH score on safeguarding?", "overall, how are carers supported in AUTH?")),
@@ -130,6 +129,7 @@ RULES: tuple[Rule, ...] = (
           r"\bdo we (?:hold|have)\s+(?:an?|the|any|anything)\b.{0,60}\b(?:reports?|assessments?|plans?|minutes|"
           r"loaded|on|about|for)\b|"
           r"\b(?:which|what) (?:quality )?statements? (?:does|do|is|are)\b.{0,60}\b(?:cover|about|for)\b|"
+          r"\b(?:we hold|do we hold|we have|is loaded|in the system)\b.{0,30}\bcover\b|"
           r"\b(?:title|headline|heading) of (?:the |our |its )?.{0,40}\b(?:report|press release|plan|document|page|"
           r"minutes|assessment)\b",
           ("which reports do we hold?", "Is AUTH's adult social care winter plan loaded?",
@@ -155,8 +155,16 @@ COUNTER = {
 }
 
 
+# A question asking when, who or where asks for a passage, whatever score words it uses ("when did CQC publish
+# AUTH's rating?").
+_PASSAGE_FIRST = re.compile(r"^\s*(?:and\s+)?(?:when|where|why|whom|who\b(?!\s+(?:got|scored|did|came|was rated|"
+                            r"were rated|received|had|has|is rated)))\b", re.I)
+
+
 def decide(masked: str) -> tuple[str | None, str | None]:
     """(intent, the rule's name) of the first rule matching the masked question; (None, None) if none."""
+    if _PASSAGE_FIRST.match(masked):
+        return None, None
     for rule in RULES:
         if rule.pattern.search(masked):
             return rule.intent, rule.name

@@ -118,7 +118,7 @@ def _authority(text: str) -> str | None:
     """The authority a report is about: named in its title line ("X: local authority assessment", "X
     assessment"), or the first council named near its top ("Surrey County Council", "City of Wolverhampton
     Council", "London Borough of Hounslow")."""
-    head = [ln for ln in text.split("\n")[:30] if not cqc.is_chrome(ln)][:6]
+    head = [ln for ln in text.split("\n")[:30] if not cqc.is_chrome(ln) and not cqc.is_stamp(ln)][:6]
     for line in head:
         m = _ASSESSMENT_TITLE.match(cqc.strip_heading(line))
         if m and len(m.group("authority")) <= 80:

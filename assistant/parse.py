@@ -132,7 +132,7 @@ def detect_layout(text: str) -> str:
     lines = [ln for ln in text.split("\n") if ln.strip()]
     if not lines:
         return GENERIC
-    head = [ln for ln in lines[:40] if not cqc.is_chrome(ln)]
+    head = [ln for ln in lines[:40] if not cqc.is_chrome(ln) and not cqc.is_stamp(ln)]
     sections = {s.lower() for s in _CQC_SECTIONS}
     if any(_ASSESSMENT_TITLE.match(ln) for ln in head[:3]) or any(ln.strip() == _KEY_FINDINGS for ln in lines) \
             or (cqc.score_items(text) and (any(ln.strip().rstrip(":").lower() in sections for ln in lines)

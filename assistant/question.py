@@ -15,23 +15,24 @@ from typing import Any
 
 import numpy as np
 
-from .authorities import Catalog, Reference, core_name
+from .authorities import DOMINANT, Catalog, Reference, core_name
 from .cqc import statement_in
 from .intents import PASSAGES, SCORE, SCORE_INTENTS, Neighbours, decide
 
 __all__ = ["Catalog", "Part", "Understanding", "understand", "has_expected", "common_words", "resolve_followup",
            "split_parts"]
 
-NAME, DATE, COUNT, PERCENT, DURATION, MONEY, FREQUENCY = "name", "date", "count", "percent", "duration", \
-    "money", "frequency"
+NAME, WHO, DATE, COUNT, PERCENT, DURATION, MONEY, FREQUENCY = "name", "who", "date", "count", "percent", \
+    "duration", "money", "frequency"
 _EXPECTS = [
-    # a person's name: "the name of ...", or "who" asking after a person's role ("who chairs the board?",
-    # "who is the director of public health?"); "who runs the helpline?" may be an organisation, so no
-    # expectation there
-    (NAME, re.compile(r"\bname of\b|\b(?:what|which) (?:is|was) (?:the |their |its )?name\b|"
-                      r"^\s*who\b(?=.*\b(?:director|chairs?|chaired|chairman|chairwoman|chairperson|head|heads|leader|"
-                      r"manager|chief|councillor|officer|commissioner|minister|executive|mayor|principal "
-                      r"social worker)\b)", re.I)),
+    # a person's name: "the name of ..."
+    (NAME, re.compile(r"\bname of\b|\b(?:what|which) (?:is|was|'s) (?:the |their |its )?name\b|"
+                      r"\bwhat(?:'s| is) (?:the |their |its )?\w+'?s? name\b", re.I)),
+    # "who" asking after a person's role ("who chairs the board?", "who is the director of public health?"): a
+    # person or the role; "who runs the helpline?" may be an organisation, so no expectation there
+    (WHO, re.compile(r"^\s*who\b(?=.*\b(?:director|chairs?|chaired|chairman|chairwoman|chairperson|head|heads|leader|"
+                     r"leads|manager|chief|councillor|officer|commissioner|minister|executive|mayor|principal "
+                     r"social worker|introduced|presented|wrote|authored)\b)", re.I)),
     (DATE, re.compile(r"^\s*when (?:is|was|were|did|does|do|will|has|have|are|can|should)\b|\b(?:what|which) "
                       r"(?:date|year|month|day)\b|\bby when\b|\bwhat time\b", re.I)),
     (FREQUENCY, re.compile(r"\bhow (?:often|regularly|frequently)\b|\bfrequency\b", re.I)),
@@ -170,7 +171,7 @@ def _authority_by_content(question: str, parts: tuple[Part, ...],
         return None
     weights = search(" ".join(words))
     ranked = sorted(weights.items(), key=lambda kv: -kv[1])
-    if ranked and (len(ranked) == 1 or ranked[0][1] >= 2 * ranked[1][1]):
+    if ranked and (len(ranked) == 1 or ranked[0][1] >= DOMINANT * ranked[1][1]):
         return Reference(0, 0, (ranked[0][0],), "content")
     return None
 
@@ -231,20 +232,24 @@ def statements_in(text: str) -> tuple[str, ...]:
 
 def _masked(question: str, a: int, b: int, refs: list[Reference]) -> tuple[str, str]:
     """The part with every reference to an authority as `AUTH` (what intent rules read), and without them (what
-    is searched for). A description by a fact keeps its words in what is searched for: they are the topic."""
-    masked, search = [], []
+    is searched for). A description by a fact lends its words to what is searched for when the part says too
+    little on its own: they are then the topic."""
+    masked, search, kept = [], [], []
     pos = a
     for r in refs:
         if r.end <= a or r.start >= b or r.how in ("place",) or r.start == r.end:
             continue
         s, e = max(r.start, a), min(r.end, b)
         masked.append(question[pos:s] + "AUTH")
-        kept = question[s:e] if r.how == "content" else ""
-        search.append(question[pos:s] + " " + kept + " ")
+        kept.append(question[s:e]) if r.how == "content" else None
+        search.append(question[pos:s] + " ")
         pos = e
     masked.append(question[pos:b])
     search.append(question[pos:b])
-    return "".join(masked).strip(), " ".join("".join(search).split())
+    own = " ".join("".join(search).split())
+    if kept and len([w for w in re.findall(r"[a-z]+", own.lower()) if w not in _STOP]) < 4:
+        own = f"{own} {' '.join(kept)}"  # "what is each of the three conversations for?": the description says what
+    return "".join(masked).strip(), own
 
 
 def _few_content_words(text: str) -> bool:
@@ -335,13 +340,18 @@ def _missing_document(text: str, named: tuple[str, ...], catalog: Catalog) -> st
 # ------------------------------------------------------------------------------------ answer types
 
 _MONTHS = r"january|february|march|april|may|june|july|august|september|october|november|december"
-_DATE_IN = re.compile(rf"\b(?:{_MONTHS}|(?:19|20)\d\d|spring|summer|autumn|winter|\d{{1,2}}(?:st|nd|rd|th)|"
-                      r"monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b|\b\d{1,2}/\d{1,2}/\d{2,4}\b", re.I)
+# a date: a month, a year, a day of the month or week; a season only with its year ("summer 2020"), not in a
+# name ("Winter Plan"); "the end of the month"
+_DATE_IN = re.compile(rf"\b(?:{_MONTHS}|(?:19|20)\d\d|\d{{1,2}}(?:st|nd|rd|th)|monday|tuesday|wednesday|thursday|"
+                      r"friday|saturday|sunday|(?:end|start|beginning|middle) of (?:the )?(?:month|year|week))\b|"
+                      r"\b\d{1,2}/\d{1,2}/\d{2,4}\b|\b(?:spring|summer|autumn|winter) (?:of )?(?:19|20)\d\d\b", re.I)
 _NUMBER_IN = re.compile(r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|"
                         r"thirty|forty|fifty|hundred|thousand|half|dozen|single|no)\b", re.I)
 _FREQUENCY_IN = re.compile(r"\b(?:daily|weekly|monthly|fortnightly|annually|yearly|quarterly|hourly|every|each|"
                            r"regular(?:ly)?|twice|once|times a|per (?:day|week|month|year)|routinely)\b", re.I)
 _TITLE = re.compile(r"\b(?:Dr|Mr|Mrs|Ms|Miss|Mx|Professor|Prof|Cllr|Councillor|Sir|Dame|Lord|Lady)\.? [A-Z]")
+_ROLE = re.compile(r"\b(?:Director|Head|Chair|Chairman|Chairwoman|Chief|Manager|Lead|Leader|Officer|Portfolio Holder|"
+                   r"Cabinet Member|Councillor|Commissioner|Executive|Principal Social Worker|Lead Member|Author)\b")
 _PERCENT_IN = re.compile(r"%|\bper ?cent\b", re.I)
 _MONEY_IN = re.compile(r"£|\$|€|\bpounds?\b|\b(?:million|billion|bn)\b|\b\d+(?:\.\d+)?\s?[mk]\b", re.I)
 _NUMBER = r"(?:\d[\d,.]*|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|" \
@@ -368,17 +378,19 @@ def has_expected(u: Understanding | Part | str | None, quote: str, common: froze
         return bool(_MONEY_IN.search(quote))
     if kind == DURATION:
         return bool(_DURATION_IN.search(quote) or _NO_WAIT_IN.search(quote))
-    if kind == COUNT:
-        counted = [_stem(w) for w in (u.counted if isinstance(u, Understanding | Part) else ())]
-        for m in re.finditer(rf"\b{_NUMBER}\b", quote, re.I):
-            if not counted:
-                return True
-            after = [_stem(w) for w in re.findall(r"[a-z]+", quote[m.end():m.end() + 60].lower())[:4]]
-            if any(c in after for c in counted):
+    if kind == COUNT:  # a figure near what is counted: "12 care homes", "AMHPs ... from 2 to 4", "12.9% of"
+        counted = [_stem(w) for w in (u.counted if isinstance(u, Understanding | Part) else ()) if len(w) > 2]
+        for m in re.finditer(rf"\b{_NUMBER}\b|\d+(?:\.\d+)?%", quote, re.I):
+            near = [_stem(w) for w in re.findall(r"[a-z]+", quote[max(0, m.start() - 80):m.end() + 80].lower())]
+            if not counted or any(c in near for c in counted) or "%" in m.group(0):
                 return True
         return False
     if kind == FREQUENCY:
         return bool(_FREQUENCY_IN.search(quote) or _NUMBER_IN.search(quote))
+    if kind == WHO:  # "who chairs ...?": a person, or the role that does it ("the Director of Adults Services")
+        if _ROLE.search(quote):
+            return True
+        kind = NAME
     if kind == NAME:
         if _TITLE.search(quote):
             return True

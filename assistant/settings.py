@@ -61,17 +61,23 @@ class Settings:
     chunk_weight: float = 0.0
     rank_weight: float = 0.5
     overlap_weight: float = 0.5
-    # Neighbouring sentences join the quote when they score within this much of the best one ...
-    extend_within: float = 0.15
-    # A second passage from elsewhere is quoted when it scores within this much of the best (0: never) ...
-    second_within: float = 0.0
-    # ... and the quotes stay within this many characters in all.
+    # Neighbouring sentences (or lines of the same section) join the quote when they score within this much of the
+    # best one (lines across a paragraph break within `paragraph_factor` times as much), the next one preferred
+    # by `forward_bonus` ...
+    extend_within: float = 0.35
+    paragraph_factor: float = 0.6
+    forward_bonus: float = 0.05
+    # ... and the quotes stay within this many characters in all (shared by the parts of a two-part question).
     quote_chars: int = 450
     # The reports "don't say" when the best unit's cosine with the question is below this (calibrated on
     # the dev set: see README).
     abstain_below: float = 0.30
-    # How far down the ranked units to look for one holding the kind of fact asked (a name, a date, ...).
+    # How far down the ranked units to look for one holding the kind of fact asked for (a name, a date, ...),
+    # scoring within `expect_within` of the best; a best passage of cosine `strong_cos` or more is quoted even
+    # without that kind of fact (the check lowers confidence, it does not overrule a strong passage).
     expect_depth: int = 5
+    expect_within: float = 0.12
+    strong_cos: float = 0.75
     # Citations returned with an answer: its quotes first, then further passages.
     max_citations: int = 5
     # The web app. Where it listens (loopback unless told otherwise).

@@ -11,6 +11,7 @@ from assistant.question import (
     FREQUENCY,
     NAME,
     PERCENT,
+    WHO,
     has_expected,
     understand,
 )
@@ -85,8 +86,8 @@ def test_comparisons(q, comparison):
 
 @pytest.mark.parametrize("q,expects", [
     ("What is the name of Derbyshire's Director of Public Health?", NAME),
-    ("Who chairs the safeguarding board?", NAME),
-    ("Who is the director of adult social services in Camden?", NAME),
+    ("Who chairs the safeguarding board?", WHO),
+    ("Who is the director of adult social services in Camden?", WHO),
     ("Who runs the carers helpline?", None),
     ("When was the first round of grant money handed out?", DATE),
     ("When local infection rates climb, how does Derbyshire decide?", None),
@@ -122,5 +123,10 @@ def test_expected_facts_in_quotes():
     assert not has_expected(DURATION, "a triage system mitigated risks", common)
     counted = u("How many care homes does Camden have?")
     assert has_expected(counted, "Camden has 12 care homes", common)
-    assert not has_expected(counted, "the 5 borough NCL arrangement supported care homes", common)
+    assert not has_expected(counted, "the 5 borough NCL arrangement supported providers", common)
+    assert has_expected(u("How many AMHPs are on shift overnight?"), "the numbers of AMHPs on shift overnight had "
+                        "increased from 2 to 4", common)
+    assert has_expected(WHO, "the Director of Adults Services who chairs the place-based partnership", common)
+    assert not has_expected(NAME, "the Director of Adults Services who chairs the place-based partnership", common)
+    assert not has_expected(DATE, "City of Wolverhampton Council - Winter Plan (Draft)", common)
     assert has_expected(FREQUENCY, "Weekly MDTs took place", common)
