@@ -33,6 +33,7 @@ import numpy as np
 
 from .chunk import Chunk, segments
 from .corpus import decode_text, text_path
+from .cqc import FRAMEWORK_SECTIONS
 from .embed import Embedder
 from .extract import page_of
 from .intents import PASSAGES, Neighbours
@@ -225,7 +226,8 @@ class Answerer:
                                  f"{who}.")
         passage_parts = [p for p in u.parts if p.intent == PASSAGES]
         vectors.many([p.search_text for p in passage_parts])  # every part's question encoded in one batch
-        budget = self.settings.quote_chars // max(1, len(passage_parts))
+        share = 1.0 if len(passage_parts) <= 1 else max(1 / len(passage_parts), self.settings.part_share)
+        budget = int(self.settings.quote_chars * share)
         cites: list[Citation] = []
         blocks: list[str] = []
         hits: list[Hit] = []
@@ -285,7 +287,7 @@ class Answerer:
         Score lines only when `scores` (the question talks of scores or ratings)."""
         s = self.settings
         idx = self.index
-        qstems = set(tokenize([q])[0])
+        qstems = set(tokenize([q])[0]) - _ASKING
         top = hits[0].score if hits else 1.0
         units: list[_Unit] = []
         for h in hits:
@@ -293,10 +295,14 @@ class Answerer:
                 continue
             ci = h.position
             chunk_part = s.chunk_weight * float(idx.vector(ci) @ qvec) + s.rank_weight * (h.score / top)
+            if h.chunk.section and h.chunk.section[-1] in FRAMEWORK_SECTIONS:
+                chunk_part -= s.framework_penalty  # CQC's own framework text, the same in every report
             for r in idx.units_of(ci):
+                _, start, end = idx.unit(r)
+                if not _says_something(idx.texts[h.chunk.doc][start:end]):
+                    continue
                 cos = float(idx.unit_vector(r) @ qvec)
                 overlap = len(qstems & idx.unit_tokens(r)) / len(qstems) if qstems else 0.0
-                _, start, end = idx.unit(r)
                 units.append(_Unit(r, ci, start, end, cos,
                                    s.unit_weight * cos + chunk_part + s.overlap_weight * overlap))
         units.sort(key=lambda x: -x.score)
@@ -321,8 +327,9 @@ class Answerer:
             return None  # another part's quote already holds the best evidence
         units = [x for x in units if not is_taken(x)]
         best = units[0]
-        if best.cos < s.abstain_below:
-            log.info("declined %r: best cosine %.3f", q, best.cos)
+        overlap = len(qstems & self.index.unit_tokens(best.row)) / len(qstems) if qstems else 0.0
+        if best.cos < s.abstain_below and overlap < s.abstain_overlap:
+            log.info("declined %r: best cosine %.3f, %.0f%% of its words", q, best.cos, 100 * overlap)
             return []
         quote = self._window(best, units, qvec, qstems, budget, u)
         text = self._text(quote.chunk, quote.start, quote.end)
@@ -403,10 +410,10 @@ class Answerer:
                     options.append((score + (st.forward_bonus if forward else 0.0), r, rs, re_, words))
             if not options:
                 break
-            _, r, rs, re_, words = max(options)
+            _, r, rs, re_, found = max(options)
             lo, hi = min(lo, r), max(hi, r)
             start, end = min(start, rs), max(end, re_)
-            covered |= words
+            covered |= found
             need = need and not has_expected(part, text[start:end], self.common_words)
         return _Quote(best.chunk, start, end, best.cos)
 
@@ -518,6 +525,8 @@ class Answerer:
                 return
             chunk = h.chunk
             text = self.index.texts[chunk.doc]
+            if not _says_something(text[chunk.start:chunk.end]):
+                continue
             cos = float(self.index.vector(h.position) @ qvec)
             for a, b in segments(text, chunk.spans):
                 if len(cites) >= self.settings.max_citations:
@@ -595,7 +604,20 @@ class _Vectors:
         return self._cache[text]
 
 
+# Words of asking, not of the subject: never counted as the question's words found in a passage.
+_ASKING = {"what", "which", "who", "whom", "whose", "how", "when", "where", "why", "did", "doe", "do", "is", "are",
+           "was", "were", "from", "out", "about", "ani", "there", "thi", "that", "these", "those", "get", "got", "say",
+           "said", "tell", "actual", "actually", "realli", "pleas", "kind", "sort", "thing", "happen", "mean"}
 _SCORE_TALK = re.compile(r"\b(?:scores?|scored|ratings?|rated|marks?|grades?|graded|verdict|points?|out of)\b", re.I)
+def _says_something(text: str) -> bool:
+    """Is this passage more than a label ("Purpose:", "Decision Maker:", a table cell "Theme |")?"""
+    s = text.strip()
+    words = re.findall(r"[A-Za-z0-9£%]+", s)
+    if s.endswith((":", "|")) and len(words) <= 8:
+        return False
+    return len(words) >= 3 or any(ch.isdigit() for ch in s)
+
+
 _YEAR = re.compile(r"\b(?:19|20)\d\d(?:\s*[/-]\s*(?:19|20)?\d\d)?\b")
 
 

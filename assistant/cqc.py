@@ -298,6 +298,10 @@ def points_line(text: str) -> tuple[int, int, int] | None:
     return int(m.group("points")), line_start, len(text) if line_end < 0 else line_end
 
 
+# The sections of a statement page that print CQC's framework (the same words in every report of that
+# statement), not findings about the authority.
+FRAMEWORK_SECTIONS = ("What people expect", "The local authority commitment")
+
 # ------------------------------------------------------------------------------------------ page furniture
 
 # Lines of web-page furniture around a report's text: never a title, an authority or a section.

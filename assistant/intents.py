@@ -17,12 +17,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-SCORE, MEANING, COMPARE, LIST, OVERALL, HELD, PASSAGES = ("score", "meaning", "compare", "list", "overall", "held",
-                                                          "passages")
+SCORE, MEANING, COMPARE, LIST, OVERALL, HELD, PUBLISHED, PASSAGES = ("score", "meaning", "compare", "list",
+                                                                     "overall", "held", "published", "passages")
 SCORE_INTENTS = (SCORE, MEANING, COMPARE, LIST, OVERALL)
 
 _N = r"(?:[1-4]|one|two|three|four)"
 _SCORE_NOUN = r"(?:scores?|scored|scoring|ratings?|rated|marks?|marked|grades?|graded|verdicts?|judge?ments?|results?)"
+_REPORT = r"(?:report|assessment|rating|ratings|scores|inspection|plan|minutes|press release|local account|page|" \
+          r"document|review|it|this|findings)"
 _DESCRIPTOR = r"(?:significant shortfalls|some shortfalls|good standard|exceptional standard|exceptional)"
 
 
@@ -40,6 +42,16 @@ def _rule(name: str, intent: str, pattern: str, examples: tuple[str, ...], count
 
 
 RULES: tuple[Rule, ...] = (
+    _rule("when a report was published", PUBLISHED,
+          rf"\bwhen (?:was|were|is|has)\b.{{0,40}}\b{_REPORT}\b.{{0,25}}\b(?:published|dated|released|issued|put out|"
+          rf"came out)\b|"
+          rf"\bwhen (?:did|has|have)\b.{{0,30}}\b(?:publish|release|issue|put out)\w*\b.{{0,40}}\b{_REPORT}\b|"
+          rf"\bpublication date\b|\bwhat date (?:was|is)\b.{{0,40}}\b(?:published|dated|released)\b|"
+          rf"\bwhen is (?:it|the \w+) dated\b",
+          ("When did CQC publish its AUTH assessment?", "when was AUTH's report published?",
+           "What is the publication date of the AUTH press release?",
+           "When did CQC publish AUTH's rating"),
+          ("when did AUTH publish guidance on visiting care homes?",)),
     _rule("what a score means", MEANING,
           rf"\bwhat (?:does|do|would|is|'s|was) (?:an? |the )?(?:score (?:of )?|mark (?:of )?)?['‘\"]?{_N}['’\"]?"
           rf"(?: out of (?:4|four))?\b.*\b(?:mean|signify|stand for|indicate|equate|say)\b|"
@@ -92,7 +104,7 @@ RULES: tuple[Rule, ...] = (
           rf"\bAUTH\b.{{0,40}}\b(?:{_SCORE_NOUN})\b|\b(?:{_SCORE_NOUN})\b.{{0,12}}\b(?:of|for|did|does|has|had|was)\b"
           rf".{{0,12}}\bAUTH\b|"
           # "what did AUTH get (from CQC / for safe pathways)", "how did AUTH do"
-          rf"\bwhat (?:did|do|does) (?:we|they|AUTH) (?:score|get)\b(?!\s+(?:from|out of|back|done|rid|paid))|"
+          rf"\bwhat (?:did|do|does) (?:we|they|it|AUTH) (?:score|get)\b(?!\s+(?:from|out of|back|done|rid|paid))|"
           rf"\bwhat did AUTH (?:get|receive|achieve|obtain|earn|come out with)\s*(?:from (?:the )?(?:cqc|inspectors?)\b"
           rf".*)?[?.]?\s*$|"
           rf"\bhow (?:well |badly |good )?(?:did|has|was) AUTH (?:do|done|fare|fared|perform|performed|get on|come out|"
@@ -152,6 +164,7 @@ COUNTER = {
     "How are AUTH's carers supported?": PASSAGES, "what did AUTH do about PPE?": PASSAGES,
     "how did AUTH do hospital discharge?": PASSAGES, "what does AUTH's winter plan say about PPE?": PASSAGES,
     "which statements did staff make about carers?": PASSAGES,
+    "when did AUTH publish guidance on visiting care homes?": PASSAGES,
 }
 
 
@@ -163,6 +176,8 @@ _PASSAGE_FIRST = re.compile(r"^\s*(?:and\s+)?(?:when|where|why|whom|who\b(?!\s+(
 
 def decide(masked: str) -> tuple[str | None, str | None]:
     """(intent, the rule's name) of the first rule matching the masked question; (None, None) if none."""
+    if RULES[0].pattern.search(masked):  # "when was it published?" asks after a report, not a passage
+        return RULES[0].intent, RULES[0].name
     if _PASSAGE_FIRST.match(masked):
         return None, None
     for rule in RULES:

@@ -70,6 +70,9 @@ class Metadata:
     overall_start: int | None = None
     overall_end: int | None = None
     overall_points: int | None = None
+    # Where the publication date is printed ("Published: 17 May 2024"). Detected only.
+    published_start: int | None = None
+    published_end: int | None = None
     # Every quality statement scored in the report (a summary report lists up to nine): dicts of
     # statement, score, descriptor, start, end (the cited passage: the score line and its descriptor, or a
     # list item with the statement's name). Detected only.
@@ -141,18 +144,23 @@ def _kind(text: str, title: str | None, cqc_marks: bool) -> str:
     return COUNCIL_REPORT
 
 
-def _published(head: str) -> str | None:
+def _published(head: str) -> tuple[str | None, int | None, int | None]:
+    """The publication date (ISO) and the span of the line that prints it."""
     m = _DATE_LINE.search(head)
     if not m:
-        return None
+        return None, None, None
+    line_end = head.find("\n", m.end())
+    span = (m.start() + len(m.group(0)) - len(m.group(0).lstrip()), len(head) if line_end < 0 else line_end)
     if m.group("y3"):
         d, mo, y = int(m.group("d3")), int(m.group("m3")), m.group("y3")
     else:
         name = (m.group("m") or m.group("m2")).lower()
         if name not in _MONTHS:
-            return None
+            return None, None, None
         d, mo, y = int(m.group("d") or m.group("d2")), _MONTHS.index(name) + 1, m.group("y") or m.group("y2")
-    return f"{y}-{mo:02d}-{d:02d}" if 1 <= mo <= 12 and 1 <= d <= 31 else None
+    if not (1 <= mo <= 12 and 1 <= d <= 31):
+        return None, None, None
+    return f"{y}-{mo:02d}-{d:02d}", span[0], len(head[:span[1]].rstrip())
 
 
 def detect(text: str) -> Metadata:
@@ -182,7 +190,7 @@ def detect(text: str) -> Metadata:
     if rating:
         found.update(overall_rating=rating.rating, overall_start=rating.start, overall_end=rating.end,
                      overall_points=rating.points)
-    found["published"] = _published(text[:3000])
+    found["published"], found["published_start"], found["published_end"] = _published(text[:3000])
     found["kind"] = _kind(text, found["title"], cqc_marks)
     return Metadata(**{k: v for k, v in found.items() if v is not None})
 

@@ -119,17 +119,17 @@ def understand(question: str, reports: Mapping[str, Mapping[str, Any]] | Catalog
     if m:
         context, question = m.group("previous"), question[:m.start()]
     refs = catalog.references(question, common, search, mentioned)
-    parts = tuple(_part(question, a, b, refs, neighbours, vector) for a, b in split_parts(question))
-    parts = _merge_elliptical(parts)
+    parts = _lean_on_before(_merge_elliptical(tuple(_part(question, a, b, refs, neighbours, vector)
+                                                    for a, b in split_parts(question))))
     about_scores = any(p.intent in SCORE_INTENTS for p in parts)
     # a council's bare name the reports use as a place: a council asked about only in a question about scores
     refs = [r if r.how != "place" else replace(r, how="unknown") for r in refs if r.how != "place" or about_scores]
     if not any(r.authorities or r.unknown for r in refs) and search is not None:
         found = _authority_by_content(question, parts, search)
-        if found is not None:
+        if found is not None:  # "planning together meetings council CQC rating": that council's score
             refs.append(found)
-            parts = tuple(_part(question, a, b, refs, neighbours, vector) for a, b in split_parts(question))
-            parts = _merge_elliptical(parts)
+            parts = tuple(replace(p, intent=SCORE, rule="a score, of the authority its words describe",
+                                  expects=None) if p.intent == PASSAGES else p for p in parts)
     held: list[str] = []
     ambiguous: list[str] = []
     for r in refs:
@@ -205,7 +205,8 @@ def _part(question: str, a: int, b: int, refs: list[Reference], neighbours: Neig
 
 
 _SCORE_TALK = re.compile(r"\b(?:[1-4]|one|two|three|four|exceptional|shortfalls|good standard|outstanding|"
-                         r"requires improvement|inadequate|came out|come out|get|got|receive\w*|achieve\w*)\b", re.I)
+                         r"requires improvement|inadequate|came out|come out)\b|"
+                         r"\bwhat (?:did|does|do) AUTH (?:get|receive|achieve)\w* (?:for|on|in)\b", re.I)
 
 
 def _score_by_words(masked: str, statements: tuple[str, ...]) -> tuple[str | None, str | None]:
@@ -289,7 +290,8 @@ _SPLIT = re.compile(rf"\?\s+(?=\S)|;\s+|,?\s+and\s+(?={_QUESTION_WORD}\b)|,\s+(?
                     rf"{_QUESTION_WORD}\b)|\s+as well as\s+(?={_QUESTION_WORD}\b)", re.I)
 
 
-_ASKS = re.compile(rf"^\s*(?:and\s+|so\s+|also\s+|but\s+)?(?:{_QUESTION_WORD}|whats|what's|who's|how's|tell me|list|"
+_ASKS = re.compile(rf"^\s*(?:(?:in|at|for|on|within|across|under|about|regarding|from|by)\b[^,?]{{0,80}},\s*)?"
+                   rf"(?:and\s+|so\s+|also\s+|but\s+)?(?:{_QUESTION_WORD}|whats|what's|who's|how's|tell me|list|"
                    rf"show|name|give|explain|describe|compare)\b", re.I)
 
 
@@ -323,6 +325,19 @@ def _merge_elliptical(parts: tuple[Part, ...]) -> tuple[Part, ...]:
                               search_text=f"{prev.search_text} {p.search_text}".strip())
         else:
             out.append(p)
+    return tuple(out)
+
+
+def _lean_on_before(parts: tuple[Part, ...]) -> tuple[Part, ...]:
+    """A later part that points back ("and what does it do?", "who runs them?") or says little on its own is
+    searched with the subject words of the part before."""
+    out = list(parts)
+    for i in range(1, len(out)):
+        p, before = out[i], out[i - 1]
+        own = [w for w in re.findall(r"[a-z]+", p.search_text.lower()) if w not in _STOP and w not in _VERBS]
+        if p.intent == PASSAGES and (_PRONOUN.search(p.text) or len(own) <= 2):
+            subject = " ".join(w for w in before.search_text.split() if w.lower().strip("?,.") not in _STOP)
+            out[i] = replace(p, search_text=f"{p.search_text} {subject}".strip())
     return tuple(out)
 
 
@@ -414,8 +429,8 @@ def common_words(texts: Iterable[str]) -> frozenset[str]:
 
 # ------------------------------------------------------------------------------------ follow-ups
 
-_FOLLOWUP = re.compile(r"^\s*(?:and|what about|how about|same for|and for|what of|and what about|also for|and on|"
-                       r"and in|and the|ok and|okay and|so)\b[\s,]*", re.I)
+_FOLLOWUP = re.compile(r"^\s*(?:and what about|what about|how about|same for|and for|what of|also for|and on|and in|"
+                       r"and the|ok and|okay and|and|so)\b[\s,]*", re.I)
 _PRONOUN = re.compile(r"\b(?:they|them|their|theirs|it|its|this|that|these|those|there|he|she|his|her)\b", re.I)
 
 

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from . import cqc
 from .cqc import QUALITY_STATEMENTS
-from .intents import COMPARE, HELD, MEANING, OVERALL, SCORE
+from .intents import COMPARE, HELD, MEANING, OVERALL, PUBLISHED, SCORE
 from .metadata import CQC_ASSESSMENT, Metadata
 from .retrieve import Filters
 
@@ -156,6 +156,8 @@ def score_block(answerer: Answerer, part: Part, u: Understanding, filters: Filte
         return _overall(answerer, part, u, filters, cites)
     if part.intent == HELD:
         return _held_reports(answerer, u, filters, cites)
+    if part.intent == PUBLISHED:
+        return _published(answerer, part, u, filters, cites)
 
     in_statement = [h for h in scope if not statements or h.statement in statements]
     if part.score_value is not None and (not u.authorities or part.which) and part.intent == SCORE:
@@ -272,6 +274,38 @@ def _held_reports(answerer: Answerer, u: Understanding, filters: Filters,
         return "Held: " + "\n".join(lines), True
     who = " and ".join(u.authorities) if u.authorities else "anyone"
     return f"No reports are held for {who}.", False
+
+
+_KIND_WORDS = {"assessment": CQC_ASSESSMENT, "rating": CQC_ASSESSMENT, "cqc": CQC_ASSESSMENT,
+               "inspection": CQC_ASSESSMENT, "plan": "council plan", "strategy": "council plan",
+               "minutes": "committee minutes", "meeting": "committee minutes"}
+
+
+def _published(answerer: Answerer, part: Part, u: Understanding, filters: Filters,
+               cites: list[Citation]) -> tuple[str, bool]:
+    """When the reports (of the authorities named, of the kind named) were published, each cited at the line
+    that prints the date."""
+    words = set(re.findall(r"[a-z]+", part.text.lower()))
+    kinds = {k for w, k in _KIND_WORDS.items() if w in words}
+    lines = []
+    for doc in answerer.index.manifest.reports:
+        md = answerer.index.metadata(doc)
+        if (u.authorities and md.authority not in u.authorities) or (filters.doc and filters.doc != doc) or \
+                (kinds and md.kind not in kinds) or md.superseded_by:
+            continue
+        if md.published_start is None or md.published_end is None:
+            continue
+        text = answerer.index.texts[doc]
+        ref = _cite(answerer, doc, md.published_start, md.published_end, cites, "answer", "Published")
+        if ref:
+            title = md.title or doc
+            lines.append(f"{md.authority or doc} — {title}: “{text[md.published_start:md.published_end]}” {ref}")
+        if len(lines) >= answerer.settings.max_citations:
+            break
+    if lines:
+        return "\n".join(lines), True
+    who = " and ".join(u.authorities) if u.authorities else "these reports"
+    return f"The indexed reports don't print a publication date for {who}.", False
 
 
 def _statement_heading(text: str) -> tuple[int, int] | None:

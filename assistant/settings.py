@@ -67,11 +67,17 @@ class Settings:
     extend_within: float = 0.35
     paragraph_factor: float = 0.6
     forward_bonus: float = 0.05
-    # ... and the quotes stay within this many characters in all (shared by the parts of a two-part question).
-    quote_chars: int = 450
-    # The reports "don't say" when the best unit's cosine with the question is below this (calibrated on
-    # the dev set: see README).
+    # ... and the quotes stay within this many characters (each part of a two-part question within `part_share` of
+    # it).
+    quote_chars: int = 500
+    part_share: float = 0.65
+    # The reports "don't say" when the best unit's cosine with the question is below this and it holds less
+    # than `abstain_overlap` of the question's words (calibrated on the tuning half: see README).
     abstain_below: float = 0.30
+    abstain_overlap: float = 0.6
+    # CQC's framework text ("What people expect", "The local authority commitment"), the same in every report of
+    # a statement, scores this much lower as a passage to quote.
+    framework_penalty: float = 0.15
     # How far down the ranked units to look for one holding the kind of fact asked for (a name, a date, ...),
     # scoring within `expect_within` of the best; a best passage of cosine `strong_cos` or more is quoted even
     # without that kind of fact (the check lowers confidence, it does not overrule a strong passage).
