@@ -251,6 +251,10 @@ class Answerer:
             return self._abstain(q, vectors(u.search_text), filters, blocks[0], hits=hits or None)
         if u.unknown_authorities:
             blocks.insert(0, f"The indexed reports don't cover {' or '.join(u.unknown_authorities)}.")
+        if not passage_parts and any(p.rule in _WEAK_RULES for p in u.parts):
+            # a score read from weak signs: the passages the question's words find, in case it asked for them
+            hits = self.retriever.search(u.search_text, top_k=self.settings.max_citations,
+                                         filters=self._scope(u, filters), query_vector=vectors(u.search_text))
         if hits:
             self._add_passages(cites, sorted(hits, key=lambda h: -h.score), vectors(u.search_text))
         kind = "score" if not passage_parts else "comparison" if self._comparison_groups(u, filters) else "quotes"
@@ -262,23 +266,23 @@ class Answerer:
         groups = self._comparison_groups(u, filters)
         if groups:
             return self._compare(part, qvec, u, filters, groups, cites, budget)
-        if not filters.authority and len(u.authorities) == 1:
-            filters = dataclasses.replace(filters, authority=u.authorities[0])
-        if u.about_past:
-            filters = dataclasses.replace(filters, include_superseded=True)
+        filters = self._scope(u, filters)
         hits = self.retriever.search(part.search_text, top_k=self.settings.answer_candidates, filters=filters,
                                      query_vector=qvec)
+        found = hits
+        if u.authorities and not u.named:  # the authority was only described: the best passages of any, too
+            found = hits + self.retriever.search(part.search_text, top_k=2, query_vector=qvec)
         taken = [(c.doc, c.start, c.end) for c in cites if c.role == ANSWER]
         quotes = self._select(part.search_text, qvec, hits, part, budget, taken)
         if quotes is None:  # what answers this part is already quoted for another
-            return "", True, hits
+            return "", True, found
         if not quotes:
-            return self._decline_text(part, u), False, hits
+            return self._decline_text(part, u), False, found
         body = self._render_block(quotes, cites, label=True)
         if not body:
             return ("The passages that answer this no longer match their report; the index needs "
-                    "`python -m assistant index`."), False, hits
-        return body, True, hits
+                    "`python -m assistant index`."), False, found
+        return body, True, found
 
     # ----------------------------------------------------------------------------------------- selection
 
@@ -419,14 +423,28 @@ class Answerer:
 
     # ----------------------------------------------------------------------------------------- comparison
 
+    def _scope(self, u: Understanding, filters: Filters) -> Filters:
+        """The filters a question adds: the authority it means (or the few a description fits), earlier versions
+        when it asks about the past."""
+        if not filters.authority and not filters.doc:
+            if len(u.authorities) == 1:
+                filters = dataclasses.replace(filters, authority=u.authorities[0])
+            elif u.authorities:
+                filters = dataclasses.replace(filters, authorities=u.authorities)
+        if u.about_past:
+            filters = dataclasses.replace(filters, include_superseded=True)
+        return filters
+
     def _comparison_groups(self, u: Understanding, filters: Filters) -> list[str]:
+        """The authorities to quote one by one: those a comparison names, or, when it names none ("how do the
+        two councils ..."), the two or three the reports cover."""
         if not u.comparison or filters.authority or filters.doc:
             return []
-        if len(u.authorities) >= 2:
-            return list(u.authorities)
+        if len(u.named) >= 2:
+            return list(u.named)
         held = sorted({md["authority"] for md in self._reports.values()
                        if md.get("authority") and (not filters.kind or md.get("kind") == filters.kind)})
-        return held if len(held) >= 2 and not u.authorities else []
+        return held if 2 <= len(held) <= 3 and not u.authorities else []
 
     def _compare(self, part: Part, qvec: np.ndarray, u: Understanding, filters: Filters, groups: list[str],
                  cites: list[Citation], budget: int) -> tuple[str, bool, list[Hit]]:
@@ -603,6 +621,10 @@ class _Vectors:
             self._cache[text] = self.embedder.embed_query(text)
         return self._cache[text]
 
+
+# Intent rules that read a score question from weak signs (the nearest examples, a statement and a score's
+# words, an authority found by what it does): such answers carry passages too.
+_WEAK_RULES = {"neighbours", "authority, statement and a score", "a score, of the authority its words describe"}
 
 # Words of asking, not of the subject: never counted as the question's words found in a passage.
 _ASKING = {"what", "which", "who", "whom", "whose", "how", "when", "where", "why", "did", "doe", "do", "is", "are",

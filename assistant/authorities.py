@@ -11,15 +11,14 @@ Everything here is read against the index's own metadata (a `Catalog`) and the l
 
 from __future__ import annotations
 
-import csv
 import functools
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
+from .councils import AMBIGUOUS_SHORT, Council, english_councils
 from .cqc import OVERALL_RATINGS, SCORE_WORDS, statement_in
 
 CQC_KIND = "CQC assessment"  # metadata.CQC_ASSESSMENT, without importing the metadata stage
@@ -27,24 +26,6 @@ CQC_KIND = "CQC assessment"  # metadata.CQC_ASSESSMENT, without importing the me
 # Words of council names that do not tell one council from another.
 GENERIC_NAME_WORDS = {"london", "borough", "of", "county", "city", "council", "district", "metropolitan", "royal",
                       "the", "and", "unitary", "authority", "corporation"}
-
-
-@dataclass(frozen=True)
-class Council:
-    """An English local authority, from the list of all of them."""
-
-    name: str
-    short: str
-    type: str  # county | district | metropolitan | unitary | london | other
-    current: bool
-
-
-@functools.lru_cache(maxsize=1)
-def english_councils() -> tuple[Council, ...]:
-    """Every English council (data/english_councils.csv, from mySociety, CC BY 4.0)."""
-    path = Path(__file__).parent / "data" / "english_councils.csv"
-    with open(path, encoding="utf-8", newline="") as fh:
-        return tuple(Council(r["name"], r["short_name"], r["type"], r["current"] == "yes") for r in csv.DictReader(fh))
 
 
 def _tokens(text: str) -> list[str]:
@@ -359,9 +340,7 @@ def _close(a: str, b: str) -> bool:
 DOMINANT = 1.05
 
 # Ordinary English words that are also councils' one-word names: never a council unless capitalised.
-_ENGLISH = {"reading", "bury", "hart", "eden", "rugby", "wyre", "north", "south", "east", "west", "central", "mid",
-            "test", "castle", "point", "valley", "forest", "city", "london", "county", "vale", "wealden", "tower",
-            "mole", "rother", "stroud", "halton", "sutton", "richmond", "kingston", "harrow", "brent", "merton"}
+_ENGLISH = AMBIGUOUS_SHORT
 _TYPE_HEADS = {"county", "borough", "city", "district", "london borough", "county council", "city council",
                "borough council", "metropolitan borough", "unitary"}
 _QWORD = r"(?:how|what|who|when|where|why|which|is|are|does|do|did|was|were|can|has|have|could|would|should)"

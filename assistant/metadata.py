@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from . import cqc
+from .councils import most_mentioned
 from .cqc import OVERALL_RATINGS, QUALITY_STATEMENTS, SCORE_DESCRIPTORS, THEME_OF, THEMES  # noqa: F401 - re-exported
 from .errors import CorpusError
 
@@ -131,7 +132,7 @@ def _authority(text: str) -> str | None:
         name = m.group("authority")
         if not _NOT_AUTHORITY.search(name):
             return name
-    return None
+    return most_mentioned(text[:3000])
 
 
 def _kind(text: str, title: str | None, cqc_marks: bool) -> str:

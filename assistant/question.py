@@ -38,8 +38,13 @@ _EXPECTS = [
     (FREQUENCY, re.compile(r"\bhow (?:often|regularly|frequently)\b|\bfrequency\b", re.I)),
     (PERCENT, re.compile(r"\b(?:what|which) (?:proportion|percentage|percent|share|fraction)\b|"
                          r"\bhow many (?:per ?cent|percent)\b|\bpercentage\b", re.I)),
-    (MONEY, re.compile(r"\bhow much (?:money|funding|did|does|was|is|will)\b|\bbudget\b|"
-                       r"\bhow much\b.*\b(?:cost|spen[dt]|fund(?:ing|ed)?|paid|pay)\b", re.I)),
+    # an amount of money: "how much ...", "what was the budget?", "what did it cost?" (not any question that
+    # mentions a budget)
+    (MONEY, re.compile(r"\bhow much (?:money|funding|did|does|was|is|will|has|have)\b|"
+                       r"\bhow much\b.*\b(?:cost|spen[dt]|fund(?:ing|ed)?|paid|pay|budget|overspen\w*|deficit)\b|"
+                       r"\bwhat (?:was|is|were|are) (?:the |its |their )?(?:total |net |overall )?(?:budget|cost|spend|"
+                       r"overspend|underspend|deficit|shortfall|amount)\b|\bwhat did (?:it|they|\w+) (?:cost|spend)\b",
+                       re.I)),
     (DURATION, re.compile(r"\bhow long\b|\b(?:waiting|wait|waits) times?\b", re.I)),
     (COUNT, re.compile(r"\bhow many\b|\b(?:what|which) number\b|\bnumber of\b", re.I)),
 ]
@@ -95,6 +100,7 @@ class Understanding:
     references: tuple[Reference, ...] = ()
     context: str | None = None  # the earlier question a follow-up was asked after
     ambiguous: tuple[str, ...] = ()  # descriptions that fit several authorities
+    named: tuple[str, ...] = ()  # the authorities named (by name, or one description each): what is compared
 
 
 # ------------------------------------------------------------------------------------------ reading
@@ -131,12 +137,15 @@ def understand(question: str, reports: Mapping[str, Mapping[str, Any]] | Catalog
             parts = tuple(replace(p, intent=SCORE, rule="a score, of the authority its words describe",
                                   expects=None) if p.intent == PASSAGES else p for p in parts)
     held: list[str] = []
+    named: list[str] = []
     ambiguous: list[str] = []
     for r in refs:
         if r.how == "ambiguous":
             ambiguous.append(question[r.start:r.end])
             if len(r.authorities) > 3:
                 continue
+        else:
+            named.extend(a for a in r.authorities if a not in named)
         held.extend(a for a in r.authorities if a not in held)
     unknown = tuple(dict.fromkeys(r.unknown for r in refs if r.how == "unknown" and r.unknown))
     if context and not held and not unknown:  # a follow-up about "them": the earlier question's authorities
@@ -145,15 +154,18 @@ def understand(question: str, reports: Mapping[str, Mapping[str, Any]] | Catalog
     if context:
         parts = tuple(replace(p, search_text=f"{p.search_text} {_search_words(context, catalog, common)}")
                       for p in parts)
+    if context and not any(p.statements for p in parts):  # "and what does that mean?": the earlier statement
+        earlier = statements_in(context)
+        parts = tuple(replace(p, statements=earlier, statement=earlier[0] if earlier else None) for p in parts)
     first = parts[0]
     score_kind = first.intent if first.intent in SCORE_INTENTS else None
     statement = next((p.statement for p in parts if p.statement), None)
-    comparison = bool(_COMPARISON.search(question)) or len(held) > 1
+    comparison = bool(_COMPARISON.search(question)) or len(named) > 1
     search_text = " ".join(p.search_text for p in parts)
     return Understanding(question, search_text, tuple(held), unknown, statement, score_kind, first.score_value,
                          comparison, first.expects, first.counted, bool(_PAST.search(question)),
                          _missing_document(question, tuple(held), catalog), parts, tuple(refs), context,
-                         tuple(ambiguous))
+                         tuple(ambiguous), tuple(named))
 
 
 _SCORE_WORD = re.compile(r"\b(?:cqc\s+)?(?:score|scored|rating|rated|mark|grade|verdict)s?\b", re.I)
@@ -279,7 +291,7 @@ _VERBS = {"does", "do", "did", "are", "were", "is", "was", "have", "has", "had",
 def _search_words(text: str, catalog: Catalog, common: frozenset[str]) -> str:
     """A question's words that are about its subject, not about which authority or how it is asked."""
     _, search = _masked(text, 0, len(text), catalog.references(text, common))
-    return " ".join(w for w in search.split() if w.lower().strip("?,.") not in _STOP)
+    return " ".join(w for w in search.split() if re.sub(r"['’]s$", "", w.lower().strip("?,.")) not in _STOP)
 
 
 # ------------------------------------------------------------------------------------------ two parts
@@ -336,7 +348,8 @@ def _lean_on_before(parts: tuple[Part, ...]) -> tuple[Part, ...]:
         p, before = out[i], out[i - 1]
         own = [w for w in re.findall(r"[a-z]+", p.search_text.lower()) if w not in _STOP and w not in _VERBS]
         if p.intent == PASSAGES and (_PRONOUN.search(p.text) or len(own) <= 2):
-            subject = " ".join(w for w in before.search_text.split() if w.lower().strip("?,.") not in _STOP)
+            subject = " ".join(w for w in before.search_text.split()
+                               if re.sub(r"['’]s$", "", w.lower().strip("?,.")) not in _STOP)
             out[i] = replace(p, search_text=f"{p.search_text} {subject}".strip())
     return tuple(out)
 
@@ -367,7 +380,8 @@ _FREQUENCY_IN = re.compile(r"\b(?:daily|weekly|monthly|fortnightly|annually|year
 _TITLE = re.compile(r"\b(?:Dr|Mr|Mrs|Ms|Miss|Mx|Professor|Prof|Cllr|Councillor|Sir|Dame|Lord|Lady)\.? [A-Z]")
 _ROLE = re.compile(r"\b(?:Director|Head|Chair|Chairman|Chairwoman|Chief|Manager|Lead|Leader|Officer|Portfolio Holder|"
                    r"Cabinet Member|Councillor|Commissioner|Executive|Principal Social Worker|Lead Member|Author)\b")
-_PERCENT_IN = re.compile(r"%|\bper ?cent\b", re.I)
+_PERCENT_IN = re.compile(r"%|\bper ?cent\b|\b(?:half|a third|two[- ]thirds|a quarter|three[- ]quarters|one in \w+|"
+                         r"\w+ in (?:ten|10|five|5|four|4|three|3))\b", re.I)
 _MONEY_IN = re.compile(r"£|\$|€|\bpounds?\b|\b(?:million|billion|bn)\b|\b\d+(?:\.\d+)?\s?[mk]\b", re.I)
 _NUMBER = r"(?:\d[\d,.]*|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|" \
           r"forty|fifty|hundred|thousand|a few|several|no)"
@@ -395,7 +409,7 @@ def has_expected(u: Understanding | Part | str | None, quote: str, common: froze
         return bool(_DURATION_IN.search(quote) or _NO_WAIT_IN.search(quote))
     if kind == COUNT:  # a figure near what is counted: "12 care homes", "AMHPs ... from 2 to 4", "12.9% of"
         counted = [_stem(w) for w in (u.counted if isinstance(u, Understanding | Part) else ()) if len(w) > 2]
-        for m in re.finditer(rf"\b{_NUMBER}\b|\d+(?:\.\d+)?%", quote, re.I):
+        for m in re.finditer(rf"\d+(?:\.\d+)?%|\b{_NUMBER}\b", quote, re.I):
             near = [_stem(w) for w in re.findall(r"[a-z]+", quote[max(0, m.start() - 80):m.end() + 80].lower())]
             if not counted or any(c in near for c in counted) or "%" in m.group(0):
                 return True

@@ -35,9 +35,11 @@ class Filters:
     kind: str | None = None
     # Reports superseded by a newer version are left out unless asked for (or named by `doc`).
     include_superseded: bool = False
+    # Any of these authorities (full names, as in the metadata): a description that fits several.
+    authorities: tuple[str, ...] = ()
 
     def empty(self) -> bool:
-        return not (self.authority or self.doc or self.kind)
+        return not (self.authority or self.doc or self.kind or self.authorities)
 
 
 @dataclass(frozen=True)
@@ -146,6 +148,9 @@ class Retriever:
             part = filters.authority.lower()
             of_authority = frozenset().union(*(ds for name, ds in f.authority.items() if part in name))
             docs = of_authority if docs is None else docs & of_authority
+        if filters.authorities:
+            of_any = frozenset().union(*(f.authority.get(a.lower(), frozenset()) for a in filters.authorities))
+            docs = of_any if docs is None else docs & of_any
         drop = frozenset() if filters.include_superseded else frozenset(self._superseded) - {filters.doc}
         if docs is not None:
             return self.index.mask_of(docs - drop)

@@ -10,6 +10,7 @@ the past.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -151,6 +152,11 @@ def score_block(answerer: Answerer, part: Part, u: Understanding, filters: Filte
     scope = [h for h in scores if not u.authorities or h.md.authority in u.authorities]
 
     if part.intent == MEANING:
+        if part.score_value is None and u.authorities:  # "what does that mean?": their score's descriptor
+            theirs = [h for h in scope if not statements or h.statement in statements]
+            if theirs:
+                part = dataclasses.replace(part, score_value=theirs[0].score)
+                scores = theirs + scores
         return _meaning(answerer, part, scores, cites)
     if part.intent == OVERALL:
         return _overall(answerer, part, u, filters, cites)

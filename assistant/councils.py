@@ -1,0 +1,52 @@
+"""Every English council, from `data/english_councils.csv` (mySociety, CC BY 4.0): what a council is called in
+full and for short, and its kind. Read by metadata detection (which council a report is about) and by question
+reading (which council a question names, covered or not)."""
+
+from __future__ import annotations
+
+import csv
+import functools
+import re
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Council:
+    """An English local authority."""
+
+    name: str
+    short: str
+    type: str  # county | district | metropolitan | unitary | london | other
+    current: bool
+
+
+@functools.lru_cache(maxsize=1)
+def english_councils() -> tuple[Council, ...]:
+    path = Path(__file__).parent / "data" / "english_councils.csv"
+    with open(path, encoding="utf-8", newline="") as fh:
+        return tuple(Council(r["name"], r["short_name"], r["type"], r["current"] == "yes") for r in csv.DictReader(fh))
+
+
+# Councils' short names that are ordinary words or parts of other names: never evidence on their own.
+AMBIGUOUS_SHORT = {"reading", "bury", "hart", "eden", "rugby", "wyre", "north", "south", "east", "west", "central", "mid",
+                   "test", "castle", "point", "valley", "forest", "city", "london", "county", "vale", "wealden", "tower",
+                   "mole", "rother", "stroud", "halton", "sutton", "richmond", "kingston", "harrow", "brent", "merton",
+                   "greater manchester", "greater london"}
+
+
+def most_mentioned(text: str) -> str | None:
+    """The council a text names most often by its short name (at least twice, clearly more than any other), for
+    a report that never prints its council's full name ("Sheffield Adult Social Care's winter plan ...")."""
+    counts: Counter = Counter()
+    for c in english_councils():
+        if c.type == "other" or c.short.lower() in AMBIGUOUS_SHORT or not c.current:
+            continue
+        n = len(re.findall(rf"(?<![\w-]){re.escape(c.short)}(?![\w-])", text))
+        if n:
+            counts[c.name] = n
+    ranked = counts.most_common(2)
+    if not ranked or ranked[0][1] < 2 or (len(ranked) > 1 and ranked[1][1] * 2 > ranked[0][1]):
+        return None
+    return ranked[0][0]
