@@ -30,10 +30,10 @@ def english_councils() -> tuple[Council, ...]:
 
 
 # Councils' short names that are ordinary words or parts of other names: never evidence on their own.
-AMBIGUOUS_SHORT = {"reading", "bury", "hart", "eden", "rugby", "wyre", "north", "south", "east", "west", "central", "mid",
-                   "test", "castle", "point", "valley", "forest", "city", "london", "county", "vale", "wealden", "tower",
-                   "mole", "rother", "stroud", "halton", "sutton", "richmond", "kingston", "harrow", "brent", "merton",
-                   "greater manchester", "greater london"}
+AMBIGUOUS_SHORT = {"reading", "bury", "hart", "eden", "rugby", "wyre", "north", "south", "east", "west", "central",
+                   "mid", "test", "castle", "point", "valley", "forest", "city", "london", "county", "vale", "wealden",
+                   "tower", "mole", "rother", "stroud", "halton", "sutton", "richmond", "kingston", "harrow", "brent",
+                   "merton", "greater manchester", "greater london"}
 
 
 def most_mentioned(text: str) -> str | None:
