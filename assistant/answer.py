@@ -111,6 +111,7 @@ class _Quote:
     cos: float
     whole_chunk: bool = False  # a row or score quoted whole (rendered cell by cell)
     segs: list[tuple[int, int]] = field(default_factory=list)
+    rows: tuple[int, int] = (-1, -1)  # the first and last quotable unit quoted
 
 
 class SourceTexts:
@@ -337,7 +338,7 @@ class Answerer:
             return []
         quote = self._window(best, units, qvec, qstems, budget, u)
         text = self._text(quote.chunk, quote.start, quote.end)
-        if not has_expected(u, text, self.common_words):
+        if not self._holds_fact(quote, best, qstems, u):
             # the fact asked for is elsewhere: a unit nearly as good that holds it, or, for a strong passage
             # that does not, the passage itself (a type check lowers confidence, it does not overrule it)
             alt = next((c for c in units[1: s.expect_depth] if c.score >= best.score - s.expect_within
@@ -348,10 +349,28 @@ class Answerer:
             elif best.cos < s.strong_cos:
                 log.info("declined %r: no %s near the best passage (cosine %.3f)", q, u.expects, best.cos)
                 return []
-        if _other_period(u.text, text):
+        if _other_period(u.text, text + " " + " ".join(self.index.chunks[quote.chunk].section)):
             log.info("declined %r: the passage is about another period", q)
             return []
+        if u.expects and _other_group(u.text, text):
+            log.info("declined %r: the passage gives the figure for another group", q)
+            return []
         return [quote]
+
+    def _holds_fact(self, quote: _Quote, best: _Unit, qstems: set[str], part: Part) -> bool:
+        """Does the quote hold the kind of fact asked for in its best sentence, or in a sentence that shares the
+        question's words (a date in a sentence about something else does not answer "when")?"""
+        if part.expects is None:
+            return True
+        lo, hi = quote.rows
+        if quote.whole_chunk or lo < 0:
+            return has_expected(part, self._text(quote.chunk, quote.start, quote.end), self.common_words)
+        for r in range(lo, hi + 1):
+            pos, a, b = self.index.unit(r)
+            if (r == best.row or len(qstems & self.index.unit_tokens(r)) >= 2) and \
+                    has_expected(part, self.index.texts[self.index.chunks[pos].doc][a:b], self.common_words):
+                return True
+        return False
 
     def _window(self, best: _Unit, units: list[_Unit], qvec: np.ndarray, qstems: set[str], budget: int,
                 part: Part) -> _Quote:
@@ -363,7 +382,7 @@ class Answerer:
         idx = self.index
         chunk = idx.chunks[best.chunk]
         if chunk.kind in (ROW, SCORE):
-            return _Quote(best.chunk, chunk.start, chunk.end, best.cos, whole_chunk=True)
+            return _Quote(best.chunk, chunk.start, chunk.end, best.cos, whole_chunk=True, rows=(best.row, best.row))
         st = self.settings
         scored = {x.row: x.score for x in units}
         best_overlap = len(qstems & idx.unit_tokens(best.row)) / len(qstems) if qstems else 0.0
@@ -419,7 +438,7 @@ class Answerer:
             start, end = min(start, rs), max(end, re_)
             covered |= found
             need = need and not has_expected(part, text[start:end], self.common_words)
-        return _Quote(best.chunk, start, end, best.cos)
+        return _Quote(best.chunk, start, end, best.cos, rows=(lo, hi))
 
     # ----------------------------------------------------------------------------------------- comparison
 
@@ -650,6 +669,29 @@ def _years(text: str) -> set[str]:
         parts = re.split(r"\s*[/-]\s*", m.group(0))
         out.add(parts[0] if len(parts) == 1 else f"{parts[0]}/{parts[1][-2:]}")
     return out
+
+
+# Pairs of words for groups or periods that exclude each other: a figure given for one does not answer a
+# question about the other ("during the day" / "overnight", "working-age" / "older people", "actual" /
+# "estimated", "round two" / "round one").
+_CONTRASTS = [
+    (r"\bday(?:time)?\b|\bdays\b(?! a week)", r"\bovernight\b|\bnights?\b|\bout of hours\b"),
+    (r"\bworking[- ]age\b|\byounger adults\b|\b18[- ](?:to[- ])?64\b", r"\bolder (?:people|adults)\b|\bover[- ]65s?\b"),
+    (r"\bactual(?:ly)?\b|\bouttur?n\b", r"\bestimated?\b|\bforecast\b|\bbudgeted\b|\bplanned\b"),
+    (r"\bround (?:two|2)\b|\bsecond round\b", r"\bround (?:one|1)\b|\bfirst round\b"),
+    (r"\bweekends?\b", r"\bweekdays?\b|\bmonday to friday\b"),
+    (r"\bchildren\b|\bchild\b", r"\badults\b(?! social)"),
+]
+
+
+def _other_group(question: str, quote: str) -> bool:
+    """Does the question ask about one of two excluding groups or periods while the quote names only the other?"""
+    for a, b in _CONTRASTS:
+        for asked, other in ((a, b), (b, a)):
+            if re.search(asked, question, re.I) and not re.search(other, question, re.I) \
+                    and re.search(other, quote, re.I) and not re.search(asked, quote, re.I):
+                return True
+    return False
 
 
 def _other_period(question: str, quote: str) -> bool:

@@ -180,7 +180,7 @@ def _is_subheading(line: str, next_line: str | None) -> bool:
     if not s or len(s) > 80 or s[-1] in _TERMINAL or not s[0].isupper() or len(s.split()) > 10 or _BULLET.match(s) \
             or re.search(r"\w: \S", s):
         return False
-    return next_line is not None and len(next_line.strip()) > len(s) + 20
+    return next_line is not None and (len(next_line.strip()) > len(s) + 20 or bool(_BULLET.match(next_line)))
 
 
 def _continues(prev: str, line: str) -> bool:
