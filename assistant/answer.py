@@ -302,10 +302,12 @@ class Answerer:
             chunk_part = s.chunk_weight * float(idx.vector(ci) @ qvec) + s.rank_weight * (h.score / top)
             if h.chunk.section and h.chunk.section[-1] in FRAMEWORK_SECTIONS:
                 chunk_part -= s.framework_penalty  # CQC's own framework text, the same in every report
+            title = _words_of(self._reports.get(h.chunk.doc, {}).get("title") or "")
             for r in idx.units_of(ci):
                 _, start, end = idx.unit(r)
-                if not _says_something(idx.texts[h.chunk.doc][start:end]):
-                    continue
+                said = idx.texts[h.chunk.doc][start:end]
+                if not _says_something(said) or (title and _words_of(said) <= title):
+                    continue  # a label, or the report's title again (the answer names the report already)
                 cos = float(idx.unit_vector(r) @ qvec)
                 overlap = len(qstems & idx.unit_tokens(r)) / len(qstems) if qstems else 0.0
                 units.append(_Unit(r, ci, start, end, cos,
@@ -329,7 +331,15 @@ class Answerer:
             return any(d == doc and x.start < b and a < x.end for d, a, b in taken)
 
         if is_taken(units[0]):
-            return None  # another part's quote already holds the best evidence
+            # another part's quote holds the best evidence: quote what its window adds after (or before) it, or
+            # the best evidence of its own if that is nearly as good
+            more = self._window(units[0], units, qvec, qstems, budget, u)
+            rest = self._beyond(more, taken)
+            if rest is not None and self._holds_fact(rest, units[0], qstems, u):
+                return [rest]
+            own = next((x for x in units if not is_taken(x)), None)
+            if own is None or own.score < units[0].score - s.extend_within:
+                return None
         units = [x for x in units if not is_taken(x)]
         best = units[0]
         overlap = len(qstems & self.index.unit_tokens(best.row)) / len(qstems) if qstems else 0.0
@@ -341,7 +351,9 @@ class Answerer:
         if not self._holds_fact(quote, best, qstems, u):
             # the fact asked for is elsewhere: a unit nearly as good that holds it, or, for a strong passage
             # that does not, the passage itself (a type check lowers confidence, it does not overrule it)
-            alt = next((c for c in units[1: s.expect_depth] if c.score >= best.score - s.expect_within
+            rarest = max(qstems, key=self.index.lexical.idf, default=None)
+            alt = next((c for c in units[1: s.expect_depth]
+                        if (c.score >= best.score - s.expect_within or rarest in self.index.unit_tokens(c.row))
                         and has_expected(u, self._text(c.chunk, c.start, c.end), self.common_words)), None)
             if alt is not None:
                 quote = self._window(alt, units, qvec, qstems, budget, u)
@@ -357,6 +369,34 @@ class Answerer:
             return []
         return [quote]
 
+    def _beyond(self, quote: _Quote, taken: list[tuple[str, int, int]]) -> _Quote | None:
+        """The part of a quote that no earlier quote of the same report covers (whole sentences), if any."""
+        if quote.whole_chunk:
+            return None
+        doc = self.index.chunks[quote.chunk].doc
+        start, end = quote.start, quote.end
+        for d, a, b in taken:
+            if d != doc or b <= start or a >= end:
+                continue
+            if a <= start and b >= end:
+                return None
+            if a <= start:
+                start = b
+            else:
+                end = a
+        text = self.index.texts[doc]
+        while start < end and text[start].isspace():
+            start += 1
+        while end > start and text[end - 1].isspace():
+            end -= 1
+        if end - start < 40:
+            return None
+        lo, hi = quote.rows
+        rows = [r for r in range(lo, hi + 1) if start <= self.index.unit(r)[1] and self.index.unit(r)[2] <= end]
+        if not rows:
+            return None
+        return dataclasses.replace(quote, start=start, end=end, rows=(rows[0], rows[-1]))
+
     def _holds_fact(self, quote: _Quote, best: _Unit, qstems: set[str], part: Part) -> bool:
         """Does the quote hold the kind of fact asked for in its best sentence, or in a sentence that shares the
         question's words (a date in a sentence about something else does not answer "when")?"""
@@ -365,9 +405,11 @@ class Answerer:
         lo, hi = quote.rows
         if quote.whole_chunk or lo < 0:
             return has_expected(part, self._text(quote.chunk, quote.start, quote.end), self.common_words)
+        rarest = max(qstems, key=self.index.lexical.idf, default=None)
         for r in range(lo, hi + 1):
             pos, a, b = self.index.unit(r)
-            if (r == best.row or len(qstems & self.index.unit_tokens(r)) >= 2) and \
+            shared = qstems & self.index.unit_tokens(r)
+            if (r == best.row or len(shared) >= 2 or rarest in shared) and \
                     has_expected(part, self.index.texts[self.index.chunks[pos].doc][a:b], self.common_words):
                 return True
         return False
@@ -648,8 +690,13 @@ _WEAK_RULES = {"neighbours", "authority, statement and a score", "a score, of th
 # Words of asking, not of the subject: never counted as the question's words found in a passage.
 _ASKING = {"what", "which", "who", "whom", "whose", "how", "when", "where", "why", "did", "doe", "do", "is", "are",
            "was", "were", "from", "out", "about", "ani", "there", "thi", "that", "these", "those", "get", "got", "say",
-           "said", "tell", "actual", "actually", "realli", "pleas", "kind", "sort", "thing", "happen", "mean"}
+           "said", "tell", "actual", "actually", "realli", "pleas", "kind", "sort", "thing", "happen", "mean", "mani",
+           "much", "often", "long", "it", "ha", "has", "have", "had"}
 _SCORE_TALK = re.compile(r"\b(?:scores?|scored|ratings?|rated|marks?|grades?|graded|verdict|points?|out of)\b", re.I)
+def _words_of(text: str) -> set[str]:
+    return set(re.findall(r"[a-z0-9]+", text.lower()))
+
+
 def _says_something(text: str) -> bool:
     """Is this passage more than a label ("Purpose:", "Decision Maker:", a table cell "Theme |")?"""
     s = text.strip()

@@ -81,7 +81,7 @@ class Settings:
     # How far down the ranked units to look for one holding the kind of fact asked for (a name, a date, ...),
     # scoring within `expect_within` of the best; a best passage of cosine `strong_cos` or more is quoted even
     # without that kind of fact (the check lowers confidence, it does not overrule a strong passage).
-    expect_depth: int = 5
+    expect_depth: int = 10
     expect_within: float = 0.12
     strong_cos: float = 0.75
     # Citations returned with an answer: its quotes first, then further passages.
