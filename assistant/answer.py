@@ -227,6 +227,7 @@ class Answerer:
                                  f"{who}.")
         passage_parts = [p for p in u.parts if p.intent == PASSAGES]
         vectors.many([p.search_text for p in passage_parts])  # every part's question encoded in one batch
+        main = passage_parts[0].search_text if passage_parts else u.search_text  # what further passages match
         share = 1.0 if len(passage_parts) <= 1 else max(1 / len(passage_parts), self.settings.part_share)
         budget = int(self.settings.quote_chars * share)
         cites: list[Citation] = []
@@ -249,15 +250,15 @@ class Answerer:
                 cites = [dataclasses.replace(c, role=CLOSEST) for c in cites]
                 text = blocks[0] + (" The scores the reports do give are listed as closest matches." if cites else "")
                 return self._finish(q, text, True, cites, "abstained")
-            return self._abstain(q, vectors(u.search_text), filters, blocks[0], hits=hits or None)
+            return self._abstain(q, vectors(main), filters, blocks[0], hits=hits or None)
         if u.unknown_authorities:
             blocks.insert(0, f"The indexed reports don't cover {' or '.join(u.unknown_authorities)}.")
         if not passage_parts and any(p.rule in _WEAK_RULES for p in u.parts):
             # a score read from weak signs: the passages the question's words find, in case it asked for them
             hits = self.retriever.search(u.search_text, top_k=self.settings.max_citations,
-                                         filters=self._scope(u, filters), query_vector=vectors(u.search_text))
+                                         filters=self._scope(u, filters), query_vector=vectors(main))
         if hits:
-            self._add_passages(cites, sorted(hits, key=lambda h: -h.score), vectors(u.search_text))
+            self._add_passages(cites, sorted(hits, key=lambda h: -h.score), vectors(main))
         kind = "score" if not passage_parts else "comparison" if self._comparison_groups(u, filters) else "quotes"
         return self._finish(q, "\n".join(blocks), False, cites, kind)
 

@@ -265,7 +265,8 @@ class Catalog:
             by_rating = {a for a, r in self.ratings.items() if r == rating}
             word_score = {"Outstanding": 4, "Good": 3}.get(rating)
             by_score = set(self.holders(word_score, statement)) if word_score else set()
-            pool &= by_rating | by_score
+            overall = re.search(r"\boverall\b", text, re.I)  # "rated good overall": the overall rating only
+            pool &= by_rating if overall else by_rating | by_score
             how, told = "rating", True
         best = _EXTREME.search(text)
         if best:

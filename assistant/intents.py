@@ -64,7 +64,7 @@ RULES: tuple[Rule, ...] = (
           ("what does a 4 mean?", "What does a score of 2 mean?", "what does a 3 mean in these CQC assessments?",
            "what does 'some shortfalls' mean?", "meaning of a score of 1", "what would a four out of four mean?",
            "On AUTH's assessing needs page there's a 2 - what does that number actually mean?"),
-          ("what does the score mean for AUTH's residents?", "what did AUTH score?")),
+          ("what does the winter plan mean for AUTH's care homes?", "what did AUTH score?")),
     _rule("an overall rating", OVERALL,
           rf"\boverall\b.{{0,40}}\b(?:{_SCORE_NOUN}|rat\w*|judg\w*|standard|result|verdict)|"
           rf"\b(?:{_SCORE_NOUN}|rat\w*)\b.{{0,30}}\boverall\b|\bout of (?:a )?(?:100|hundred)\b|"
@@ -156,7 +156,7 @@ RULES: tuple[Rule, ...] = (
 
 # What the counter-examples do ask: they label the neighbours too.
 COUNTER = {
-    "what does the score mean for AUTH's residents?": PASSAGES, "what did AUTH score?": SCORE,
+    "what does the winter plan mean for AUTH's care homes?": PASSAGES, "what did AUTH score?": SCORE,
     "what did AUTH score on safeguarding?": SCORE, "overall, how are carers supported in AUTH?": PASSAGES,
     "list the actions for unpaid carers": PASSAGES, "how do AUTH and AUTH compare on hospital discharge?": PASSAGES,
     "which council has better transitions support?": PASSAGES,

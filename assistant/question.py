@@ -17,7 +17,7 @@ import numpy as np
 
 from .authorities import DOMINANT, Catalog, Reference, core_name
 from .cqc import statement_in
-from .intents import PASSAGES, SCORE, SCORE_INTENTS, Neighbours, decide
+from .intents import MEANING, PASSAGES, SCORE, SCORE_INTENTS, Neighbours, decide
 
 __all__ = ["Catalog", "Part", "Understanding", "understand", "has_expected", "common_words", "resolve_followup",
            "split_parts"]
@@ -33,7 +33,8 @@ _EXPECTS = [
     (WHO, re.compile(r"^\s*who\b(?=.*\b(?:director|chairs?|chaired|chairman|chairwoman|chairperson|head|heads|leader|"
                      r"leads|manager|chief|councillor|officer|commissioner|minister|executive|mayor|principal "
                      r"social worker|introduced|presented|wrote|authored)\b)", re.I)),
-    (DATE, re.compile(r"^\s*when (?:is|was|were|did|does|do|will|has|have|are|can|should)\b|\b(?:what|which) "
+    (DATE, re.compile(r"^\s*(?:and\s+)?when (?:is|was|were|did|does|do|will|has|have|are|can|should)\b|"
+                      r"^\s*(?:and\s+)?when\s*\??\s*$|\b(?:what|which) "
                       r"(?:date|year|month|day)\b|\bby when\b|\bwhat time\b", re.I)),
     (FREQUENCY, re.compile(r"\bhow (?:often|regularly|frequently)\b|\bfrequency\b", re.I)),
     (PERCENT, re.compile(r"\b(?:what|which) (?:proportion|percentage|percent|share|fraction)\b|"
@@ -157,6 +158,10 @@ def understand(question: str, reports: Mapping[str, Mapping[str, Any]] | Catalog
     if context and not any(p.statements for p in parts):  # "and what does that mean?": the earlier statement
         earlier = statements_in(context)
         parts = tuple(replace(p, statements=earlier, statement=earlier[0] if earlier else None) for p in parts)
+    if context and decide(_masked(context, 0, len(context), catalog.references(context, common))[0])[0] \
+            in SCORE_INTENTS:  # after a score: "what does that mean?" asks what the score means
+        parts = tuple(replace(p, intent=MEANING, rule="what the score asked before means", expects=None)
+                      if _THAT_MEANS.match(p.text) else p for p in parts)
     first = parts[0]
     score_kind = first.intent if first.intent in SCORE_INTENTS else None
     statement = next((p.statement for p in parts if p.statement), None)
@@ -168,6 +173,8 @@ def understand(question: str, reports: Mapping[str, Mapping[str, Any]] | Catalog
                          tuple(ambiguous), tuple(named))
 
 
+_THAT_MEANS = re.compile(r"^\s*(?:and\s+|so\s+|ok\s+)?what (?:does|do|did|would) (?:that|this|it|they|those)"
+                         r"(?: score| rating| mark| number)?(?: actually| really)? (?:mean|signify|stand for)\b", re.I)
 _SCORE_WORD = re.compile(r"\b(?:cqc\s+)?(?:score|scored|rating|rated|mark|grade|verdict)s?\b", re.I)
 
 
@@ -302,9 +309,12 @@ _SPLIT = re.compile(rf"\?\s+(?=\S)|;\s+|,?\s+and\s+(?={_QUESTION_WORD}\b)|,\s+(?
                     rf"{_QUESTION_WORD}\b)|\s+as well as\s+(?={_QUESTION_WORD}\b)", re.I)
 
 
+# A part asks when it opens with a question word; "when" and "where" only as questions ("When did ...?"), not as
+# the start of a clause ("When local infection rates climb, how ...?")
 _ASKS = re.compile(rf"^\s*(?:(?:in|at|for|on|within|across|under|about|regarding|from|by)\b[^,?]{{0,80}},\s*)?"
-                   rf"(?:and\s+|so\s+|also\s+|but\s+)?(?:{_QUESTION_WORD}|whats|what's|who's|how's|tell me|list|"
-                   rf"show|name|give|explain|describe|compare)\b", re.I)
+                   rf"(?:and\s+|so\s+|also\s+|but\s+)?(?:(?:when|where)\s+(?:is|are|was|were|did|does|do|will|"
+                   rf"has|have|had|can|could|should|would)\b|(?!when\b|where\b){_QUESTION_WORD}|whats|what's|who's|"
+                   rf"how's|tell me|list|show|name|give|explain|describe|compare)\b", re.I)
 
 
 def split_parts(question: str) -> list[tuple[int, int]]:

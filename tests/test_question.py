@@ -130,3 +130,49 @@ def test_expected_facts_in_quotes():
     assert not has_expected(NAME, "the Director of Adults Services who chairs the place-based partnership", common)
     assert not has_expected(DATE, "City of Wolverhampton Council - Winter Plan (Draft)", common)
     assert has_expected(FREQUENCY, "Weekly MDTs took place", common)
+
+
+@pytest.mark.parametrize("q,parts", [
+    ("Who runs the carers hub, and how do people reach it?", ["Who runs the carers hub", "how do people reach it?"]),
+    ("What did Derbyshire score? What does that mean?", ["What did Derbyshire score", "What does that mean?"]),
+    ("In the winter plan, who leads discharge to assess, and who commissions the beds?",
+     ["In the winter plan, who leads discharge to assess", "who commissions the beds?"]),
+    ("When local infection rates climb, how does Derbyshire decide on visits?",
+     ["When local infection rates climb, how does Derbyshire decide on visits?"]),
+    ("Given the shortage of housing, was any good practice found?",
+     ["Given the shortage of housing, was any good practice found?"]),
+    ("In the council that scored 4, how are carers supported?",
+     ["In the council that scored 4, how are carers supported?"]),
+])
+def test_two_part_questions_are_split_and_clauses_are_not(q, parts):
+    from assistant.question import split_parts
+
+    assert [q[a:b].strip() for a, b in split_parts(q)] == parts
+
+
+def test_each_part_is_read_on_its_own():
+    got = u("What did Derbyshire score on safe pathways, and what did partners worry about in discharge?")
+    assert [p.intent for p in got.parts] == ["score", "passages"]
+    elliptical = u("What did the council set up for carers, and when?")
+    assert len(elliptical.parts) == 1 and elliptical.parts[0].expects == DATE
+
+
+@pytest.mark.parametrize("question,previous,resolved", [
+    ("what about Camden?", "what did Derbyshire score?", "what did London Borough of Camden score?"),
+    ("and for assessing needs?", "how did Derbyshire do for safe pathways?",
+     "how did Derbyshire do for assessing needs?"),
+    ("and what are they doing about it now?", "Who does Derbyshire commission carers support from?",
+     "and what are they doing about it now? (after “Who does Derbyshire commission carers support from?”)"),
+    ("How do young people move to adult services?", "what did Derbyshire score?",
+     "How do young people move to adult services?"),
+])
+def test_follow_ups_are_made_whole(question, previous, resolved):
+    from assistant.question import resolve_followup
+
+    assert resolve_followup(question, previous, REPORTS) == resolved
+
+
+def test_a_follow_up_leaning_on_the_question_before_keeps_its_authority_and_statement():
+    got = u("and what does that mean? (after “What did Camden score for safe pathways?”)")
+    assert got.authorities == (CAMDEN,) and got.parts[0].statement == "Safe pathways, systems and transitions"
+    assert got.score_kind == "meaning"

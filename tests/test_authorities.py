@@ -1,0 +1,95 @@
+"""Which authorities a question means: by name (possessives, lower case, typos), councils no report covers, places
+the reports mention, and descriptions by kind, score, rating, document or a fact only one report states."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.authorities import Catalog, core_name
+from assistant.councils import most_mentioned
+
+DERBY, CAMDEN, GLOS, HERTS = ("Derbyshire County Council", "London Borough of Camden", "Gloucestershire County Council",
+                              "Hertfordshire County Council")
+CQC = "CQC assessment"
+REPORTS = {
+    "a.txt": {"authority": DERBY, "kind": CQC, "quality_statement": "Safe pathways, systems and transitions",
+              "score": 3, "title": "Derbyshire County Council: local authority assessment"},
+    "b.txt": {"authority": CAMDEN, "kind": CQC, "quality_statement": "Safe pathways, systems and transitions",
+              "score": 4, "overall_rating": "Outstanding"},
+    "c.txt": {"authority": DERBY, "kind": "council plan", "title": "Derbyshire County Council: Winter Plan 2020-21"},
+    "d.txt": {"authority": GLOS, "kind": CQC, "quality_statement": "Safeguarding", "score": 2},
+    "e.txt": {"authority": HERTS, "kind": CQC, "overall_rating": "Good",
+              "scores": [{"statement": "Safeguarding", "score": 3}, {"statement": "Assessing needs", "score": 3}]},
+    "f.txt": {"authority": "Redcar and Cleveland Borough Council", "kind": CQC},
+    "g.txt": {"authority": "Stockton-on-Tees Borough Council", "kind": "committee minutes"},
+}
+CATALOG = Catalog.of(REPORTS)
+
+
+def refs(q, **kw):
+    return [(q[r.start:r.end], r.authorities, r.how, r.unknown) for r in CATALOG.references(q, **kw)]
+
+
+@pytest.mark.parametrize("q,found", [
+    ("What did Derbyshire's assessment say?", [("Derbyshire's", (DERBY,), "name", None)]),
+    ("how does camden handle transitions", [("camden", (CAMDEN,), "name", None)]),
+    ("wat did camdn score", [("camdn", (CAMDEN,), "typo", None)]),
+    ("gloucestershre safegaurding", [("gloucestershre", (GLOS,), "typo", None)]),
+    ("What overall rating did CQC give Redcar and Cleveland?",
+     [("Redcar and Cleveland", ("Redcar and Cleveland Borough Council",), "name", None)]),
+    ("Stockton's minutes", [("Stockton's", ("Stockton-on-Tees Borough Council",), "name", None)]),
+])
+def test_authorities_by_name(q, found):
+    assert refs(q) == found
+
+
+def test_councils_no_report_covers_are_named_as_such_and_shadow_shorter_names():
+    assert refs("What did Manchester score?") == [("Manchester", (), "unknown", "Manchester City Council")]
+    assert refs("Derbyshire Dales District Council winter plan") == [
+        ("Derbyshire Dales District Council", (), "unknown", "Derbyshire Dales District Council")]
+    # the reports mention Chesterfield as a place: a place, unless asked about as a council
+    assert refs("flooding in Chesterfield", mentioned=lambda name: True)[0][2] == "place"
+    assert refs("What did Chesterfield Borough Council score?", mentioned=lambda name: True)[0][2] == "unknown"
+    assert refs("is reading good for staff?") == []  # an ordinary word, not Reading Borough Council
+
+
+@pytest.mark.parametrize("q,authorities,how", [
+    ("the London borough", (CAMDEN,), "kind"),
+    ("the better-scoring council on safe pathways", (CAMDEN,), "score"),
+    ("the council that scored 2 for safeguarding", (GLOS,), "score"),
+    ("the one rated outstanding", (CAMDEN,), "rating"),
+    ("the council with the winter plan", (DERBY,), "document"),
+    ("the county council rated good overall", (HERTS,), "rating"),
+    ("the county council that scored 3 for safe pathways", (DERBY,), "score"),
+])
+def test_authorities_by_description(q, authorities, how):
+    (found,) = CATALOG.references(q)
+    assert (found.authorities, found.how) == (authorities, how)
+
+
+def test_a_description_by_a_fact_is_the_authority_whose_report_states_it():
+    def search(text):
+        assert "triage" in text
+        return {GLOS: 0.18, DERBY: 0.10}
+
+    (found,) = CATALOG.references("In the council where a triage hub answers referrals, what happens next?",
+                                  search=search)
+    assert found.authorities == (GLOS,) and found.how == "content"
+    (tied,) = CATALOG.references("the council where a triage hub answers referrals",
+                                 search=lambda text: {GLOS: 0.18, DERBY: 0.179})
+    assert tied.how == "ambiguous" and set(tied.authorities) == {GLOS, DERBY}
+
+
+def test_a_name_inside_a_description_describes():
+    found = CATALOG.references("the council whose AMHPs work at Chesterfield Royal with Derby hospitals",
+                               search=lambda text: {DERBY: 1.0}, mentioned=lambda name: True)
+    assert [(r.how, r.authorities) for r in found] == [("content", (DERBY,))]
+
+
+def test_core_names_and_the_council_a_text_names_most():
+    assert core_name("London Borough of Camden") == "Camden"
+    assert core_name("Redcar and Cleveland Borough Council") == "Redcar and Cleveland"
+    assert core_name("City of Wolverhampton Council") == "Wolverhampton"
+    assert most_mentioned("Sheffield Adult Social Care's winter plan. In Sheffield, discharges...") == \
+        "Sheffield City Council"
+    assert most_mentioned("Care in Sheffield and in Leeds.") is None

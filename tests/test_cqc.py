@@ -1,0 +1,96 @@
+"""CQC's vocabulary on the real layouts: statement names and their variants, score lines in every layout (statement
+pages, pilots, summary pages, press releases), overall ratings, page furniture."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import DERBYSHIRE, text_of
+
+from assistant import cqc
+from assistant.evaluate import EVAL_DIR
+
+
+def report(half: str, name: str) -> str:
+    return (EVAL_DIR / "reports" / half / name).read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("line,statement", [
+    ("Safeguarding", "Safeguarding"),
+    ("  • Assessing needs", "Assessing needs"),
+    ("Supporting people to live healthier lives", "Supporting people to lead healthier lives"),
+    ("Safe systems, pathways and transitions", "Safe pathways, systems and transitions"),
+    ("Equity in experience and outcomes", "Equity in experiences and outcomes"),
+    ("4. care provision, integration and continuity of care |", "Care provision, integration and continuity"),
+    ("Quality statement 7: Safeguarding", "Safeguarding"),
+    ("Safeguarding Adults Board", None),
+    ("Safeguarding was effective.", None),
+    ("Learning disability services", None),
+])
+def test_a_statement_is_known_however_it_is_written(line, statement):
+    assert cqc.statement_of_line(line) == statement
+
+
+@pytest.mark.parametrize("question,statement", [
+    ("what did we score on safe pathways?", "Safe pathways, systems and transitions"),
+    ("was camden's transitions rating exceptional?", "Safe pathways, systems and transitions"),
+    ("gloucestershre safegaurding mark", "Safeguarding"),
+    ("how were they rated for assessing people's needs", "Assessing needs"),
+    ("how are young people supported?", None),
+])
+def test_questions_name_statements_by_their_phrases(question, statement):
+    assert cqc.statement_in(question) == statement
+
+
+def _items(text):
+    return [(i.statement, i.score, text[i.start:i.end]) for i in cqc.score_items(text)]
+
+
+def test_a_statement_page_score_and_its_descriptor():
+    assert _items(text_of(DERBYSHIRE)) == [("Safe pathways, systems and transitions", 3,
+                                            "Score: 3\n3 - Evidence shows a good standard")]
+
+
+def test_a_pilot_prints_the_number_only_on_the_descriptor_line():
+    text = report("tune", "birmingham-assessing-needs-pilot.txt")
+    assert _items(text) == [("Assessing needs", 2, "Indicative score:\n2 - Evidence shows some shortfalls")]
+
+
+def test_a_summary_page_lists_nine_statements_each_cited_with_its_name():
+    text = report("test", "hertfordshire-overall-summary.txt")
+    items = _items(text)
+    assert [s for s, _, _ in items] == list(cqc.QUALITY_STATEMENTS)
+    assert items[4] == ("Partnerships and communities", 4, "• Partnerships and communities\n    Score: 4")
+    rating = cqc.overall_rating(text)
+    assert (rating.rating, rating.points) == ("Good", 78)
+    assert text[rating.start:rating.end] == "• Hertfordshire County Council\n    Good"
+
+
+@pytest.mark.parametrize("half,name,first,seventh,rating", [
+    # a numbered list naming the statements by their themes: the place in CQC's order says which
+    ("test", "surrey-press-release.txt", ("Assessing needs", 2, "1. how the local authority works with people – 2"),
+     ("Safeguarding", 2, "7. safeguarding – 2"), "Good"),
+    # a dashed list with scores in words
+    ("test", "nottingham-pilot-press-release.txt",
+     ("Assessing needs", 2, "- how the local authority works with people – indicative score of two"),
+     ("Safeguarding", 3, "- safeguarding – indicative score of three"), "Requires improvement"),
+    # a table flattened one cell a line
+    ("tune", "camden-press-release-mirror.txt", ("Assessing needs", 3, "1. assessing people’s needs |\n3 |"),
+     ("Safeguarding", 3, "7. safeguarding |\n3 |"), "Outstanding"),
+])
+def test_press_releases_list_the_nine_scores_in_several_layouts(half, name, first, seventh, rating):
+    text = report(half, name)
+    items = _items(text)
+    assert len(items) == 9 and items[0] == first and items[6] == seventh
+    assert cqc.overall_rating(text).rating == rating
+
+
+def test_page_furniture_is_not_the_title():
+    assert cqc.title_line("Toggle menu\n\n# Adult Social Care Winter Plan\nText") is not None
+    text = "Toggle menu\n\n# Adult Social Care Winter Plan\nText"
+    a, b = cqc.title_line(text)
+    assert text[a:b] == "Adult Social Care Winter Plan"
+    text = "Decision\nWinter Plan/Hospital Discharge\n"
+    a, b = cqc.title_line(text)
+    assert text[a:b] == "Winter Plan/Hospital Discharge"
+    assert cqc.is_stamp("Published: 17 May 2024 Page last updated: 17 May 2024")
+    assert not cqc.is_chrome("Published: 1 May")  # a date stamp is content (it answers "when was it published?")
