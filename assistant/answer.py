@@ -343,10 +343,17 @@ class Answerer:
                 return None
         units = [x for x in units if not is_taken(x)]
         best = units[0]
-        overlap = len(qstems & self.index.unit_tokens(best.row)) / len(qstems) if qstems else 0.0
-        if best.cos < s.abstain_below and overlap < s.abstain_overlap:
-            log.info("declined %r: best cosine %.3f, %.0f%% of its words", q, best.cos, 100 * overlap)
-            return []
+
+        def overlap(x: _Unit) -> float:
+            return len(qstems & self.index.unit_tokens(x.row)) / len(qstems) if qstems else 0.0
+
+        if best.cos < s.abstain_below and overlap(best) < s.abstain_overlap:
+            # far from the question in meaning: a unit among the best holding most of its words may answer it
+            wordy = [x for x in units[: s.expect_depth] if overlap(x) >= s.abstain_overlap]
+            if not wordy:
+                log.info("declined %r: best cosine %.3f, %.0f%% of its words", q, best.cos, 100 * overlap(best))
+                return []
+            best = max(wordy, key=overlap)
         quote = self._window(best, units, qvec, qstems, budget, u)
         text = self._text(quote.chunk, quote.start, quote.end)
         if not self._holds_fact(quote, best, qstems, u):
@@ -435,6 +442,13 @@ class Answerer:
         start, end = best.start, best.end
         covered = set(qstems & idx.unit_tokens(best.row))
         need = not has_expected(part, text[start:end], self.common_words)
+        if _POINTS_BACK.match(text[start:end]) and best.row > 0:  # "This led to ...": what "this" is comes first
+            pos, rs, re_ = idx.unit(best.row - 1)
+            c = idx.chunks[pos]
+            gap = text[re_:start] if re_ <= start else "x"
+            if c.doc == chunk.doc and c.section == chunk.section and not gap.strip() and "\n" not in gap \
+                    and end - rs <= budget:
+                lo, start = best.row - 1, rs
 
         def unit_score(r: int) -> float:
             if r in scored:
@@ -694,6 +708,11 @@ _ASKING = {"what", "which", "who", "whom", "whose", "how", "when", "where", "why
            "said", "tell", "actual", "actually", "realli", "pleas", "kind", "sort", "thing", "happen", "mean", "mani",
            "much", "often", "long", "it", "ha", "has", "have", "had"}
 _SCORE_TALK = re.compile(r"\b(?:scores?|scored|ratings?|rated|marks?|grades?|graded|verdict|points?|out of)\b", re.I)
+# A sentence opening by pointing back at the one before ("This led to ...", "However, ...", "They also ...").
+_POINTS_BACK = re.compile(r"\s*(?:This|These|That|Those|It|They|Such|However|Despite this|As a result|Therefore|"
+                          r"Consequently|In addition|Also|But)\b")
+
+
 def _words_of(text: str) -> set[str]:
     return set(re.findall(r"[a-z0-9]+", text.lower()))
 

@@ -20,6 +20,7 @@ from typing import Any
 
 from .councils import AMBIGUOUS_SHORT, Council, english_councils
 from .cqc import OVERALL_RATINGS, SCORE_WORDS, statement_in
+from .fuzzy import close
 
 CQC_KIND = "CQC assessment"  # metadata.CQC_ASSESSMENT, without importing the metadata stage
 
@@ -216,7 +217,7 @@ class Catalog:
         if len(token) < 5 or token in common or token in _ENGLISH or not token.isalpha():
             return None
         found = {a for a in self.authorities for w in core_name(a).lower().split()
-                 if len(w) >= 5 and w[0] == token[0] and _close(token, w)}
+                 if len(w) >= 5 and w[0] == token[0] and close(token, w)}
         return next(iter(found)) if len(found) == 1 else None
 
     # ---------------------------------------------------------------------------------------- descriptions
@@ -279,10 +280,13 @@ class Catalog:
                         r"assessment|press release))\b", post, re.I)
         if doc:
             what = doc.group("what").lower().strip()
-            pool &= {a for title, a, _ in self.titles if a and what in title}
-            how, told = "document", True
+            titled = pool & {a for title, a, _ in self.titles if a and what in title}
+            if titled:
+                pool, how, told = titled, "document", True
+            else:  # no report's title says it ("whose CQC press release talks about ..."): a fact to search for
+                doc = None
         rest = _content_of(post, doc)
-        if len(rest.split()) >= 2 and search is not None and len(pool) > 1:
+        if len([w for w in rest.split() if len(w) > 3]) >= 3 and search is not None and len(pool) > 1:
             weights = search(rest)
             ranked = sorted(((w, a) for a, w in weights.items() if a in pool), reverse=True)
             if ranked and (len(ranked) == 1 or ranked[0][0] >= DOMINANT * ranked[1][0]):
@@ -319,23 +323,6 @@ def _alias_table(authorities: tuple[str, ...]) -> dict[tuple[str, ...], str | Co
     return table
 
 
-def _close(a: str, b: str) -> bool:
-    """Within one edit (two for long words), a swap of neighbours counting as one."""
-    limit = 2 if len(b) >= 9 else 1
-    if abs(len(a) - len(b)) > limit:
-        return False
-    prev = list(range(len(b) + 1))
-    prev2: list[int] = []
-    for i, ca in enumerate(a, 1):
-        cur = [i] + [0] * len(b)
-        for j, cb in enumerate(b, 1):
-            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb))
-            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
-                cur[j] = min(cur[j], prev2[j - 2] + 1)
-        prev2, prev = prev, cur
-    return prev[-1] <= limit
-
-
 # A description by a fact names the council whose best passage states it, when that passage scores at least this
 # many times the best of any other council's.
 DOMINANT = 1.05
@@ -354,7 +341,7 @@ _DESCRIPTION = re.compile(
     r"council|authority|borough|county|city|district|unitary|la|one|area|place)\b"
     rf"(?P<post>(?:\s*,?\s*(?:that|which|who|whose|where|with|rated|scored|scoring|graded|given|awarded|that's|"
     rf"judged|assessed|in which|known|accredited|described|recognised|recognized|praised|based|located|covering|"
-    rf"stretching|serving|running|using|whose)\b(?:(?!{_CLAUSE_END}).)*)?)",
+    rf"stretching|serving|whose|(?:cqc|inspectors|it) (?:rated|scored|judged|gave))\b(?:(?!{_CLAUSE_END}).)*)?)",
     re.I)
 # A description ends before the verb the question asks with: "what did the council that ... [score]?"
 _TRAILING_VERB = re.compile(r"\s+(?:score|scored|get|got|receive|received|achieve|achieved|rating|rated|mark|do|fare|"

@@ -124,11 +124,42 @@ _IN_QUESTION_RE = [(s, re.compile(r"\b(?:" + p + r")\b", re.I)) for s, p in _IN_
 
 def statement_in(question: str) -> str | None:
     """The quality statement a question names, if any ("safe pathways", "safeguarding", "transitions")."""
+    found = statements_in(question)
+    return found[0] if found else None
+
+
+# The words of the statements' names, which a misspelling in a question is read as ("helthier" -> "healthier").
+_STATEMENT_WORDS = ("safeguarding", "assessing", "assessment", "healthier", "lives", "equity", "provision",
+                    "integration", "continuity", "partnerships", "partnership", "communities", "pathways",
+                    "transitions", "governance", "sustainability", "learning", "improvement", "innovation")
+# CQC's themes as questions name them: the statements in each
+_THEME_IN_QUESTION = [
+    (re.compile(r"\bworking with people\b|\bhow the local authority works with people\b", re.I), "Working with people"),
+    (re.compile(r"\bproviding support\b", re.I), "Providing support"),
+    (re.compile(r"\bensur\w* safety\b|\bsafety within the system\b|\bsafety in the system\b", re.I),
+     "How the local authority ensures safety within the system"),
+    (re.compile(r"\bleadership\b", re.I), "Leadership"),
+]
+
+
+def statements_in(question: str) -> tuple[str, ...]:
+    """Every quality statement a question names, in order: by its phrases, despite a misspelt word
+    ("camden helthier lives"), or by its theme ("the Leadership theme": both of its statements)."""
+    from .fuzzy import close
+
     q = question.replace("’", "'")
-    for statement, pattern in _IN_QUESTION_RE:
-        if pattern.search(q):
-            return statement
-    return None
+    found = [(m.start(), s) for s, pattern in _IN_QUESTION_RE if (m := pattern.search(q))]
+    if not found:
+        words = re.findall(r"[A-Za-z]+", q)
+        fixed = " ".join(next((w2 for w2 in _STATEMENT_WORDS if len(w) >= 5 and w.lower()[0] == w2[0]
+                               and close(w.lower(), w2)), w) for w in words)
+        if fixed != " ".join(words):
+            found = [(m.start(), s) for s, pattern in _IN_QUESTION_RE if (m := pattern.search(fixed))]
+    for pattern, theme in _THEME_IN_QUESTION:
+        m = pattern.search(q)
+        if m and not found:
+            found = [(m.start() + i, s) for i, s in enumerate(THEMES[theme])]
+    return tuple(s for _, s in sorted(found))
 
 
 # ------------------------------------------------------------------------------------------ score lines

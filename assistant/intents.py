@@ -89,19 +89,20 @@ RULES: tuple[Rule, ...] = (
           rf"compare\w*|same)\b|"
           rf"\b(?:higher|lower|better|worse|best|worst|highest|lowest|differ\w*|compare\w*|same)\b.{{0,60}}\b"
           rf"{_SCORE_NOUN}\b|"
-          rf"\b(?:which|who)\b.{{0,40}}\b(?:did|do|does|came out|come out|fared|performed|scored|got|was rated)\s+"
-          rf"(?:\w+\s+)?(?:better|best|higher|worse|worst|lower|highest|lowest|top)\b|"
+          rf"\b(?:which|who)\b.{{0,40}}\b(?:did|do|does|came out|come out|comes out|fared|performed|scored|got|"
+          rf"was rated)\s+(?:\w+\s+)?(?:better|best|higher|worse|worst|lower|highest|lowest|top|ahead|on top)\b|"
           rf"\b(?:did|does|do)\s+AUTH\s+(?:do|score|fare|perform|rate)\s+(?:better|worse|higher|lower)\b",
           ("which authority scored higher?", "Is AUTH's score higher or lower than AUTH's?",
            "which one did better on transitions, AUTH or AUTH?", "compare the ratings of AUTH and AUTH",
            "who got the best score for safeguarding?", "did AUTH do better than AUTH on safeguarding?",
-           "How does AUTH's safeguarding rating compare with AUTH's?"),
+           "How does AUTH's safeguarding rating compare with AUTH's?",
+           "Who comes out ahead on safeguarding, AUTH or AUTH?"),
           ("how do AUTH and AUTH compare on hospital discharge?", "which council has better transitions support?")),
     _rule("a score asked for", SCORE,
           # "what did AUTH score", "AUTH's safeguarding rating", "how well did inspectors rate AUTH"
           rf"\b(?:what|which|how)\b.{{0,40}}\b(?:score|scored|rate|rated|grade|graded|mark|marked)\b.{{0,20}}"
           rf"(?:\bAUTH\b|\b(?:we|us|they)\b)|"
-          rf"\bAUTH\b.{{0,40}}\b(?:{_SCORE_NOUN})\b|\b(?:{_SCORE_NOUN})\b.{{0,12}}\b(?:of|for|did|does|has|had|was)\b"
+          rf"\bAUTH\b.{{0,60}}\b(?:{_SCORE_NOUN})\b|\b(?:{_SCORE_NOUN})\b.{{0,25}}\b(?:of|for|did|does|has|had|was)\b"
           rf".{{0,12}}\bAUTH\b|"
           # "what did AUTH get (from CQC / for safe pathways)", "how did AUTH do"
           rf"\bwhat (?:did|do|does) (?:we|they|it|AUTH) (?:score|get)\b(?!\s+(?:from|out of|back|done|rid|paid))|"
@@ -135,22 +136,25 @@ RULES: tuple[Rule, ...] = (
            "How are AUTH's carers supported?", "what did AUTH do about PPE?", "how did AUTH do hospital discharge?")),
     _rule("what reports are held", HELD,
           r"\b(?:which|what)\b.{0,60}\b(?:reports?|documents?|assessments?|plans?|pages?|statements?|minutes|"
-          r"councils?|authorit\w+)\b.{0,40}\b(?:do we|we|are|is|have we)\s+(?:got\s+)?(?:hold|have|held|loaded|"
-          r"indexed|covered|in the system|got)\b|"
-          r"\b(?:is|are) (?:there|AUTH'?s?)\b.{0,50}\b(?:loaded|held|indexed|in the system|available)\b|"
+          r"councils?|authorit\w+|parts?|sections?)\b.{0,40}\b(?:do we|we|are|is|have we)\s+(?:actually\s+|currently\s+|"
+          r"still\s+|really\s+)?(?:got\s+)?(?:hold|have|held|loaded|indexed|covered|in the system|got)\b|"
+          r"\b(?:is|are) (?:there|any|AUTH'?s?)\b.{0,60}\b(?:loaded|held|indexed|in the system|available|on file)\b|"
           r"\bdo we (?:hold|have)\s+(?:an?|the|any|anything)\b.{0,60}\b(?:reports?|assessments?|plans?|minutes|"
           r"loaded|on|about|for)\b|"
           r"\b(?:which|what) (?:quality )?statements? (?:does|do|is|are)\b.{0,60}\b(?:cover|about|for)\b|"
           r"\b(?:we hold|do we hold|we have|is loaded|in the system)\b.{0,30}\bcover\b|"
           r"\b(?:title|headline|heading) of (?:the |our |its )?.{0,40}\b(?:report|press release|plan|document|page|"
-          r"minutes|assessment)\b",
+          r"minutes|assessment|record|decision|item|account|strategy|statement)\b",
           ("which reports do we hold?", "Is AUTH's adult social care winter plan loaded?",
            "do we have a winter plan for AUTH?", "what assessments are in the system?",
            "Which AUTH CQC quality statement pages are loaded in the system?",
            "Which AUTH quality statements do we hold assessment reports for?",
            "Which quality statement does the AUTH CQC assessment we hold cover?",
            "What's the headline of the AUTH press release in the index?",
-           "Do we have anything loaded on AUTH care home bed capacity"),
+           "Do we have anything loaded on AUTH care home bed capacity",
+           "Which parts of the AUTH CQC assessment do we actually hold?",
+           "Apart from safe pathways, are any other AUTH CQC quality statement reports in the system?",
+           "What's the title of the AUTH committee decision record in the index?"),
           ("what does AUTH's winter plan say about PPE?", "which statements did staff make about carers?")),
 )
 
@@ -170,8 +174,8 @@ COUNTER = {
 
 # A question asking when, who or where asks for a passage, whatever score words it uses ("when did CQC publish
 # AUTH's rating?").
-_PASSAGE_FIRST = re.compile(r"^\s*(?:and\s+)?(?:when|where|why|whom|who\b(?!\s+(?:got|scored|did|came|was rated|"
-                            r"were rated|received|had|has|is rated)))\b", re.I)
+_PASSAGE_FIRST = re.compile(r"^\s*(?:and\s+)?(?:when|where|why|whom|who\b(?!\s+(?:got|scored|did|came|comes|was rated|"
+                            r"were rated|received|had|has|is rated|is ahead|was ahead|does better|did better)))\b", re.I)
 
 
 def decide(masked: str) -> tuple[str | None, str | None]:

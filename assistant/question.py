@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from .authorities import DOMINANT, Catalog, Reference, core_name
-from .cqc import statement_in
+from .cqc import statement_in, statements_in
 from .intents import MEANING, PASSAGES, SCORE, SCORE_INTENTS, Neighbours, decide
 
 __all__ = ["Catalog", "Part", "Understanding", "understand", "has_expected", "common_words", "resolve_followup",
@@ -126,8 +126,15 @@ def understand(question: str, reports: Mapping[str, Mapping[str, Any]] | Catalog
     if m:
         context, question = m.group("previous"), question[:m.start()]
     refs = catalog.references(question, common, search, mentioned)
+    if any(r.how in ("name", "typo") for r in refs):  # "Camden ... what pilot was the council running?"
+        refs = [r for r in refs if r.how not in ("content", "ambiguous") or not r.authorities]
     parts = _lean_on_before(_merge_elliptical(tuple(_part(question, a, b, refs, neighbours, vector)
                                                     for a, b in split_parts(question))))
+    if not any(r.authorities for r in refs if r.how != "ambiguous"):
+        # "had the findings come out by the time of the assessment?": a score of nobody about nothing is no score
+        parts = tuple(replace(p, intent=PASSAGES, rule=None) if p.intent == SCORE and not p.statements
+                      and p.score_value is None and not re.search(r"\b(?:we|our|us)\b", p.text, re.I) else p
+                      for p in parts)
     about_scores = any(p.intent in SCORE_INTENTS for p in parts)
     # a council's bare name the reports use as a place: a council asked about only in a question about scores
     refs = [r if r.how != "place" else replace(r, how="unknown") for r in refs if r.how != "place" or about_scores]
@@ -237,19 +244,6 @@ def _score_by_words(masked: str, statements: tuple[str, ...]) -> tuple[str | Non
     return None, None
 
 
-def statements_in(text: str) -> tuple[str, ...]:
-    """Every quality statement a question names, in order."""
-    from .cqc import _IN_QUESTION_RE
-
-    found = []
-    q = text.replace("’", "'")
-    for statement, pattern in _IN_QUESTION_RE:
-        m = pattern.search(q)
-        if m:
-            found.append((m.start(), statement))
-    return tuple(s for _, s in sorted(found))
-
-
 def _masked(question: str, a: int, b: int, refs: list[Reference]) -> tuple[str, str]:
     """The part with every reference to an authority as `AUTH` (what intent rules read), and without them (what
     is searched for). A description by a fact lends its words to what is searched for when the part says too
@@ -262,7 +256,10 @@ def _masked(question: str, a: int, b: int, refs: list[Reference]) -> tuple[str, 
         s, e = max(r.start, a), min(r.end, b)
         masked.append(question[pos:s] + "AUTH")
         kept.append(question[s:e]) if r.how == "content" else None
-        search.append(question[pos:s] + " ")
+        # a name that is part of another name stays in what is searched ("the 'We Make Camden' strategy",
+        # "Call Derbyshire", "Derbyshire Carers Association")
+        keep = _quoted(question, s, e) or _in_a_name(question, s, e)
+        search.append(question[pos:s] + (f" {question[s:e]} " if keep else " "))
         pos = e
     masked.append(question[pos:b])
     search.append(question[pos:b])
@@ -270,6 +267,31 @@ def _masked(question: str, a: int, b: int, refs: list[Reference]) -> tuple[str, 
     if kept and len([w for w in re.findall(r"[a-z]+", own.lower()) if w not in _STOP]) < 4:
         own = f"{own} {' '.join(kept)}"  # "what is each of the three conversations for?": the description says what
     return "".join(masked).strip(), own
+
+
+def _quoted(text: str, start: int, end: int) -> bool:
+    """Is text[start:end] inside quotation marks ("the 'We Make Camden' strategy")?"""
+    for m in re.finditer(r"['‘“\"]([^'’”\"]{2,80})['’”\"]", text):
+        if m.start(1) <= start and end <= m.end(1):
+            return True
+    return False
+
+
+_NAME_WORD = re.compile(r"[A-Z][a-z]+")
+_NOT_NAME_WORD = {"What", "Which", "Who", "How", "When", "Where", "Why", "Did", "Does", "Do", "Is", "Was", "Are", "Were",
+                  "In", "For", "At", "On", "The", "And", "Or", "CQC", "Council", "County", "City", "Borough", "Can",
+                  "Tell", "Please", "Has", "Have", "Compare", "Show", "List", "Give", "I", "Ok", "So", "Any"}
+
+
+def _in_a_name(text: str, start: int, end: int) -> bool:
+    """Is text[start:end] (a council's name) part of a longer capitalised name ("Call Derbyshire", "Derbyshire
+    Carers Association")?"""
+    if text[end:end + 2] in ("'s", "’s"):
+        return False
+    before = re.search(r"([A-Za-z]+)\s+$", text[:start])
+    after = re.match(r"\s+([A-Za-z]+)", text[end:])
+    return any(m is not None and _NAME_WORD.fullmatch(m.group(1)) and m.group(1) not in _NOT_NAME_WORD
+               for m in (before, after))
 
 
 def _few_content_words(text: str) -> bool:
@@ -286,7 +308,9 @@ _SCORE_VALUE = re.compile(r"\b(?:scored|score of|get|got|received|given|awarded|
 def _score_value(masked: str) -> int | None:
     m = _SCORE_VALUE.search(masked)
     if not m:
-        return None
+        low = masked.lower()  # "which ones were judged to show an exceptional standard?"
+        return next((n for words, n in (("exceptional standard", 4), ("good standard", 3), ("some shortfalls", 2),
+                                        ("significant shortfalls", 1)) if words in low), None)
     n = (m.group("n") or m.group("m")).lower()
     return _N.get(n) or int(n)
 
@@ -459,6 +483,7 @@ def common_words(texts: Iterable[str]) -> frozenset[str]:
 
 _FOLLOWUP = re.compile(r"^\s*(?:and what about|what about|how about|same for|and for|what of|also for|and on|and in|"
                        r"and the|ok and|okay and|and|so)\b[\s,]*", re.I)
+_VERSUS = re.compile(r"\b(?:better|worse|higher|lower|than|compare\w*|versus|vs|same as|ahead of|behind)\b", re.I)
 _PRONOUN = re.compile(r"\b(?:they|them|their|theirs|it|its|this|that|these|those|there|he|she|his|her)\b", re.I)
 
 
@@ -481,6 +506,8 @@ def resolve_followup(question: str, previous: str | None, reports: Mapping[str, 
                and w not in ("same", "ok", "okay", "how", "about")]
     short = len(re.findall(r"\w+", question)) <= 5
     new_statement = statement_in(rest)
+    if now_names and _VERSUS.search(question) and len(content) <= 3:  # "is that better than Redcar's?"
+        return f"{previous.strip().rstrip('?')}, compared with {' and '.join(now_names)}?"
     if (m or short) and now_names and len(content) <= 2:
         before = catalog.references(previous, common)
         combined = previous
@@ -495,7 +522,9 @@ def resolve_followup(question: str, previous: str | None, reports: Mapping[str, 
         old = _statement_phrase(previous)
         if old:
             return " ".join((previous[:old[0]] + rest.strip(" ?") + previous[old[1]:]).split())
-    if (m or _PRONOUN.search(question)) and not now and not re.search(r"\b(?:council|authority)\b", question, re.I):
+    says_little = len([w for w in content if w not in _VERBS]) <= 3 and not new_statement
+    if (m or _PRONOUN.search(question) or says_little) and not now and \
+            not re.search(r"\b(?:council|authority)\b", question, re.I):
         return f"{question.strip()} (after “{previous.strip()}”)"
     return question
 

@@ -176,3 +176,14 @@ def test_a_follow_up_leaning_on_the_question_before_keeps_its_authority_and_stat
     got = u("and what does that mean? (after “What did Camden score for safe pathways?”)")
     assert got.authorities == (CAMDEN,) and got.parts[0].statement == "Safe pathways, systems and transitions"
     assert got.score_kind == "meaning"
+
+
+def test_a_follow_up_comparing_with_another_authority_compares_both():
+    from assistant.question import resolve_followup
+
+    resolved = resolve_followup("is that better than Camden's?", "What did Derbyshire score on safe pathways?", REPORTS)
+    assert resolved == "What did Derbyshire score on safe pathways, compared with London Borough of Camden?"
+    got = u(resolved)
+    assert got.score_kind == "compare" and set(got.authorities) == {DERBY, CAMDEN}
+    assert resolve_followup("why did so many close?", "How many care homes closed in Derbyshire?", REPORTS) == \
+        "why did so many close? (after “How many care homes closed in Derbyshire?”)"
