@@ -8,8 +8,10 @@ The project's evaluation (`python -m assistant eval` with no file) runs three qu
 beside the two textbook pipelines (`baseline.py`) on the same questions:
 - `dev`: ../shared/eval/dev.jsonl over the bundled corpus alone;
 - `tune-bundled`: eval/tune-bundled.jsonl, new questions on the bundled reports, over the bundled corpus alone;
-- `tune` and `test`: eval/tune.jsonl and eval/test.jsonl over the bundled corpus plus the real public
-  documents in eval/reports/ (both halves in one temporary index, as reports would sit side by side).
+- `tune`, `tune-2` and `test`: eval/tune.jsonl, eval/tune-2.jsonl (a second tuning set, written later by someone
+  who had not seen the assistant, to tell rules that generalise from rules fitted to `tune`) and eval/test.jsonl
+  over the bundled corpus plus the real public documents in eval/reports/ (both halves in one temporary index,
+  as reports would sit side by side).
 The halves were split by document before any rule was changed: rules may be changed for failures of `tune`
 only; `test` is reported (figures and per-class shares), and its misses are never printed.
 
@@ -212,6 +214,7 @@ def project_sets() -> list[QuestionSet]:
     sets = [QuestionSet("dev", DEV_SET)] if DEV_SET.exists() else []
     return sets + [QuestionSet("tune-bundled", EVAL_DIR / "tune-bundled.jsonl"),
                    QuestionSet("tune", EVAL_DIR / "tune.jsonl", reports),
+                   QuestionSet("tune-2", EVAL_DIR / "tune-2.jsonl", reports),
                    QuestionSet("test", EVAL_DIR / "test.jsonl", reports, held_out=True)]
 
 

@@ -136,8 +136,9 @@ RULES: tuple[Rule, ...] = (
            "How are AUTH's carers supported?", "what did AUTH do about PPE?", "how did AUTH do hospital discharge?")),
     _rule("what reports are held", HELD,
           r"\b(?:which|what)\b.{0,60}\b(?:reports?|documents?|assessments?|plans?|pages?|statements?|minutes|"
-          r"councils?|authorit\w+|parts?|sections?)\b.{0,40}\b(?:do we|we|are|is|have we)\s+(?:actually\s+|currently\s+|"
-          r"still\s+|really\s+)?(?:got\s+)?(?:hold|have|held|loaded|indexed|covered|in the system|got)\b|"
+          r"councils?|authorit\w+|parts?|sections?)\b.{0,40}\b(?:do we|we|are|is|have we)\s+"
+          r"(?:actually\s+|currently\s+|still\s+|really\s+)?(?:got\s+)?(?:hold|have|held|loaded|indexed|covered|"
+          r"in the system|got)\b|"
           r"\b(?:is|are) (?:there|any|AUTH'?s?)\b.{0,60}\b(?:loaded|held|indexed|in the system|available|on file)\b|"
           r"\bdo we (?:hold|have)\s+(?:an?|the|any|anything)\b.{0,60}\b(?:reports?|assessments?|plans?|minutes|"
           r"loaded|on|about|for)\b|"
@@ -174,8 +175,9 @@ COUNTER = {
 
 # A question asking when, who or where asks for a passage, whatever score words it uses ("when did CQC publish
 # AUTH's rating?").
-_PASSAGE_FIRST = re.compile(r"^\s*(?:and\s+)?(?:when|where|why|whom|who\b(?!\s+(?:got|scored|did|came|comes|was rated|"
-                            r"were rated|received|had|has|is rated|is ahead|was ahead|does better|did better)))\b", re.I)
+_PASSAGE_FIRST = re.compile(r"^\s*(?:and\s+)?(?:when|where|why|whom|who\b(?!\s+(?:got|scored|did|came|comes|"
+                            r"was rated|were rated|received|had|has|is rated|is ahead|was ahead|does better|"
+                            r"did better)))\b", re.I)
 
 
 def decide(masked: str) -> tuple[str | None, str | None]:

@@ -278,9 +278,9 @@ def _quoted(text: str, start: int, end: int) -> bool:
 
 
 _NAME_WORD = re.compile(r"[A-Z][a-z]+")
-_NOT_NAME_WORD = {"What", "Which", "Who", "How", "When", "Where", "Why", "Did", "Does", "Do", "Is", "Was", "Are", "Were",
-                  "In", "For", "At", "On", "The", "And", "Or", "CQC", "Council", "County", "City", "Borough", "Can",
-                  "Tell", "Please", "Has", "Have", "Compare", "Show", "List", "Give", "I", "Ok", "So", "Any"}
+_NOT_NAME_WORD = {"What", "Which", "Who", "How", "When", "Where", "Why", "Did", "Does", "Do", "Is", "Was", "Are",
+                  "Were", "In", "For", "At", "On", "The", "And", "Or", "CQC", "Council", "County", "City", "Borough",
+                  "Can", "Tell", "Please", "Has", "Have", "Compare", "Show", "List", "Give", "I", "Ok", "So", "Any"}
 
 
 def _in_a_name(text: str, start: int, end: int) -> bool:

@@ -16,7 +16,8 @@ def _texts(*folders):
     return {p.name: p.read_text(encoding="utf-8") for f in folders for p in f.glob("*.txt")}
 
 
-@pytest.mark.parametrize("name,folders", [("tune-bundled", ()), ("tune", ("tune",)), ("test", ("test",))])
+@pytest.mark.parametrize("name,folders", [("tune-bundled", ()), ("tune", ("tune",)), ("tune-2", ("tune",)),
+                                          ("test", ("test",))])
 def test_every_question_is_well_formed_and_its_golds_are_in_its_own_half(name, folders):
     texts = _texts(CORPUS, *(HALVES[h] for h in folders))
     items = load_questions(EVAL_DIR / f"{name}.jsonl")
@@ -25,7 +26,8 @@ def test_every_question_is_well_formed_and_its_golds_are_in_its_own_half(name, f
 
 
 def test_the_sets_are_large_enough_and_cover_every_class():
-    items = [it for name in ("tune-bundled", "tune", "test") for it in load_questions(EVAL_DIR / f"{name}.jsonl")]
+    items = [it for name in ("tune-bundled", "tune", "tune-2", "test")
+             for it in load_questions(EVAL_DIR / f"{name}.jsonl")]
     n = len(items)
     tagged = {t: sum(t in (it.get("tags") or ()) for it in items) for t in TAGS}
     assert n >= 250

@@ -53,5 +53,6 @@ def test_a_figure_for_another_period_or_group_is_not_an_answer(answerer):
 
 def test_the_kind_of_fact_asked_for_must_sit_with_the_question_words(answerer):
     # the report gives no date for the board's meeting: "in the winter" is about the flood, not the meeting
-    assert answerer.ask("On what date did the Northshire safeguarding board meet to review the flood response?").abstained
+    assert answerer.ask("On what date did the Northshire safeguarding board meet to review the flood response?"
+                        ).abstained
     assert not answerer.ask("Who ran the Northshire hospital hub?").abstained
