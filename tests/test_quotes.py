@@ -44,8 +44,9 @@ def test_the_quote_runs_on_to_the_fact_after_the_sentence_that_introduces_it(ans
 
 
 def test_a_figure_for_another_period_or_group_is_not_an_answer(answerer):
-    assert not answerer.ask("How much did Northshire estimate it would spend on adult social care in 2022/23?").abstained
-    assert answerer.ask("How much did Northshire estimate it would spend on adult social care in 2019/20?").abstained
+    estimate = "How much did Northshire estimate it would spend on adult social care in {}?"
+    assert not answerer.ask(estimate.format("2022/23")).abstained
+    assert answerer.ask(estimate.format("2019/20")).abstained
     assert answerer.ask("How much did Northshire actually spend on adult social care in 2022/23?").abstained
     assert answerer.ask("How many social workers were on shift during the day at the hospital hub?").abstained
     assert not answerer.ask("How many social workers were on shift overnight at the hospital hub?").abstained
