@@ -369,7 +369,9 @@ class Answerer:
             elif best.cos < s.strong_cos:
                 log.info("declined %r: no %s near the best passage (cosine %.3f)", q, u.expects, best.cos)
                 return []
-        if _other_period(u.text, text + " " + " ".join(self.index.chunks[quote.chunk].section)):
+        section = " ".join(self.index.chunks[best.chunk].section)
+        own = self._text(best.chunk, best.start, best.end) + " " + section  # where the figure is, and its heading
+        if _other_period(u.text, own if _years(own) else text + " " + section):
             log.info("declined %r: the passage is about another period", q)
             return []
         if u.expects and _other_group(u.text, text):
@@ -726,15 +728,24 @@ def _says_something(text: str) -> bool:
     return len(words) >= 3 or any(ch.isdigit() for ch in s)
 
 
-_YEAR = re.compile(r"\b(?:19|20)\d\d(?:\s*[/-]\s*(?:19|20)?\d\d)?\b")
+_YEAR = re.compile(r"\b(?:19|20)\d\d(?:\s*(?:/|-|–|to)\s*(?:19|20)?\d\d)?\b")
+# A numbered part of something: "Theme 2", "round two", "Quarter 1" / "Q1", "phase 3", "tranche one"
+_NUMBERED = re.compile(r"\b(theme|round|quarter|phase|tranche|stage|wave|year)\s+(\d|one|two|three|four|five)\b|"
+                       r"\b(q)([1-4])\b", re.I)
+_NUM = {"one": "1", "two": "2", "three": "3", "four": "4", "five": "5"}
 
 
 def _years(text: str) -> set[str]:
-    """The years and year ranges a text names, normalised ("2022/23", "2022-2023" -> "2022/23")."""
+    """The periods a text names, normalised: years and year ranges ("2022/23", "2022-2023", "2021 to 2022" ->
+    "2022/23"), and numbered parts ("Quarter 2", "Q2" -> "quarter 2"; "round two" -> "round 2")."""
     out = set()
     for m in _YEAR.finditer(text):
-        parts = re.split(r"\s*[/-]\s*", m.group(0))
+        parts = re.split(r"\s*(?:/|-|–|to)\s*", m.group(0))
         out.add(parts[0] if len(parts) == 1 else f"{parts[0]}/{parts[1][-2:]}")
+    for m in _NUMBERED.finditer(text):
+        label = (m.group(1) or "quarter").lower()
+        n = (m.group(2) or m.group(4)).lower()
+        out.add(f"{label} {_NUM.get(n, n)}")
     return out
 
 
@@ -748,6 +759,7 @@ _CONTRASTS = [
     (r"\bround (?:two|2)\b|\bsecond round\b", r"\bround (?:one|1)\b|\bfirst round\b"),
     (r"\bweekends?\b", r"\bweekdays?\b|\bmonday to friday\b"),
     (r"\bchildren\b|\bchild\b", r"\badults\b(?! social)"),
+    (r"\bcarers?\b", r"\bpeople who (?:used|use) services\b|\bservice users?\b|\bpeople using services\b"),
 ]
 
 
@@ -765,4 +777,9 @@ def _other_period(question: str, quote: str) -> bool:
     """Does the question ask about a year the quote does not give, while the quote gives another? (A figure for
     2023/24 does not answer a question about 2022/23.)"""
     asked, given = _years(question), _years(quote)
-    return bool(asked and given and not asked & given and not any(a[:4] == g[:4] for a in asked for g in given))
+    for kind in ("year", "theme", "round", "quarter", "phase", "tranche", "stage", "wave"):
+        a = {p for p in asked if (p.split()[0] if " " in p else "year") == kind}
+        g = {p for p in given if (p.split()[0] if " " in p else "year") == kind}
+        if a and g and not a & g and not (kind == "year" and any(x[:4] == y[:4] for x in a for y in g)):
+            return True
+    return False

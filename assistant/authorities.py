@@ -200,8 +200,9 @@ class Catalog:
                 if isinstance(target, str):
                     out.append(Reference(start, end, (target,), "name"))
                 else:
-                    as_council = n > 1 and key[-1] in ("council", "corporation") or key[0] in ("city", "london")
-                    place = not as_council and mentioned is not None and mentioned(question[start:end])
+                    # a one-word name the reports use is a place ("flooding in Chesterfield"); a longer one ("South
+                    # Gloucestershire") names the council, whatever words of it the reports use
+                    place = n == 1 and mentioned is not None and mentioned(question[start:end])
                     out.append(Reference(start, end, (), "place" if place else "unknown", target.name))
                 i += n - 1
                 break

@@ -46,7 +46,7 @@ RULES: tuple[Rule, ...] = (
           rf"\bwhen (?:was|were|is|has)\b.{{0,40}}\b{_REPORT}\b.{{0,25}}\b(?:published|dated|released|issued|put out|"
           rf"came out)\b|"
           rf"\bwhen (?:did|has|have)\b.{{0,30}}\b(?:publish|release|issue|put out)\w*\b.{{0,40}}\b{_REPORT}\b|"
-          rf"\bpublication date\b|\bwhat date (?:was|is)\b.{{0,40}}\b(?:published|dated|released)\b|"
+          rf"\bpublication date\b|\bwhat date (?:was|is)\b.{{0,80}}\b(?:published|dated|released)\b|"
           rf"\bwhen is (?:it|the \w+) dated\b",
           ("When did CQC publish its AUTH assessment?", "when was AUTH's report published?",
            "What is the publication date of the AUTH press release?",

@@ -37,7 +37,7 @@ _EXPECTS = [
                       r"^\s*(?:and\s+)?when\s*\??\s*$|\b(?:what|which) "
                       r"(?:date|year|month|day)\b|\bby when\b|\bwhat time\b", re.I)),
     (FREQUENCY, re.compile(r"\bhow (?:often|regularly|frequently)\b|\bfrequency\b", re.I)),
-    (PERCENT, re.compile(r"\b(?:what|which) (?:proportion|percentage|percent|share|fraction)\b|"
+    (PERCENT, re.compile(r"\b(?:what|which) (?:proportion|percentage|percent|share|fraction|%)|\bwhat %|"
                          r"\bhow many (?:per ?cent|percent)\b|\bpercentage\b", re.I)),
     # an amount of money: "how much ...", "what was the budget?", "what did it cost?" (not any question that
     # mentions a budget)
@@ -182,6 +182,7 @@ def understand(question: str, reports: Mapping[str, Mapping[str, Any]] | Catalog
 
 _THAT_MEANS = re.compile(r"^\s*(?:and\s+|so\s+|ok\s+)?what (?:does|do|did|would) (?:that|this|it|they|those)"
                          r"(?: score| rating| mark| number)?(?: actually| really)? (?:mean|signify|stand for)\b", re.I)
+_LISTING = {"list", "show", "give", "hold", "held", "have", "all", "every", "each", "scores", "ratings", "please"}
 _SCORE_WORD = re.compile(r"\b(?:cqc\s+)?(?:score|scored|rating|rated|mark|grade|verdict)s?\b", re.I)
 
 
@@ -189,11 +190,11 @@ def _authority_by_content(question: str, parts: tuple[Part, ...],
                           search: Callable[[str], dict[str, float]]) -> Reference | None:
     """A question about a score that names no authority but says something only one authority's reports
     state ("planning together meetings council CQC rating"): that authority."""
-    if len(parts) != 1 or not _SCORE_WORD.search(question) or parts[0].intent not in (PASSAGES, *SCORE_INTENTS):
+    if len(parts) != 1 or not _SCORE_WORD.search(question) or parts[0].intent not in (PASSAGES, SCORE):
         return None
     words = [w for w in re.findall(r"[A-Za-z][\w'-]*", _SCORE_WORD.sub(" ", question))
-             if w.lower() not in _STOP and not statement_in(w)]
-    if len(words) < 2:
+             if w.lower() not in _STOP and w.lower() not in _LISTING and not statement_in(w)]
+    if len(words) < 3:
         return None
     weights = search(" ".join(words))
     ranked = sorted(weights.items(), key=lambda kv: -kv[1])
@@ -424,6 +425,9 @@ _DURATION_IN = re.compile(rf"\b{_NUMBER}(?:\s+(?:and a half|or more|or fewer))?\
 _NO_WAIT_IN = re.compile(r"\bno (?:waits?|waiting(?: lists?)?|delays?)\b|\bimmediate(?:ly)?\b|\bsame day\b", re.I)
 
 
+_PEOPLE = {"people", "peopl", "person", "resident", "adult", "carer", "staff", "user", "individual", "population"}
+
+
 def _stem(word: str) -> str:
     return re.sub(r"(?:ies|es|s)$", "", word.lower())
 
@@ -449,7 +453,10 @@ def has_expected(u: Understanding | Part | str | None, quote: str, common: froze
         counted = [_stem(w) for w in (u.counted if isinstance(u, Understanding | Part) else ()) if len(w) > 2]
         for m in re.finditer(rf"\d+(?:\.\d+)?%|\b{_NUMBER}\b", quote, re.I):
             near = [_stem(w) for w in re.findall(r"[a-z]+", quote[max(0, m.start() - 80):m.end() + 80].lower())]
-            if not counted or any(c in near for c in counted) or "%" in m.group(0):
+            if "%" in m.group(0):  # a share is a count of people ("12.9% of the population"), not of things
+                if not counted or set(counted) & _PEOPLE:
+                    return True
+            elif not counted or any(c in near for c in counted):
                 return True
         return False
     if kind == FREQUENCY:

@@ -177,6 +177,8 @@ def score_block(answerer: Answerer, part: Part, u: Understanding, filters: Filte
         _closest(answerer, closest[:3], cites)
         return f"The indexed reports don't give {who} {what}.", False
     lines_of, others = _one_each(in_statement)
+    if part.intent == COMPARE:  # highest first
+        lines_of.sort(key=lambda h: -h.score)
     lines = [_line(answerer, h, cites, "answer") for h in lines_of]
     if part.intent == COMPARE and len({h.authority for h in lines_of}) > 1:
         lines = _heads(lines_of) + lines
@@ -250,6 +252,8 @@ def _overall(answerer: Answerer, part: Part, u: Understanding, filters: Filters,
     if lines:
         return "\n".join(lines), True
     who = " and ".join(u.authorities) if u.authorities else "any authority"
+    _closest(answerer, [h for h in held(answerer, filters) if not u.authorities or h.md.authority in u.authorities][:3],
+             cites)
     if points_asked:
         return f"The indexed reports don't give {who} a score out of 100.", False
     return f"The indexed reports don't give an overall rating for {who}; they hold scores for single quality " \
