@@ -371,7 +371,9 @@ class Answerer:
                 return []
         section = " ".join(self.index.chunks[best.chunk].section)
         own = self._text(best.chunk, best.start, best.end) + " " + section  # where the figure is, and its heading
-        if _other_period(u.text, own if _years(own) else text + " " + section):
+        title = self._reports.get(self.index.chunks[best.chunk].doc, {}).get("title") or ""
+        if _other_period(u.text, own if _years(own) else text + " " + section) or \
+                (not _years(own) and _other_period(u.text, title)):  # or the report's own period, in its title
             log.info("declined %r: the passage is about another period", q)
             return []
         if u.expects and _other_group(u.text, text):
@@ -736,8 +738,8 @@ _NUM = {"one": "1", "two": "2", "three": "3", "four": "4", "five": "5"}
 
 
 def _years(text: str) -> set[str]:
-    """The periods a text names, normalised: years and year ranges ("2022/23", "2022-2023", "2021 to 2022" ->
-    "2022/23"), and numbered parts ("Quarter 2", "Q2" -> "quarter 2"; "round two" -> "round 2")."""
+    """The periods a text names, normalised: years and year spans ("2022/23", "2022-2023" -> "2022/23"; "2021 to
+    2023" -> "2021/23"), and numbered parts ("Quarter 2", "Q2" -> "quarter 2"; "round two" -> "round 2")."""
     out = set()
     for m in _YEAR.finditer(text):
         parts = re.split(r"\s*(?:/|-|–|to)\s*", m.group(0))
@@ -749,16 +751,33 @@ def _years(text: str) -> set[str]:
     return out
 
 
+def _span(period: str) -> tuple[int, int]:
+    """A year or span of years as (first year, last year): "2022/23" -> (2022, 2023), "2022" -> (2022, 2022)."""
+    if "/" not in period:
+        return int(period), int(period)
+    start, end = period.split("/")
+    return int(start), int(start[:2] + end)
+
+
+def _within(asked: str, given: str) -> bool:
+    """Does a period the reports give cover the one asked about? A span covers the years and spans inside it
+    ("2021 to 2023" covers 2022/23); a single year meets a span starting in it ("2023" and "2023/24")."""
+    (a1, a2), (g1, g2) = _span(asked), _span(given)
+    if g2 - g1 >= 2:  # a span of several years
+        return g1 <= a1 and a2 <= g2
+    return a1 == g1 or (a1 == a2 and g1 <= a1 <= g2) or (g1 == g2 and a1 <= g1 <= a2)
+
+
 # Pairs of words for groups or periods that exclude each other: a figure given for one does not answer a
 # question about the other ("during the day" / "overnight", "working-age" / "older people", "actual" /
 # "estimated", "round two" / "round one").
 _CONTRASTS = [
-    (r"\bday(?:time)?\b|\bdays\b(?! a week)", r"\bovernight\b|\bnights?\b|\bout of hours\b"),
+    (r"\bduring the day\b|\bdaytime\b|\bday shifts?\b|\bin the day\b", r"\bovernight\b|\bat night\b|\bnight shifts?\b"),
     (r"\bworking[- ]age\b|\byounger adults\b|\b18[- ](?:to[- ])?64\b", r"\bolder (?:people|adults)\b|\bover[- ]65s?\b"),
-    (r"\bactual(?:ly)?\b|\bouttur?n\b", r"\bestimated?\b|\bforecast\b|\bbudgeted\b|\bplanned\b"),
+    (r"\bactual(?:ly)?\b|\bouttur?n\b", r"\bestimated?\b|\bforecast\b|\bbudgeted\b"),
     (r"\bround (?:two|2)\b|\bsecond round\b", r"\bround (?:one|1)\b|\bfirst round\b"),
     (r"\bweekends?\b", r"\bweekdays?\b|\bmonday to friday\b"),
-    (r"\bchildren\b|\bchild\b", r"\badults\b(?! social)"),
+    (r"\bchildren\b(?!'s)|\bchild\b", r"\badults\b(?! social)(?!')"),
     (r"\bcarers?\b", r"\bpeople who (?:used|use) services\b|\bservice users?\b|\bpeople using services\b"),
 ]
 
@@ -780,6 +799,6 @@ def _other_period(question: str, quote: str) -> bool:
     for kind in ("year", "theme", "round", "quarter", "phase", "tranche", "stage", "wave"):
         a = {p for p in asked if (p.split()[0] if " " in p else "year") == kind}
         g = {p for p in given if (p.split()[0] if " " in p else "year") == kind}
-        if a and g and not a & g and not (kind == "year" and any(x[:4] == y[:4] for x in a for y in g)):
+        if a and g and not a & g and not (kind == "year" and any(_within(x, y) for x in a for y in g)):
             return True
     return False

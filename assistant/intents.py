@@ -22,7 +22,8 @@ SCORE, MEANING, COMPARE, LIST, OVERALL, HELD, PUBLISHED, PASSAGES = ("score", "m
 SCORE_INTENTS = (SCORE, MEANING, COMPARE, LIST, OVERALL)
 
 _N = r"(?:[1-4]|one|two|three|four)"
-_SCORE_NOUN = r"(?:scores?|scored|scoring|ratings?|rated|marks?|marked|grades?|graded|verdicts?|judge?ments?|results?)"
+_SCORE_NOUN = r"(?:scores?|scored|scoring|ratings?|rated|marks?|marked|grades?|graded|verdicts?|judge?ments?|judged|" \
+              r"results?)"
 _REPORT = r"(?:report|assessment|rating|ratings|scores|inspection|plan|minutes|press release|local account|page|" \
           r"document|review|it|this|findings)"
 _DESCRIPTOR = r"(?:significant shortfalls|some shortfalls|good standard|exceptional standard|exceptional)"
@@ -108,7 +109,8 @@ RULES: tuple[Rule, ...] = (
           rf"\bwhat (?:did|do|does) (?:we|they|it|AUTH) (?:score|get)\b(?!\s+(?:from|out of|back|done|rid|paid))|"
           rf"\bwhat did AUTH (?:get|receive|achieve|obtain|earn|come out with)\s*(?:from (?:the )?(?:cqc|inspectors?)\b"
           rf".*)?[?.]?\s*$|"
-          rf"\bhow (?:well |badly |good )?(?:did|has|was) AUTH (?:do|done|fare|fared|perform|performed|get on|come out|"
+          rf"\bhow (?:well |badly |good )?(?:did|has|was) (?:AUTH|it|they) (?:do|done|fare|fared|perform|performed|"
+          rf"get on|come out|"
           rf"been (?:rated|scored|judged|assessed))\b(?:\s+(?:in|on|at|with|for)\s+(?:the\s+|its\s+)?(?:cqc|"
           rf"inspection|assessment|safe\w*|assess\w*|partner\w*|equity|governance|learning|support\w* people|"
           rf"care provision)\b.*)?\s*[?.]?\s*$|"

@@ -57,3 +57,34 @@ def test_the_kind_of_fact_asked_for_must_sit_with_the_question_words(answerer):
     assert answerer.ask("On what date did the Northshire safeguarding board meet to review the flood response?"
                         ).abstained
     assert not answerer.ask("Who ran the Northshire hospital hub?").abstained
+
+
+@pytest.mark.parametrize("question, quote, other", [
+    ("How much was spent in 2022/23?", "In 2023/24 the council spent £4m.", True),
+    ("How much was spent in 2022/23?", "In 2022-2023 the council spent £4m.", False),
+    ("How much was spent in 2022?", "The 2022/23 budget was £4m.", False),  # a year meets a span starting in it
+    ("What was agreed for 2022/23?", "The strategy for 2021 to 2024 sets out ...", False),  # a longer span covers it
+    ("What was agreed for 2025/26?", "The strategy for 2021 to 2024 sets out ...", True),
+    ("What happened in Quarter 2?", "In Quarter 1 referrals rose.", True),
+    ("What happened in Q2?", "In Quarter 2 referrals rose.", False),
+    ("What does Theme 2 cover?", "Theme 1: working with people", True),
+    ("How much was spent?", "In 2023/24 the council spent £4m.", False),  # no period asked, none excluded
+])
+def test_a_figure_for_another_period_is_not_the_answer(question, quote, other):
+    from assistant.answer import _other_period
+    assert _other_period(question, quote) is other
+
+
+@pytest.mark.parametrize("question, quote, other", [
+    ("How many staff cover the hub during the day?", "Two social workers were on shift overnight.", True),
+    ("How many staff cover the hub overnight?", "Two social workers were on shift overnight.", False),
+    ("How many days a week is the hub open?", "It is open overnight too.", False),  # 'days' is not daytime
+    ("What was the actual spend?", "The estimated spend was £4m.", True),
+    ("What was the spend on planned care?", "The estimated spend was £4m.", False),  # 'planned' names no estimate
+    ("How many children were supported?", "300 adults were supported.", True),
+    ("How many children were supported?", "Children's services and adults' services met.", False),
+    ("How many carers were surveyed?", "Of people who used services, 70% were satisfied.", True),
+])
+def test_a_figure_for_the_excluded_group_is_not_the_answer(question, quote, other):
+    from assistant.answer import _other_group
+    assert _other_group(question, quote) is other
