@@ -26,6 +26,7 @@ import dataclasses
 import logging
 import re
 import threading
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -293,7 +294,7 @@ class Answerer:
         Score lines only when `scores` (the question talks of scores or ratings)."""
         s = self.settings
         idx = self.index
-        qstems = set(tokenize([q])[0]) - _ASKING
+        qstems = _Stems(set(tokenize([q])[0]) - _ASKING, self.index.lexical.idf)
         top = hits[0].score if hits else 1.0
         units: list[_Unit] = []
         for h in hits:
@@ -310,7 +311,7 @@ class Answerer:
                 if not _says_something(said) or (title and _words_of(said) <= title):
                     continue  # a label, or the report's title again (the answer names the report already)
                 cos = float(idx.unit_vector(r) @ qvec)
-                overlap = len(qstems & idx.unit_tokens(r)) / len(qstems) if qstems else 0.0
+                overlap = qstems.share(idx.unit_tokens(r))
                 units.append(_Unit(r, ci, start, end, cos,
                                    s.unit_weight * cos + chunk_part + s.overlap_weight * overlap))
         units.sort(key=lambda x: -x.score)
@@ -345,7 +346,7 @@ class Answerer:
         best = units[0]
 
         def overlap(x: _Unit) -> float:
-            return len(qstems & self.index.unit_tokens(x.row)) / len(qstems) if qstems else 0.0
+            return qstems.share(self.index.unit_tokens(x.row))
 
         if best.cos < s.abstain_below and overlap(best) < s.abstain_overlap:
             # far from the question in meaning: a unit among the best holding most of its words may answer it
@@ -409,7 +410,7 @@ class Answerer:
             return None
         return dataclasses.replace(quote, start=start, end=end, rows=(rows[0], rows[-1]))
 
-    def _holds_fact(self, quote: _Quote, best: _Unit, qstems: set[str], part: Part) -> bool:
+    def _holds_fact(self, quote: _Quote, best: _Unit, qstems: _Stems, part: Part) -> bool:
         """Does the quote hold the kind of fact asked for in its best sentence, or in a sentence that shares the
         question's words (a date in a sentence about something else does not answer "when")?"""
         if part.expects is None:
@@ -426,7 +427,7 @@ class Answerer:
                 return True
         return False
 
-    def _window(self, best: _Unit, units: list[_Unit], qvec: np.ndarray, qstems: set[str], budget: int,
+    def _window(self, best: _Unit, units: list[_Unit], qvec: np.ndarray, qstems: _Stems, budget: int,
                 part: Part) -> _Quote:
         """The best unit and its neighbours in the same section, up to `budget` characters: the next or
         previous sentence (or line) joins while it scores within `extend_within` of the best, holds the kind
@@ -439,7 +440,7 @@ class Answerer:
             return _Quote(best.chunk, chunk.start, chunk.end, best.cos, whole_chunk=True, rows=(best.row, best.row))
         st = self.settings
         scored = {x.row: x.score for x in units}
-        best_overlap = len(qstems & idx.unit_tokens(best.row)) / len(qstems) if qstems else 0.0
+        best_overlap = qstems.share(idx.unit_tokens(best.row))
         chunk_part = best.score - st.unit_weight * best.cos - st.overlap_weight * best_overlap
         text = idx.texts[chunk.doc]
         lo = hi = best.row
@@ -457,7 +458,7 @@ class Answerer:
         def unit_score(r: int) -> float:
             if r in scored:
                 return scored[r]
-            ov = len(qstems & idx.unit_tokens(r)) / len(qstems) if qstems else 0.0
+            ov = qstems.share(idx.unit_tokens(r))
             return st.unit_weight * float(idx.unit_vector(r) @ qvec) + chunk_part + st.overlap_weight * ov
 
         def neighbour(r: int) -> tuple[int, int, bool] | None:
@@ -705,6 +706,21 @@ class _Vectors:
 # Intent rules that read a score question from weak signs (the nearest examples, a statement and a score's
 # words, an authority found by what it does): such answers carry passages too.
 _WEAK_RULES = {"neighbours", "authority, statement and a score", "a score, of the authority its words describe"}
+
+class _Stems(frozenset):
+    """The question's stemmed words (asking words left out), each weighted by its rarity in the reports."""
+
+    def __new__(cls, words: set[str], idf: Callable[[str], float]) -> _Stems:
+        return super().__new__(cls, words)
+
+    def __init__(self, words: set[str], idf: Callable[[str], float]) -> None:
+        self.weights = {w: idf(w) for w in words}
+        self.total = sum(self.weights.values())
+
+    def share(self, tokens: set[str] | frozenset[str]) -> float:
+        """The share of the question's words found in `tokens`, rare words counting more."""
+        return sum(self.weights[w] for w in self & tokens) / self.total if self.total else 0.0
+
 
 # Words of asking, not of the subject: never counted as the question's words found in a passage.
 _ASKING = {"what", "which", "who", "whom", "whose", "how", "when", "where", "why", "did", "doe", "do", "is", "are",

@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from .store import Index
 
 BUDGETS = (300, 600, 1200)
+READING_BUDGET = 600  # the answer budget of the targets: hit@600c
 EVAL_DIR = PROJECT_ROOT / "eval"
 DEV_SET = PROJECT_ROOT.parent / "shared" / "eval" / "dev.jsonl"
 
@@ -158,6 +159,8 @@ def score(items: list[dict[str, Any]], results: Mapping[str, Mapping[str, Any]],
             reach = sum(c["end"] - c["start"] for c in cits[:first])
             for b in BUDGETS:
                 within[b] += reach <= b
+            if reach > READING_BUDGET:
+                failures.setdefault(it["id"], []).append(f"gold after {READING_BUDGET} characters")
         ans_len += len(r.get("answer", ""))
         if all(any(_overlaps(c, d, s) for c in cits[:k] for s in ss) for d, ss in gspans):
             all_k += 1
