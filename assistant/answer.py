@@ -335,13 +335,22 @@ class Answerer:
         if is_taken(units[0]):
             # another part's quote holds the best evidence: quote what its window adds after (or before) it, or
             # the best evidence of its own if that is nearly as good
-            more = self._window(units[0], units, qvec, qstems, budget, u)
-            rest = self._beyond(more, taken)
-            if rest is not None and self._holds_fact(rest, units[0], qstems, u):
-                return [rest]
+            doc = self.index.chunks[units[0].chunk].doc
+            through = max(b - a for d, a, b in taken if d == doc and units[0].start < b and a < units[0].end)
+            more = self._window(units[0], units, qvec, qstems, budget + through, u)  # through the quote, to what
+            rest = self._beyond(more, taken)  # follows it in the same paragraph
+            if rest is not None and not self._holds_fact(rest, units[0], qstems, u):
+                rest = None
             own = next((x for x in units if not is_taken(x)), None)
             if own is None or own.score < units[0].score - s.extend_within:
-                return None
+                return None if rest is None else [rest]
+            if rest is not None:
+                # what follows the earlier quote continues it; what comes before must score as well as the own
+                text = self.index.texts[doc]
+                follows = any(d == doc and b <= rest.start and not text[b:rest.start].strip() for d, a, b in taken)
+                scored = {x.row: x.score for x in units}
+                if follows or max(scored.get(r, -1e9) for r in range(rest.rows[0], rest.rows[1] + 1)) >= own.score:
+                    return [rest]
         units = [x for x in units if not is_taken(x)]
         best = units[0]
 
@@ -383,7 +392,8 @@ class Answerer:
         return [quote]
 
     def _beyond(self, quote: _Quote, taken: list[tuple[str, int, int]]) -> _Quote | None:
-        """The part of a quote that no earlier quote of the same report covers (whole sentences), if any."""
+        """The part of a quote that no earlier quote of the same report covers (whole sentences), if any: what
+        follows an earlier quote rather than what comes before it."""
         if quote.whole_chunk:
             return None
         doc = self.index.chunks[quote.chunk].doc
@@ -395,8 +405,10 @@ class Answerer:
                 return None
             if a <= start:
                 start = b
-            else:
+            elif b >= end or end - b < 40:
                 end = a
+            else:  # the quote runs on both sides of the earlier one: what follows it (a fact follows its lead)
+                start = b
         text = self.index.texts[doc]
         while start < end and text[start].isspace():
             start += 1

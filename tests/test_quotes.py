@@ -20,6 +20,13 @@ Spending
 The council estimated it would spend £12,000,000 on adult social care in 2022/23.
 Night cover
 Two social workers were on shift overnight at the hospital hub. The hub was run by the Northshire Care Trust.
+Home from hospital
+The council funded its home from hospital service through grants from the Better Care Fund, hospital discharge \
+money and public health money, under a joint plan that the NHS trust, the voluntary sector partners and the \
+council signed in the spring after a long review of how people were supported on leaving the wards. It offered \
+befriending, shopping and handyman visits.
+Hospital discharge
+Discharge teams at the hospital worked well with people going home and with their families.
 Meetings
 The safeguarding board met to review the flood response. It agreed a new protocol for evacuations.
 """
@@ -57,6 +64,13 @@ def test_the_kind_of_fact_asked_for_must_sit_with_the_question_words(answerer):
     assert answerer.ask("On what date did the Northshire safeguarding board meet to review the flood response?"
                         ).abstained
     assert not answerer.ask("Who ran the Northshire hospital hub?").abstained
+
+
+def test_a_later_part_about_the_same_thing_reads_on_from_the_earlier_quote(answerer):
+    a = answerer.ask("How is Northshire's home from hospital service funded, and what does it provide to people?")
+    quotes = [c.quote for c in a.citations if c.role == "answer"]
+    assert "Better Care Fund" in quotes[0]
+    assert quotes[1].startswith("It offered befriending")  # the sentence after the first quote, not quoted twice
 
 
 @pytest.mark.parametrize("question, quote, other", [
