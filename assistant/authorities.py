@@ -332,7 +332,8 @@ DOMINANT = 1.05
 _ENGLISH = AMBIGUOUS_SHORT
 _TYPE_HEADS = {"county", "borough", "city", "district", "london borough", "county council", "city council",
                "borough council", "metropolitan borough", "unitary"}
-_QWORD = r"(?:how|what|who|when|where|why|which|is|are|does|do|did|was|were|can|has|have|could|would|should)"
+_QWORD = (r"(?:how|what|who|when|where|why|which|is|are|does|do|did|was|were|can|has|have|had|could|would|should|"
+          r"will|may|might|must|tell|list|name|describe|explain)")
 _CLAUSE_END = (rf"(?:,\s*|\s+and\s+|\s+or\s+){_QWORD}\b|\s+or\s+the\b|[?;]|\.(?:\s|$)|\s+-\s|"
                r"\s+(?:score|scored|get|got|receive|received|achieve|achieved|do|did|say|says|said|rated|marked|graded)"
                r"\s+(?:for|on|in|from|about|when|at|under)\b")

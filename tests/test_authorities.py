@@ -67,6 +67,17 @@ def test_authorities_by_description(q, authorities, how):
     assert (found.authorities, found.how) == (authorities, how)
 
 
+@pytest.mark.parametrize("q", [
+    "In the borough CQC rated outstanding, had the findings of the pilot come out?",
+    "In the borough CQC rated outstanding, tell me about the pilot",
+    "For the borough CQC rated outstanding, will the pilot continue?",
+])
+def test_a_description_ends_where_the_question_begins(q):
+    (found,) = CATALOG.references(q)
+    assert q[found.start:found.end] == "the borough CQC rated outstanding"
+    assert found.authorities == (CAMDEN,)
+
+
 def test_a_description_by_a_fact_is_the_authority_whose_report_states_it():
     def search(text):
         assert "triage" in text
