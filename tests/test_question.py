@@ -143,6 +143,10 @@ def test_expected_facts_in_quotes():
      ["Given the shortage of housing, was any good practice found?"]),
     ("In the council that scored 4, how are carers supported?",
      ["In the council that scored 4, how are carers supported?"]),
+    ("What did Hounslow expect to spend, and by how much did it overspend?",
+     ["What did Hounslow expect to spend", "by how much did it overspend?"]),
+    ("Who runs the hub and for whom was it set up?", ["Who runs the hub", "for whom was it set up?"]),
+    ("What was said about care for people in hospital?", ["What was said about care for people in hospital?"]),
 ])
 def test_two_part_questions_are_split_and_clauses_are_not(q, parts):
     from assistant.question import split_parts
