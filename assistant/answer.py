@@ -364,12 +364,19 @@ class Answerer:
                 log.info("declined %r: best cosine %.3f, %.0f%% of its words", q, best.cos, 100 * overlap(best))
                 return []
             best = max(wordy, key=overlap)
+        done = _asked_deed(u.text)
+        if done and done not in self.index.unit_tokens(best.row):
+            # "who introduced the plan?": the answer names who did it, in a sentence that says it was done
+            doer = next((x for x in units[1: s.expect_depth] if done in self.index.unit_tokens(x.row)
+                         and x.score >= best.score - s.extend_within
+                         and has_expected(u, self._text(x.chunk, x.start, x.end), self.common_words)), None)
+            best = doer or best
         quote = self._window(best, units, qvec, qstems, budget, u)
         text = self._text(quote.chunk, quote.start, quote.end)
         if not self._holds_fact(quote, best, qstems, u):
             # the fact asked for is elsewhere: a unit nearly as good that holds it, or, for a strong passage
             # that does not, the passage itself (a type check lowers confidence, it does not overrule it)
-            rarest = max(qstems, key=self.index.lexical.idf, default=None)
+            rarest = qstems.rarest
             alt = next((c for c in units[1: s.expect_depth]
                         if (c.score >= best.score - s.expect_within or rarest in self.index.unit_tokens(c.row))
                         and has_expected(u, self._text(c.chunk, c.start, c.end), self.common_words)), None)
@@ -430,7 +437,7 @@ class Answerer:
         lo, hi = quote.rows
         if quote.whole_chunk or lo < 0:
             return has_expected(part, self._text(quote.chunk, quote.start, quote.end), self.common_words)
-        rarest = max(qstems, key=self.index.lexical.idf, default=None)
+        rarest = qstems.rarest
         for r in range(lo, hi + 1):
             pos, a, b = self.index.unit(r)
             shared = qstems & self.index.unit_tokens(r)
@@ -728,10 +735,25 @@ class _Stems(frozenset):
     def __init__(self, words: set[str], idf: Callable[[str], float]) -> None:
         self.weights = {w: idf(w) for w in words}
         self.total = sum(self.weights.values())
+        # the rarest word naming the subject (a year or figure qualifies it, and is checked on its own)
+        self.rarest = max((w for w in words if not any(c.isdigit() for c in w)), key=self.weights.get, default=None)
 
     def share(self, tokens: set[str] | frozenset[str]) -> float:
         """The share of the question's words found in `tokens`, rare words counting more."""
         return sum(self.weights[w] for w in self & tokens) / self.total if self.total else 0.0
+
+
+_AUXILIARY = {"is", "was", "were", "are", "did", "does", "do", "has", "had", "have", "will", "would", "can",
+              "could", "should", "else", "also", "exactly", "actually", "really", "then"}
+
+
+def _asked_deed(question: str) -> str | None:
+    """The stemmed verb a "who ...?" question asks the doer of ("who presented it?" -> "present")."""
+    m = re.match(r"\s*(?:and\s+|but\s+)?who\s+([a-z]+)\b", question, re.I)
+    if not m or m.group(1).lower() in _AUXILIARY:
+        return None
+    stems = tokenize([m.group(1)])[0]
+    return stems[0] if stems else None
 
 
 # Words of asking, not of the subject: never counted as the question's words found in a passage.

@@ -361,13 +361,19 @@ def split_parts(question: str) -> list[tuple[int, int]]:
     return [(a, b) for a, b in spans if question[a:b].strip(" ?,;")] or [(0, len(question))]
 
 
+# Words that leave a part elliptical ("and how much?", "and when exactly?"): it asks a kind of fact, not a subject.
+_ELLIPTICAL = {"much", "many", "long", "often", "exactly", "precisely", "roughly", "else", "now", "too", "then",
+               "whom", "who", "year", "date", "day"}
+
+
 def _merge_elliptical(parts: tuple[Part, ...]) -> tuple[Part, ...]:
     """A part that only asks "when?" or "and who?" belongs to the part before: it adds the kind of fact to
     look for, not a search of its own."""
     out: list[Part] = []
     for p in parts:
-        words = [w for w in re.findall(r"[a-z]+", p.search_text.lower()) if w not in _STOP and w not in _VERBS]
-        if out and len(words) <= 1 and p.intent == PASSAGES:
+        words = [w for w in re.findall(r"[a-z]+", p.search_text.lower())
+                 if w not in _STOP and w not in _VERBS and w not in _ELLIPTICAL]
+        if out and not words and p.intent == PASSAGES:
             prev = out[-1]
             out[-1] = replace(prev, text=f"{prev.text}, {p.text}", expects=prev.expects or p.expects,
                               search_text=f"{prev.search_text} {p.search_text}".strip())

@@ -159,6 +159,11 @@ def test_each_part_is_read_on_its_own():
     assert [p.intent for p in got.parts] == ["score", "passages"]
     elliptical = u("What did the council set up for carers, and when?")
     assert len(elliptical.parts) == 1 and elliptical.parts[0].expects == DATE
+    assert len(u("How much did the council spend on carers, and how much exactly?").parts) == 1
+    # a part with a verb of its own asks something of its own
+    two = u("Who introduced the winter plan to the panel, and who presented it?")
+    assert [p.text.strip(" ?,") for p in two.parts] == ["Who introduced the winter plan to the panel",
+                                                         "who presented it"]
 
 
 @pytest.mark.parametrize("question,previous,resolved", [

@@ -27,6 +27,12 @@ council signed in the spring after a long review of how people were supported on
 befriending, shopping and handyman visits.
 Hospital discharge
 Discharge teams at the hospital worked well with people going home and with their families.
+Winter plan meeting
+The Chair of the Northshire scrutiny panel called a special meeting of the panel on the draft winter plan.
+
+The Portfolio Holder for Adults introduced the draft, saying it built on last year's.
+
+The Head of Commissioning gave a presentation on the plan.
 Meetings
 The safeguarding board met to review the flood response. It agreed a new protocol for evacuations.
 """
@@ -71,6 +77,20 @@ def test_a_later_part_about_the_same_thing_reads_on_from_the_earlier_quote(answe
     quotes = [c.quote for c in a.citations if c.role == "answer"]
     assert "Better Care Fund" in quotes[0]
     assert quotes[1].startswith("It offered befriending")  # the sentence after the first quote, not quoted twice
+
+
+def test_who_did_something_is_answered_by_the_sentence_saying_it_was_done(answerer):
+    a = answerer.ask("Who introduced the draft winter plan to the panel?")
+    assert "The Portfolio Holder for Adults introduced the draft" in a.citations[0].quote
+
+
+@pytest.mark.parametrize("question, deed", [
+    ("Who introduced the plan?", "introduc"), ("and who presented it?", "present"), ("Who chairs the board?", "chair"),
+    ("Who is the director?", None), ("What did the chair say?", None),
+])
+def test_the_deed_a_who_question_asks_after(question, deed):
+    from assistant.answer import _asked_deed
+    assert _asked_deed(question) == deed
 
 
 @pytest.mark.parametrize("question, quote, other", [
