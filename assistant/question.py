@@ -43,7 +43,8 @@ _EXPECTS = [
     # mentions a budget)
     (MONEY, re.compile(r"\bhow much (?:money|funding|did|does|was|is|will|has|have)\b|"
                        r"\bhow much\b.*\b(?:cost|spen[dt]|fund(?:ing|ed)?|paid|pay|budget|overspen\w*|deficit)\b|"
-                       r"\bwhat (?:was|is|were|are) (?:the |its |their )?(?:total |net |overall )?(?:budget|cost|spend|"
+                       r"\bwhat (?:was|is|were|are) (?:the |its |their |[\w-]+['’]s )?(?:total |net |overall |actual |"
+                       r"estimated |planned |forecast |projected |gross |annual |final )?(?:budget|cost|spend|"
                        r"overspend|underspend|deficit|shortfall|amount)\b|\bwhat did (?:it|they|\w+) (?:cost|spend)\b",
                        re.I)),
     (DURATION, re.compile(r"\bhow long\b|\b(?:waiting|wait|waits) times?\b", re.I)),
@@ -415,6 +416,12 @@ _MONTHS = r"january|february|march|april|may|june|july|august|september|october|
 _DATE_IN = re.compile(rf"\b(?:{_MONTHS}|(?:19|20)\d\d|\d{{1,2}}(?:st|nd|rd|th)|monday|tuesday|wednesday|thursday|"
                       r"friday|saturday|sunday|(?:end|start|beginning|middle) of (?:the )?(?:month|year|week))\b|"
                       r"\b\d{1,2}/\d{1,2}/\d{2,4}\b|\b(?:spring|summer|autumn|winter) (?:of )?(?:19|20)\d\d\b", re.I)
+# "On what date ...?", "what was the date of ...?": a day or month of a year, not "by the end of the month" or a
+# year alone
+_ON_A_DATE = re.compile(r"\b(?:what|which|exact) (?:date|day)\b|\bthe date\b", re.I)
+_CALENDAR_IN = re.compile(rf"\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?(?:{_MONTHS})\b|\b(?:{_MONTHS})\s+\d{{1,2}}\b|"
+                          rf"\b(?:{_MONTHS})\s+(?:19|20)\d\d\b|\b\d{{1,2}}/\d{{1,2}}/\d{{2,4}}\b|"
+                          r"\b\d{4}-\d\d-\d\d\b", re.I)
 _NUMBER_IN = re.compile(r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|"
                         r"thirty|forty|fifty|hundred|thousand|half|dozen|single|no)\b", re.I)
 _FREQUENCY_IN = re.compile(r"\b(?:daily|weekly|monthly|fortnightly|annually|yearly|quarterly|hourly|every|each|"
@@ -449,6 +456,8 @@ def has_expected(u: Understanding | Part | str | None, quote: str, common: froze
         for given in set(re.findall(r"\d[\d,./-]*\d|\d", u.text)):
             quote = re.sub(rf"(?<![\d,.]){re.escape(given)}(?![\d,])", " ", quote)
     if kind == DATE:
+        if isinstance(u, Understanding | Part) and _ON_A_DATE.search(u.text):  # "on what date": a calendar date
+            return bool(_CALENDAR_IN.search(quote))
         return bool(_DATE_IN.search(quote))
     if kind == PERCENT:
         return bool(_PERCENT_IN.search(quote))

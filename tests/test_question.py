@@ -9,6 +9,7 @@ from assistant.question import (
     DATE,
     DURATION,
     FREQUENCY,
+    MONEY,
     NAME,
     PERCENT,
     WHO,
@@ -96,6 +97,9 @@ def test_comparisons(q, comparison):
     ("occupational therapy assessment waiting time weeks", DURATION),
     ("How many care homes does Camden have?", COUNT),
     ("How do young people move to adult services?", None),
+    ("What was Hounslow's actual spend on adult social care?", MONEY),
+    ("What was the estimated budget for 2022/23?", MONEY),
+    ("What did Hounslow say about its budget?", None),
 ])
 def test_expected_kind_of_fact(q, expects):
     assert u(q).expects == expects
@@ -116,6 +120,11 @@ def test_expected_facts_in_quotes():
     assert not has_expected(NAME, "resources published by the Royal Colleges of GPs", common)
     assert has_expected(DATE, "distributed to care providers during summer 2020.", common)
     assert not has_expected(DATE, "distributed to care providers.", common)
+    assert has_expected(u("By when did the plan have to go in?"), "submitted by the end of the month", common)
+    on_what_date = u("On what date did the panel meet?")  # a day or month of a year, not a relative time
+    assert not has_expected(on_what_date, "the plan had to be submitted by the end of the month", common)
+    assert has_expected(on_what_date, "The panel met on 14 October 2020.", common)
+    assert has_expected(u("What date are the figures as of?"), "As of January 2024, there were", common)
     assert has_expected(PERCENT, "87% of staff stated they required training", common)
     assert not has_expected(PERCENT, "Score: 4", common)
     assert has_expected(DURATION, "people waited up to six weeks for an assessment", common)
