@@ -27,7 +27,7 @@ test-fast: venv
 	$(PY) -m pytest -m "not slow"
 
 eval: venv
-	$(PY) -m assistant eval ../shared/eval/dev.jsonl --baseline
+	$(PY) -m assistant eval
 
 bench: venv
 	$(PY) bench/index_build.py

@@ -1,4 +1,5 @@
-"""Check a question file: python eval/check.py FILE.jsonl tune|test|bundled (the reports its golds may come from)."""
+"""Check a question file: python eval/check.py FILE.jsonl HALF, HALF one of bundled or a folder of eval/reports
+(tune, test, tune-3): the reports its golds may come from (the bundled reports always)."""
 import sys
 from pathlib import Path
 
@@ -7,10 +8,12 @@ from assistant.evaluate import check_questions, load_questions  # noqa: E402
 
 root = Path(__file__).resolve().parent
 half = sys.argv[2]
-folders = [root.parent / "corpus"] + ([root / "reports" / half] if half in ("tune", "test") else [])
+if half != "bundled" and not (root / "reports" / half).is_dir():
+    sys.exit(f"no report folder eval/reports/{half}")
+folders = [root.parent / "corpus"] + ([root / "reports" / half] if half != "bundled" else [])
 texts = {p.name: p.read_text(encoding="utf-8") for f in folders for p in f.glob("*.txt")}
-everything = {p.name: p.read_text(encoding="utf-8") for f in (root.parent / "corpus", root / "reports" / "tune",
-                                                              root / "reports" / "test") for p in f.glob("*.txt")}
+everything = {p.name: p.read_text(encoding="utf-8") for f in (root.parent / "corpus", *(root / "reports").iterdir())
+              if f.is_dir() for p in f.glob("*.txt")}
 items = load_questions(Path(sys.argv[1]))
 problems = check_questions(items, texts.get, texts)
 for p in problems:
