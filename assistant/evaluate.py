@@ -218,6 +218,7 @@ def project_sets() -> list[QuestionSet]:
     return sets + [QuestionSet("tune-bundled", EVAL_DIR / "tune-bundled.jsonl"),
                    QuestionSet("tune", EVAL_DIR / "tune.jsonl", reports),
                    QuestionSet("tune-2", EVAL_DIR / "tune-2.jsonl", reports),
+                   QuestionSet("tune-3", EVAL_DIR / "tune-3.jsonl", (*reports, EVAL_DIR / "reports" / "tune-3")),
                    QuestionSet("test", EVAL_DIR / "test.jsonl", reports, held_out=True)]
 
 
