@@ -222,7 +222,7 @@ class Answerer:
             names = " or ".join(u.unknown_authorities)
             return self._abstain(q, None, filters, f"The indexed reports don't cover {names}. "
                                  f"They cover {self._covered()}.")
-        if u.missing_document and not filters.doc:
+        if u.missing_document and not filters.doc and not self._mentions(u.authorities, u.missing_document):
             who = " and ".join(u.authorities)
             return self._abstain(q, None, filters, f"The indexed reports don't include a {u.missing_document} for "
                                  f"{who}.")
@@ -262,6 +262,13 @@ class Answerer:
             self._add_passages(cites, sorted(hits, key=lambda h: -h.score), vectors(main))
         kind = "score" if not passage_parts else "comparison" if self._comparison_groups(u, filters) else "quotes"
         return self._finish(q, "\n".join(blocks), False, cites, kind)
+
+    def _mentions(self, authorities: tuple[str, ...], phrase: str) -> bool:
+        """Does a report of one of these authorities speak of `phrase` ("winter plan") near its start? Minutes
+        of a meeting on a winter plan hold it though their title does not say so."""
+        pattern = re.compile(r"\b" + r"\s+".join(map(re.escape, phrase.split())) + r"\b", re.I)
+        return any(pattern.search(self.index.texts[doc][:3000]) for doc, md in self._reports.items()
+                   if md.get("authority") in authorities)
 
     def _passage_block(self, part: Part, qvec: np.ndarray, u: Understanding, filters: Filters,
                        cites: list[Citation], budget: int) -> tuple[str, bool, list[Hit]]:

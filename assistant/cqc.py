@@ -340,7 +340,9 @@ CHROME = {"downloads", "© care quality commission", "toggle menu", "skip to mai
           "decision details", "decision", "categories", "media", "back to top", "print", "share", "menu", "search",
           "home", "cookies", "contents", "close", "print this page", "share this page", "jump to content",
           "how we assess local authorities", "overall summary", "accompanying documents:", "print page"}
-_CHROME_LINE = re.compile(r"^(?:an? )?(?:image|photo|photograph|picture|graphic|logo)\b(?: of| showing|:)", re.I)
+_CHROME_LINE = re.compile(r"^(?:an? )?(?:image|photo|photograph|picture|graphic|logo)\b(?: of| showing|:)|"
+                          r"^(?:accessibility\s*)?skip to (?:the )?(?:main )?content$|^accessibility$|"
+                          r"^issue\s*[-–]\s*meetings$|^supporting documents:?$|^minutes:?$", re.I)
 _STAMP_LINE = re.compile(r"^(?:published|page last updated|last reviewed|last updated|assessment published|"
                          r"assessment start date|date of publication)\b", re.I)
 

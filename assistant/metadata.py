@@ -35,7 +35,7 @@ _NOT_AUTHORITY = re.compile(r"^(?:The|This|That|Each|Every|All|A|An|Our|Their|It
                             r"^(?:(?:County|City|Borough|District|Metropolitan|London|Royal|of|the) )*Council$")
 _PLAN_TITLE = re.compile(r"\b(?:plan|strategy|policy|statement|local account)\b", re.I)
 _MINUTES = re.compile(r"^[ \t]*(?:Agenda item\b|Minutes\b|Decision Maker:|Decided at meeting\b|Resolved\b|"
-                      r"Date of Decision:)|"
+                      r"Date of Decision:|Meeting:[ \t]*\d|Reason for Decision\b)|"
                       r"\b(?:the (?:Committee|Panel|Board|Cabinet) (?:received|noted|considered|agreed|resolved)|"
                       r"Members (?:were|queried|asked|noted)|The Chair (?:commented|noted|thanked))", re.M)
 _MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",

@@ -8,7 +8,7 @@ import pytest
 from conftest import CAMDEN, CORPUS, DERBYSHIRE, WINTER, text_of
 
 from assistant.errors import CorpusError
-from assistant.metadata import COUNCIL_PLAN, CQC_ASSESSMENT, detect, load_file, merge
+from assistant.metadata import COUNCIL_PLAN, COUNCIL_REPORT, CQC_ASSESSMENT, MINUTES, detect, load_file, merge
 
 
 def test_detects_derbyshire_assessment():
@@ -18,6 +18,21 @@ def test_detects_derbyshire_assessment():
         "Derbyshire County Council", CQC_ASSESSMENT, "Safe pathways, systems and transitions", 3,
         "Evidence shows a good standard")
     assert text[m.score_start:m.score_end] == "Score: 3"
+
+
+@pytest.mark.parametrize("text, title, kind", [
+    # a council's meetings page: site furniture first, then the item, its meeting and who presented it
+    ("Issue - meetings\n\nNorthshire Council Adult Social Care Winter Plan\n\nMeeting: 21/01/2014 - Cabinet "
+     "(Item 9)\n\nCllr Ann Lee presented a report on the winter plan.\n",
+     "Northshire Council Adult Social Care Winter Plan", MINUTES),
+    ("Accessibility Skip to main content\n\nPerformance in 2023/24\n\nOur adult social care performance.\n",
+     "Performance in 2023/24", COUNCIL_REPORT),
+    ("Agenda item\n\nAdult Social Care Local Account\n\nMinutes:\n\nThe Panel received a report.\n",
+     "Adult Social Care Local Account", MINUTES),
+])
+def test_council_pages_behind_their_site_furniture(text, title, kind):
+    m = detect(text)
+    assert (m.title, m.kind) == (title, kind)
 
 
 def test_camden_authority_is_not_in_the_text_but_the_file_supplies_it():

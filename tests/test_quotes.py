@@ -122,3 +122,26 @@ def test_a_figure_for_another_period_is_not_the_answer(question, quote, other):
 def test_a_figure_for_the_excluded_group_is_not_the_answer(question, quote, other):
     from assistant.answer import _other_group
     assert _other_group(question, quote) is other
+
+
+def test_a_document_asked_for_is_held_when_a_report_of_that_authority_speaks_of_it(tmp_path):
+    from assistant.settings import Settings
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "southshire-plan.txt").write_text(
+        "Southshire County Council Adult Social Care Winter Plan\nStaffing\nAgency staff cover the winter.\n",
+        encoding="utf-8")
+    (corpus / "eastshire-account.txt").write_text(
+        "Eastshire County Council Local Account 2023\nStaffing\nWe recruited 40 care workers.\n", encoding="utf-8")
+    (corpus / "northshire-cabinet.txt").write_text(  # minutes whose title does not say "winter plan"
+        "Cabinet, 21 January\nMeeting: 21/01/2014 - Cabinet (Item 9)\nNorthshire County Council\n"
+        "Cllr Ann Lee presented the winter plan. Extra social workers will staff the hospital hub over winter.\n",
+        encoding="utf-8")
+    s = Settings(corpus_dir=corpus, index_dir=tmp_path / "index", abstain_below=0.1)
+    store.build(s, FakeEmbedder())
+    answerer = Answerer(store.load(s), FakeEmbedder(), s)
+    held = answerer.ask("What does Northshire's winter plan say about staffing the hospital hub?")
+    assert not held.abstained and "Extra social workers" in held.citations[0].quote
+    missing = answerer.ask("What does Northshire's local account say about staffing?")
+    assert missing.abstained and "don't include a local account for Northshire County Council" in missing.text
