@@ -207,18 +207,46 @@ class Catalog:
                 i += n - 1
                 break
             else:
-                typo = self._typo(toks[i], spans[i][2], common)
-                if typo:
-                    out.append(Reference(spans[i][0], spans[i][1], (typo,), "typo"))
+                longer = self._typo_name(toks, i, common)
+                if longer:
+                    typo, n = longer
+                    out.append(Reference(spans[i][0], spans[i + n - 1][1], (typo,), "typo"))
+                    i += n - 1
+                else:
+                    typo = self._typo(toks[i], spans[i][2], common)
+                    if typo:
+                        out.append(Reference(spans[i][0], spans[i][1], (typo,), "typo"))
             i += 1
         return out
+
+    def _typo_name(self, toks: list[str], i: int, common: frozenset[str]) -> tuple[str, int] | None:
+        """A covered authority of a name of several words, one of them misspelt ("north somserset"): the
+        authority and the number of words, the longest name first."""
+        found: dict[int, set[str]] = {}
+        for a in self.authorities:
+            words = core_name(a).lower().split()
+            n = len(words)
+            if n < 2 or i + n > len(toks):
+                continue
+            pairs = list(zip(toks[i:i + n], words, strict=True))
+            wrong = [(t, w) for t, w in pairs if t != w]
+            if len(wrong) == 1 and all(self._misspells(t, w, common) for t, w in wrong):
+                found.setdefault(n, set()).add(a)
+        for n in sorted(found, reverse=True):
+            if len(found[n]) == 1:
+                return next(iter(found[n])), n
+        return None
+
+    @staticmethod
+    def _misspells(token: str, word: str, common: frozenset[str]) -> bool:
+        return len(word) >= 5 and token.isalpha() and token not in common and token[:1] == word[:1] and \
+            close(token, word)
 
     def _typo(self, token: str, raw: str, common: frozenset[str]) -> str | None:
         """A covered authority this word misspells by a letter or two ("camdn", "gloucestershre")."""
         if len(token) < 5 or token in common or token in _ENGLISH or not token.isalpha():
             return None
-        found = {a for a in self.authorities for w in core_name(a).lower().split()
-                 if len(w) >= 5 and w[0] == token[0] and close(token, w)}
+        found = {a for a in self.authorities for w in core_name(a).lower().split() if self._misspells(token, w, common)}
         return next(iter(found)) if len(found) == 1 else None
 
     # ---------------------------------------------------------------------------------------- descriptions

@@ -17,7 +17,7 @@ import numpy as np
 
 from .authorities import DOMINANT, Catalog, Reference, core_name
 from .cqc import statement_in, statements_in
-from .intents import MEANING, PASSAGES, SCORE, SCORE_INTENTS, Neighbours, decide
+from .intents import LIST, MEANING, PASSAGES, SCORE, SCORE_INTENTS, Neighbours, decide
 
 __all__ = ["Catalog", "Part", "Understanding", "understand", "has_expected", "common_words", "resolve_followup",
            "split_parts"]
@@ -229,7 +229,7 @@ def _part(question: str, a: int, b: int, refs: list[Reference], neighbours: Neig
             counted = tuple(words)
     return Part(text, search or text, intent, expects if intent == PASSAGES else None, counted,
                 _score_value(masked), statements[0] if statements else None, rule, statements,
-                bool(re.match(r"\s*(?:which|what)\b", masked, re.I)) and intent == SCORE)
+                bool(re.match(r"\s*(?:which|what)\b", masked, re.I)) and intent in (SCORE, LIST))
 
 
 _SCORE_TALK = re.compile(r"\b(?:[1-4]|one|two|three|four|exceptional|shortfalls|good standard|outstanding|"
@@ -301,8 +301,9 @@ def _few_content_words(text: str) -> bool:
 
 
 _N = {"one": 1, "two": 2, "three": 3, "four": 4}
-_SCORE_VALUE = re.compile(r"\b(?:scored|score of|get|got|received|given|awarded|achieve[d]?|rated|a)\s+(?:an?\s+)?"
-                          r"(?P<n>[1-4]|one|two|three|four)\b(?!\s*(?:%|per|weeks?|days?|months?|years?|hours?))|"
+_SCORE_VALUE = re.compile(r"\b(?:scored|scores?|score of|get|gets|got|received?|given|awarded|achieve[ds]?|rated|"
+                          r"manage[ds]?|earn(?:ed|s)?|a)\s+(?:an?\s+)?"
+                          r"(?P<n>[1-4]|one|two|three|four)\b(?!\s*(?:%|per|weeks?|days?|months?|years?|hours?|(?:to|-|–)\s*(?:[1-4]|four)\b))|"
                           r"\bwhat (?:does|do|would|is|'s|was) (?:an? |the )?(?:score (?:of )?|mark (?:of )?)?['‘\"]?"
                           r"(?P<m>[1-4]|one|two|three|four)\b", re.I)
 

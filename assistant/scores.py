@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from . import cqc
 from .cqc import QUALITY_STATEMENTS
-from .intents import COMPARE, HELD, MEANING, OVERALL, PUBLISHED, SCORE
+from .intents import COMPARE, HELD, LIST, MEANING, OVERALL, PUBLISHED, SCORE
 from .metadata import CQC_ASSESSMENT, Metadata
 from .retrieve import Filters
 
@@ -166,8 +166,9 @@ def score_block(answerer: Answerer, part: Part, u: Understanding, filters: Filte
         return _published(answerer, part, u, filters, cites)
 
     in_statement = [h for h in scope if not statements or h.statement in statements]
-    if part.score_value is not None and (not u.authorities or part.which) and part.intent == SCORE:
-        in_statement = [h for h in in_statement if h.score == part.score_value]  # "which council scored 4?"
+    if part.score_value is not None and (not u.authorities or part.which) and part.intent in (SCORE, LIST):
+        # "which council scored 4?", "which areas did X get a 3 in?"
+        in_statement = [h for h in in_statement if h.score == part.score_value]
     if not in_statement:
         who = " and ".join(u.authorities) if u.authorities else "the authorities indexed"
         what = f"a score for {statement}" if statement else "a CQC score"

@@ -43,6 +43,15 @@ def test_authorities_by_name(q, found):
     assert refs(q) == found
 
 
+def test_a_misspelt_word_of_a_longer_name_names_that_authority_not_a_shorter_one():
+    catalog = Catalog.of({"n.txt": {"authority": "North Somerset Council", "kind": CQC},
+                          "s.txt": {"authority": "Somerset Council", "kind": "council report"}})
+    found = [(r.authorities, r.how) for r in catalog.references("did north somserset get a 2 for partnerships?")]
+    assert found == [(("North Somerset Council",), "typo")]
+    assert [r.authorities for r in catalog.references("what did somserset say?")] == []  # either: left unread
+    assert [r.authorities for r in catalog.references("what did Somerset say?")] == [("Somerset Council",)]
+
+
 def test_councils_no_report_covers_are_named_as_such_and_shadow_shorter_names():
     assert refs("What did Manchester score?") == [("Manchester", (), "unknown", "Manchester City Council")]
     assert refs("Derbyshire Dales District Council winter plan") == [

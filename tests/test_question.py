@@ -70,6 +70,17 @@ def test_meaning_question_carries_the_score():
     assert u("What does a score of 2 mean?").score_value == 2
 
 
+@pytest.mark.parametrize("q,value,which", [
+    ("Which of the nine areas did Camden manage a 4 in?", 4, True),  # the statements scored 4, not every score
+    ("Which statements did Derbyshire score 3 on?", 3, True),
+    ("did Camden get a four?", 4, False),
+    ("How are scores from 1 to 4 given?", None, False),  # a range of scores names none
+])
+def test_the_score_a_question_names(q, value, which):
+    part = u(q).parts[0]
+    assert (part.score_value, part.which) == (value, which)
+
+
 def test_quality_statement_is_recognised():
     assert u("Derbyshire's score for Assessing needs").statement == "Assessing needs"
     assert u("what did we score on safe pathways?").statement == "Safe pathways, systems and transitions"
