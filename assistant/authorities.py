@@ -100,11 +100,13 @@ class Catalog:
     kinds_of: dict[str, str | None] = field(default_factory=dict)  # authority -> council type
     scores: dict[tuple[str, str | None], int] = field(default_factory=dict)  # (authority, statement) -> score
     ratings: dict[str, str] = field(default_factory=dict)  # authority -> overall rating
+    points: dict[str, int] = field(default_factory=dict)  # authority -> overall points out of 100
     titles: tuple[tuple[str, str | None, str | None], ...] = ()  # (lower-case title, authority, kind)
     # what they are made from: reports per authority, current CQC scores and ratings held, titles
     counts: Counter = field(default_factory=Counter, repr=False, compare=False)
     scored: Counter = field(default_factory=Counter, repr=False, compare=False)
     rated: Counter = field(default_factory=Counter, repr=False, compare=False)
+    pointed: Counter = field(default_factory=Counter, repr=False, compare=False)
     title_of: dict[str, tuple[str, str | None, str | None]] = field(default_factory=dict, repr=False,
                                                                     compare=False)
 
@@ -115,8 +117,9 @@ class Catalog:
     def updated(self, before: Mapping[str, Mapping[str, Any]], after: Mapping[str, Mapping[str, Any]]) -> Catalog:
         """This catalogue with the reports in `before` (their metadata as it was here) replaced by those in
         `after` (as they are now; a report in `before` only was removed)."""
-        counts, scored, rated, title_of = Counter(self.counts), Counter(self.scored), Counter(self.rated), \
-            dict(self.title_of)
+        counts, scored, rated, pointed = Counter(self.counts), Counter(self.scored), Counter(self.rated), \
+            Counter(self.pointed)
+        title_of = dict(self.title_of)
         for sign, reports in ((-1, before), (1, after)):
             for doc, md in reports.items():
                 a = md.get("authority")
@@ -126,18 +129,21 @@ class Catalog:
                         scored[(a, statement, n)] += sign
                     if md.get("overall_rating") and not md.get("superseded_by"):
                         rated[(a, md["overall_rating"])] += sign
+                    if md.get("overall_points") is not None and not md.get("superseded_by"):
+                        pointed[(a, md["overall_points"])] += sign
                 if sign > 0:
                     title_of[doc] = ((md.get("title") or "").lower(), a, md.get("kind"))
                 else:
                     title_of.pop(doc, None)
-        counts, scored, rated = +counts, +scored, +rated
+        counts, scored, rated, pointed = +counts, +scored, +rated, +pointed
         authorities = tuple(sorted(counts))
         scores: dict[tuple[str, str | None], int] = {}
         for (a, statement, n) in sorted(scored):
             scores[(a, statement)] = n
         ratings = {a: r for (a, r) in sorted(rated)}
-        return Catalog(authorities, {a: council_type(a) for a in authorities}, scores, ratings,
-                       tuple(title_of.values()), counts, scored, rated, title_of)
+        points = {a: n for (a, n) in sorted(pointed)}
+        return Catalog(authorities, {a: council_type(a) for a in authorities}, scores, ratings, points,
+                       tuple(title_of.values()), counts, scored, rated, pointed, title_of)
 
     # ---------------------------------------------------------------------------------------- lookups
 
@@ -298,6 +304,10 @@ class Catalog:
             overall = re.search(r"\boverall\b", text, re.I)  # "rated good overall": the overall rating only
             pool &= by_rating if overall else by_rating | by_score
             how, told = "rating", True
+        points = _POINTS_NAMED.search(text)
+        if points:  # "the council that scored 75% overall", "whose adult social care scored 70 points"
+            pool &= {a for a, n in self.points.items() if n == int(points.group(1) or points.group(2))}
+            how, told = "rating", True
         best = _EXTREME.search(text)
         if best:
             best_word = best.group(1).lower() in ("better", "best", "higher", "highest", "top", "stronger",
@@ -381,6 +391,11 @@ _SCORED = re.compile(rf"\b(?:scor\w*|got|gets|get|received?|given|awarded|achiev
                      rf"\s+(?:(?:an?|the)\s+)?(?:score\s+(?:of\s+)?)?{_SCORE_NUMBER}\b(?!\s*(?:%|per|weeks?|days?|months?|"
                      rf"years?|hours?))|\b{_SCORE_NUMBER}[- ](?:rated|scor\w*|graded)\b|\bscore of {_SCORE_NUMBER}\b",
                      re.I)
+# Overall points out of 100 ("scored 75%", "got 70 points", "78 out of 100", "75% overall"), not any percentage
+# ("a 22% rise in residents", "84% of care homes")
+_POINTS_NAMED = re.compile(r"\b(?:scor\w*|got|gets|get|received?|achieved?|awarded|given)\s+(?:an?\s+)?"
+                           r"(?:(?:score|total) of\s+)?(\d{2,3})\s*(?:%|per ?cent\b|points\b|out of 100\b)|"
+                           r"\b(\d{2,3})\s*(?:points\b|out of 100\b|%\s*overall\b)", re.I)
 _WORD_SCORES = {"exceptional": 4, "significant shortfalls": 1, "some shortfalls": 2, "good standard": 3}
 _EXTREME = re.compile(r"\b(better|best|higher|highest|top|stronger|strongest|worse|worst|lower|lowest|weaker|"
                       r"weakest|poorer|poorest)[- ](?:scor\w*|rat\w*|perform\w*|one|council|authority|borough|"
@@ -415,7 +430,7 @@ def _content_of(post: str, doc: re.Match | None) -> str:
     rest = post
     if doc:
         rest = rest.replace(doc.group(0), " ")
-    rest = _SCORED.sub(" ", rest)
+    rest = _POINTS_NAMED.sub(" ", _SCORED.sub(" ", rest))
     rest = re.sub(r"\b(?:that|which|who|whose|where|with|is|was|were|are|has|had|have|its|their|it|they|the|a|an|"
                   r"rated|scored|got|on|for|in|of|to|by|and|' ?s)\b", " ", rest, flags=re.I)
     for w in list(SCORE_WORDS.values()) + [r.lower() for r in OVERALL_RATINGS]:

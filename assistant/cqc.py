@@ -276,6 +276,7 @@ class Rating:
     start: int
     end: int
     points: int | None = None  # "scored 78 out of 100 overall"
+    prose: bool = False  # stated in a sentence of running text ("CQC has rated X as good, in how well ...")
 
 
 _RATING = r"(?P<rating>outstanding|good|requires improvement|inadequate)"
@@ -287,10 +288,20 @@ _RATING_LINES = [
                re.M | re.I),
     # a press release: "has rated Surrey County Council as good", "their indicative requires improvement rating"
     re.compile(r"\bhas rated (?:the )?[A-Z][^.\n]{2,80}? as " + _RATING + r"\b", re.I),
-    re.compile(r"\b(?:their|its|an?) (?:indicative )?" + _RATING + r" rating\b", re.I),
+    re.compile(r"\b(?:their|its|an?) (?:indicative )?['‘\"]?" + _RATING + r"['’\"]? rating\b", re.I),
 ]
-_POINTS = re.compile(r"\bscored (?P<points>\d{1,3}) out of 100 overall, indicating an? (?P<std>[a-z]+) standard",
-                     re.I)
+
+
+def _points(m: re.Match[str]) -> int | None:
+    n = int(m.group("points") or m.group("pct") or m.group("pts"))
+    return n if 0 <= n <= 100 else None
+# Points out of 100, as CQC's pages and councils print them: "X scored 78 out of 100 overall, indicating a good
+# standard", a summary page's "Overall rating for X: 75%", a council's "a score of 70 points"
+_POINTS = re.compile(r"\bscored (?P<points>\d{1,3}) out of 100(?: overall)?(?:, indicating an? (?P<std>[a-z]+) "
+                     r"standard)?|"
+                     r"^[ \t]*Overall rating for [^\n:]{2,80}:[ \t]*(?P<pct>\d{1,3})[ \t]*%|"
+                     r"\b(?:a |its |their |our )?(?:overall )?score of (?P<pts>\d{1,3})(?: points| out of 100)\b",
+                     re.I | re.M)
 _STANDARD_RATING = {"exceptional": "Outstanding", "outstanding": "Outstanding", "good": "Good"}
 
 
@@ -307,26 +318,43 @@ def overall_rating(text: str) -> Rating | None:
             a, b = m.span()
             if pattern is _RATING_LINES[2]:  # cite the authority's line and its rating together
                 a = text.index("\n", a) + 1
+            elif pattern in _RATING_LINES[3:]:  # a rating stated in running text: its sentence
+                a, b = sentence_around(text, a, b)
             line = text[a:b]
             a += len(line) - len(line.lstrip())
-            found.append(Rating(rating, a, a + len(text[a:b].rstrip()),
-                                int(points.group("points")) if points else None))
+            found.append(Rating(rating, a, a + len(text[a:b].rstrip()), _points(points) if points else None,
+                                prose=pattern in _RATING_LINES[3:]))
     if found:
         return min(found, key=lambda r: r.start)
-    if points and points.group("std").lower() in _STANDARD_RATING:
-        return Rating(_STANDARD_RATING[points.group("std").lower()], points.start(), points.end(),
-                      int(points.group("points")))
+    if points and (points.group("std") or "").lower() in _STANDARD_RATING:
+        return Rating(_STANDARD_RATING[points.group("std").lower()], points.start(), points.end(), _points(points))
     return None
 
 
+def sentence_around(text: str, a: int, b: int, most: int = 400) -> tuple[int, int]:
+    """The sentence of a line that holds text[a:b] (a line no longer than `most` characters is taken whole)."""
+    line_start = text.rfind("\n", 0, a) + 1
+    line_end = text.find("\n", b)
+    line_end = len(text) if line_end < 0 else line_end
+    if line_end - line_start <= most:
+        start, end = line_start, line_end
+    else:
+        stops = [m.end() for m in re.finditer(r"[.!?][’”\"')]*\s+", text[line_start:a])]
+        start = line_start + (stops[-1] if stops else 0)
+        m = re.search(r"[.!?][’”\"')]*(?=\s|$)", text[b:line_end])
+        end = b + m.end() if m else line_end
+    start += len(text[start:end]) - len(text[start:end].lstrip())
+    return start, start + len(text[start:end].strip())
+
+
 def points_line(text: str) -> tuple[int, int, int] | None:
-    """(points, start, end) of "X scored 78 out of 100 overall, indicating a good standard"."""
+    """(points, start, end) of the line that gives the points out of 100 ("X scored 78 out of 100 overall,
+    indicating a good standard", "Overall rating for X: 75%")."""
     m = _POINTS.search(text)
-    if not m:
+    if not m or _points(m) is None:
         return None
-    line_start = text.rfind("\n", 0, m.start()) + 1
-    line_end = text.find("\n", m.end())
-    return int(m.group("points")), line_start, len(text) if line_end < 0 else line_end
+    start, end = sentence_around(text, m.start(), m.end())
+    return _points(m), start, end
 
 
 # The sections of a statement page that print CQC's framework (the same words in every report of that

@@ -205,12 +205,17 @@ def _parse_lines(text: str, layout: str, chunk_chars: int) -> Parsed:
     items = cqc.score_items(text)
     rating = cqc.overall_rating(text)
     taken: list[tuple[int, int]] = [(i.start, i.end) for i in items]
+    rated: tuple[int, int] | None = None  # the overall rating's unit
     if rating and not any(a <= rating.start < b for a, b in taken):
         end = rating.end
         points = cqc.points_line(text)
         if points and points[1] >= end and not text[end:points[1]].strip():
             end = points[2]
-        taken.append((rating.start, end))
+        rated = (rating.start, end)
+        if not rating.prose:  # a rating line is the rating's alone; a sentence stays prose too
+            taken.append(rated)
+    elif rating:
+        rated = next((a, b) for a, b in taken if a <= rating.start < b)
     lines = [ln for ln in _lines(text) if ln.stripped and not cqc.is_chrome(ln.raw)
              and not any(a <= ln.start + (len(ln.raw) - len(ln.raw.lstrip())) < b for a, b in taken)]
     units: list[Unit] = []
@@ -275,10 +280,10 @@ def _parse_lines(text: str, layout: str, chunk_chars: int) -> Parsed:
     flush()
     for item in items:
         units.append(_score_unit(text, item, theme))
-    if rating:
-        a, b = next((a, b) for a, b in taken if a == rating.start or a <= rating.start < b)
+    if rated:
+        a, b = rated
         units.append(Unit(SCORE, ("Overall rating",), _line_spans(text, a, b), (_flat_lines(text, a, b),),
-                          rating=rating.rating))
+                          rating=rating.rating if rating else None))
     units.sort(key=lambda u: u.spans[0].start)
     return Parsed(layout, tuple(units), tuple(headings))
 

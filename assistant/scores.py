@@ -169,6 +169,11 @@ def score_block(answerer: Answerer, part: Part, u: Understanding, filters: Filte
     if part.score_value is not None and (not u.authorities or part.which) and part.intent in (SCORE, LIST):
         # "which council scored 4?", "which areas did X get a 3 in?"
         in_statement = [h for h in in_statement if h.score == part.score_value]
+    if not in_statement and not statements and part.intent == SCORE and u.authorities and part.score_value is None:
+        # "which rating did X end up with?" of an authority whose reports give an overall rating only
+        text, ok = _overall(answerer, part, u, filters, cites)
+        if ok:
+            return text, ok
     if not in_statement:
         who = " and ".join(u.authorities) if u.authorities else "the authorities indexed"
         what = f"a score for {statement}" if statement else "a CQC score"
@@ -245,11 +250,18 @@ def _overall(answerer: Answerer, part: Part, u: Understanding, filters: Filters,
             continue  # asked for points out of 100: a rating alone does not answer it
         a, b = md.overall_start, md.overall_end
         points = cqc.points_line(text)
+        apart = None
         if points and points[1] >= b and not text[b:points[1]].strip():
             b = points[2]  # "... scored 78 out of 100 overall" right below the rating
+        elif points and not (a <= points[1] < b):
+            apart = points  # the points stated elsewhere ("a score of 70 points ...")
         ref = _cite(answerer, doc, a, b, cites, "answer", "Overall rating")
         if ref:
-            lines.append(f"{md.authority or doc}: {_quoted(text, a, b)} {ref}")
+            said = f"{_quoted(text, a, b)} {ref}"
+            more = _cite(answerer, doc, apart[1], apart[2], cites, "answer", "Overall rating") if apart else None
+            if more:
+                said += f" {_quoted(text, apart[1], apart[2])} {more}"
+            lines.append(f"{md.authority or doc}: {said}")
     if lines:
         return "\n".join(lines), True
     who = " and ".join(u.authorities) if u.authorities else "any authority"

@@ -87,6 +87,18 @@ def test_a_description_ends_where_the_question_begins(q):
     assert found.authorities == (CAMDEN,)
 
 
+def test_a_description_by_overall_points():
+    catalog = Catalog.of({"s.txt": {"authority": "Staffordshire County Council", "kind": CQC, "overall_rating": "Good",
+                                    "overall_points": 75},
+                          "h.txt": {"authority": HERTS, "kind": CQC, "overall_rating": "Good", "overall_points": 78}})
+    (found,) = catalog.references("The county council that scored 75% overall - what did it get for assessing needs?")
+    assert found.authorities == ("Staffordshire County Council",) and found.how == "rating"
+    (found,) = catalog.references("the council that got 78 points")
+    assert found.authorities == (HERTS,)
+    # a percentage that is not points out of 100 describes by a fact, not by points
+    assert all(r.how != "rating" for r in catalog.references("the council with a 22% rise in residents aged 65+"))
+
+
 def test_a_description_by_a_fact_is_the_authority_whose_report_states_it():
     def search(text):
         assert "triage" in text

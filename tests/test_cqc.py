@@ -84,6 +84,33 @@ def test_press_releases_list_the_nine_scores_in_several_layouts(half, name, firs
     assert cqc.overall_rating(text).rating == rating
 
 
+@pytest.mark.parametrize("text, rating, points, quoted", [
+    ("Local authority rating and score\n\n  • Northshire County Council\n    Good\nOverall rating for Northshire "
+     "County Council: 75%\n", "Good", 75, "Overall rating for Northshire County Council: 75%"),
+    ("Northshire County Council scored 78 out of 100 overall, indicating a good standard\n", "Good", 78,
+     "Northshire County Council scored 78 out of 100 overall, indicating a good standard"),
+    # a council's own news: the rating and the points in sentences of running text, each quoted as its sentence
+    ("The director presented a report on the CQC inspection, which resulted in a ‘Good’ rating. Members were "
+     "pleased.\nMembers heard that our service’s score of 70 points compared favourably to the average.\n",
+     "Good", 70, "Members heard that our service’s score of 70 points compared favourably to the average."),
+])
+def test_overall_ratings_and_points_in_every_layout(text, rating, points, quoted):
+    found = cqc.overall_rating(text)
+    assert (found.rating, found.points) == (rating, points)
+    n, a, b = cqc.points_line(text)
+    assert (n, text[a:b]) == (points, quoted)
+    assert cqc.points_line("with a 22% rise in residents aged 65 and over") is None
+
+
+def test_a_rating_in_running_text_is_quoted_as_its_sentence():
+    text = ("Intro line.\nThe Care Quality Commission (CQC), has rated Northshire Council as good, in how well "
+            "they meet their duties. " + "More words follow here. " * 20 + "\n")
+    found = cqc.overall_rating(text)
+    assert text[found.start:found.end] == ("The Care Quality Commission (CQC), has rated Northshire Council as good, "
+                                           "in how well they meet their duties.")
+    assert found.prose
+
+
 def test_page_furniture_is_not_the_title():
     assert cqc.title_line("Toggle menu\n\n# Adult Social Care Winter Plan\nText") is not None
     text = "Toggle menu\n\n# Adult Social Care Winter Plan\nText"

@@ -145,3 +145,20 @@ def test_a_document_asked_for_is_held_when_a_report_of_that_authority_speaks_of_
     assert not held.abstained and "Extra social workers" in held.citations[0].quote
     missing = answerer.ask("What does Northshire's local account say about staffing?")
     assert missing.abstained and "don't include a local account for Northshire County Council" in missing.text
+
+
+def test_a_rating_asked_of_an_authority_holding_only_an_overall_rating_is_that_rating(tmp_path):
+    from assistant.settings import Settings
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "scillyshire-news.txt").write_text(
+        "Update on adult social care\nThe director presented a report to Full Council on the CQC inspection of "
+        "Scillyshire Council's adult social care, which resulted in a ‘Good’ rating.\nMembers heard that the "
+        "service's score of 70 points compared favourably to the average.\n", encoding="utf-8")
+    s = Settings(corpus_dir=corpus, index_dir=tmp_path / "index", abstain_below=0.1)
+    store.build(s, FakeEmbedder())
+    answerer = Answerer(store.load(s), FakeEmbedder(), s)
+    a = answerer.ask("Which rating did Scillyshire end up with?")
+    assert not a.abstained and "resulted in a ‘Good’ rating." in a.citations[0].quote
+    assert "score of 70 points" in a.text  # the points, stated in a sentence of their own, quoted too
