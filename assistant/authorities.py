@@ -39,14 +39,14 @@ def _norm(token: str) -> str:
 
 
 _PREFIX = re.compile(r"^(?:the\s+)?(?:(?:London|Royal)\s+Borough\s+of|City\s+(?:and\s+County\s+)?of|County\s+of|"
-                     r"Borough\s+of)\s+", re.I)
+                     r"Borough\s+of|Council\s+of(?:\s+the)?)\s+", re.I)
 _SUFFIX = re.compile(r"\s+(?:(?:County|City|Borough|District|Metropolitan(?:\s+Borough|\s+District)?)\s+)*"
                      r"(?:Council|Corporation|Authority)$", re.I)
 
 
 def core_name(authority: str) -> str:
     """An authority's distinctive words: "London Borough of Camden" -> "Camden", "Redcar and Cleveland Borough
-    Council" -> "Redcar and Cleveland"."""
+    Council" -> "Redcar and Cleveland", "Council of the Isles of Scilly" -> "Isles of Scilly"."""
     return _SUFFIX.sub("", _PREFIX.sub("", authority.strip())).strip()
 
 
@@ -346,8 +346,9 @@ def _alias_table(authorities: tuple[str, ...]) -> dict[tuple[str, ...], str | Co
     index swap after an add rarely changes the authorities."""
     table: dict[tuple[str, ...], str | Council] = {}
     held_core = {core_name(a).lower(): a for a in authorities if core_name(a)}
+    held = {a.lower(): a for a in authorities}
     for c in english_councils():
-        target: str | Council = held_core.get(c.short.lower(), c)
+        target: str | Council = held.get(c.name.lower()) or held_core.get(c.short.lower(), c)
         for alias in (c.name, c.short, f"{c.short} council", f"{c.short} county council",
                       f"{c.short} city council", f"{c.short} borough council", f"city of {c.short}"):
             table.setdefault(tuple(_tokens(alias)), target)

@@ -174,9 +174,12 @@ _LONG_SENTENCE = 1500
 
 
 def _is_subheading(line: str, next_line: str | None) -> bool:
-    """A short title-like line followed by a longer paragraph: 'Safety management', 'Contingency planning'. Not a
-    field of a form ("Date of decision: 28/11/2023") nor a list item."""
+    """A short title-like line followed by a longer paragraph: 'Safety management', 'Contingency planning', or a
+    list's heading followed by its items ('Indicators requiring further improvement:'). Not a field of a form
+    ("Date of decision: 28/11/2023") nor a list item."""
     s = line.strip()
+    if s.endswith(":") and next_line is not None and _BULLET.match(next_line):
+        s = s[:-1].rstrip()  # the heading of a list: "Indicators requiring further improvement:" above its items
     if not s or len(s) > 80 or s[-1] in _TERMINAL or not s[0].isupper() or len(s.split()) > 10 or _BULLET.match(s) \
             or re.search(r"\w: \S", s):
         return False
@@ -273,7 +276,7 @@ def _parse_lines(text: str, layout: str, chunk_chars: int) -> Parsed:
             path = (root + path[len(root):][: level - 1] + (title,))
             headings.append(Heading(path, (span(ln),)))
         elif _is_subheading(s, nxt):
-            path = (path[: len(root) + 1] if len(path) > len(root) and layout == CQC else root) + (s,)
+            path = (path[: len(root) + 1] if len(path) > len(root) and layout == CQC else root) + (s.rstrip(": "),)
             headings.append(Heading(path, (span(ln),)))
         else:
             para.append(ln)

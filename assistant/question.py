@@ -50,6 +50,18 @@ _EXPECTS = [
     (DURATION, re.compile(r"\bhow long\b|\b(?:waiting|wait|waits) times?\b", re.I)),
     (COUNT, re.compile(r"\bhow many\b|\b(?:what|which) number\b|\bnumber of\b", re.I)),
 ]
+# The name of a thing, not a person ("the name of their co-production strategy", "what is the service called?"):
+# answered by a capitalised title
+_THINGS = (r"strateg(?:y|ies)|plans?|services?|teams?|programmes?|schemes?|boards?|polic(?:y|ies)|tools?|systems?|"
+           r"approach(?:es)?|models?|initiatives?|projects?|funds?|hubs?|partnerships?|forums?|groups?|reports?|"
+           r"frameworks?|pathways?|apps?|websites?|centres?|networks?|campaigns?|panels?|committees?|documents?|"
+           r"helplines?|lines?|offers?|charit(?:y|ies)|organisations?|providers?")
+_THING_NAME = re.compile(rf"\bnames? of (?:the |their |its |our |that |this |a )?(?:[\w-]+ ){{0,3}}?(?:{_THINGS})\b|"
+                         rf"\b(?:{_THINGS}) (?:is |was )?called\b|\bwhat (?:is|was|are|were) (?:the |their |its |our )?"
+                         rf"(?:[\w-]+ ){{0,3}}?(?:{_THINGS}) called\b", re.I)
+# A capitalised title: two or more capitalised words, joined by "and", "of", "for", "&" (a leading "The" aside)
+_PROPER_PHRASE = re.compile(r"\b(?!(?:The|A|An|This|That|Our|Their|Its)\b)[A-Z][\w’'-]*(?:\s+(?:(?:and|of|for|&|the)"
+                            r"\s+)?[A-Z][\w’'-]*)+")
 # Words of organisations and documents: a capitalised pair of these is not a person's name.
 _NOT_NAMES = {"council", "councils", "board", "team", "trust", "association", "service", "services", "group", "unit",
               "hub", "fund", "framework", "programme", "plan", "act", "england", "commission", "college", "colleges",
@@ -483,6 +495,9 @@ def has_expected(u: Understanding | Part | str | None, quote: str, common: froze
             return True
         kind = NAME
     if kind == NAME:
+        if isinstance(u, Understanding | Part) and _THING_NAME.search(u.text):
+            # the name of a strategy, a service, a team: a capitalised title ("the Stronger Together Strategy")
+            return any(len(re.findall(r"[A-Z]", m.group(0))) >= 2 for m in _PROPER_PHRASE.finditer(quote))
         if _TITLE.search(quote):
             return True
         # a person's name: two capitalised words in a row, neither an ordinary word of the reports nor a

@@ -122,6 +122,10 @@ def test_core_names_and_the_council_a_text_names_most():
     assert core_name("London Borough of Camden") == "Camden"
     assert core_name("Redcar and Cleveland Borough Council") == "Redcar and Cleveland"
     assert core_name("City of Wolverhampton Council") == "Wolverhampton"
+    assert core_name("Council of the Isles of Scilly") == "Isles of Scilly"
+    scilly = Catalog.of({"s.txt": {"authority": "Council of the Isles of Scilly", "kind": "council report"}})
+    assert [(r.authorities, r.how) for r in scilly.references("What did the Isles of Scilly report say?")] == [
+        (("Council of the Isles of Scilly",), "name")]
     assert most_mentioned("Sheffield Adult Social Care's winter plan. In Sheffield, discharges...") == \
         "Sheffield City Council"
     assert most_mentioned("Care in Sheffield and in Leeds.") is None

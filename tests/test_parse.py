@@ -164,3 +164,15 @@ def test_generic_fallback_keeps_exact_offsets():
         (s,) = u.spans
         assert text[s.start:s.end] == u.cells[0]
         assert len(u.cells[0]) <= 300
+
+
+def test_a_list_is_read_under_its_heading():
+    text = ("Agenda item\n\nAdult Social Care Local Account\n\nThe Panel noted progress against the indicators "
+            "including:\n\nIndicators showing significant improvement:\n\n·  Adults in paid employment had improved "
+            "from 5.7 to 6.4.\n\n \n\nIndicators requiring further improvement:\n\n·  Proportion of adults receiving "
+            "direct payments was 16.8 compared to 24.7.\n")
+    p = parse(text)
+    sections = [(u.cells[0].split()[1], u.section) for u in p.units]
+    assert sections == [("Panel", ()),  # a sentence ending in a colon above a heading is prose
+                        ("Adults", ("Indicators showing significant improvement",)),
+                        ("Proportion", ("Indicators requiring further improvement",))]

@@ -136,6 +136,11 @@ def test_expected_facts_in_quotes():
     assert not has_expected(on_what_date, "the plan had to be submitted by the end of the month", common)
     assert has_expected(on_what_date, "The panel met on 14 October 2020.", common)
     assert has_expected(u("What date are the figures as of?"), "As of January 2024, there were", common)
+    # the name of a thing is a capitalised title, whatever ordinary words it is made of
+    strategy = u("what's the name of their co-production strategy?")
+    assert has_expected(strategy, "The Engagement and Co-production Stronger Together Strategy (2024-2028)",
+                        common | {"stronger", "together", "engagement", "strategy"})
+    assert not has_expected(strategy, "The council had a strategy for co-production.", common)
     assert has_expected(PERCENT, "87% of staff stated they required training", common)
     assert not has_expected(PERCENT, "Score: 4", common)
     assert has_expected(DURATION, "people waited up to six weeks for an assessment", common)
