@@ -442,6 +442,11 @@ _FREQUENCY_IN = re.compile(r"\b(?:daily|weekly|monthly|fortnightly|annually|year
 _TITLE = re.compile(r"\b(?:Dr|Mr|Mrs|Ms|Miss|Mx|Professor|Prof|Cllr|Councillor|Sir|Dame|Lord|Lady)\.? [A-Z]")
 _ROLE = re.compile(r"\b(?:Director|Head|Chair|Chairman|Chairwoman|Chief|Manager|Lead|Leader|Officer|Portfolio Holder|"
                    r"Cabinet Member|Councillor|Commissioner|Executive|Principal Social Worker|Lead Member|Author)\b")
+_WHO_HOLDS = re.compile(r"^\s*(?:and\s+)?who(?:'s| is| was| are| were)\s+(?:the\s+|their\s+|its\s+|[\w-]+['’]s\s+)?"
+                        r"(?:[\w-]+\s+){0,2}?(?:director|chair(?:man|woman|person)?|head|leader|manager|chief|officer|"
+                        r"councillor|commissioner|cabinet member|portfolio holder|principal social worker)\b", re.I)
+_ROLE_WORD = re.compile(r"\b(?:senior |service |team |strategic |operational )?(?:leaders?|managers?|directors?|"
+                        r"officers?|chairs?|councillors?|commissioners?|executives?|heads? of \w+)\b", re.I)
 _PERCENT_IN = re.compile(r"%|\bper ?cent\b|\b(?:half|a third|two[- ]thirds|a quarter|three[- ]quarters|one in \w+|"
                          r"\w+ in (?:ten|10|five|5|four|4|three|3))\b", re.I)
 _MONEY_IN = re.compile(r"£|\$|€|\bpounds?\b|\b(?:million|billion|bn)\b|\b\d+(?:\.\d+)?\s?[mk]\b", re.I)
@@ -490,8 +495,12 @@ def has_expected(u: Understanding | Part | str | None, quote: str, common: froze
         return False
     if kind == FREQUENCY:
         return bool(_FREQUENCY_IN.search(quote) or _NUMBER_IN.search(quote))
-    if kind == WHO:  # "who chairs ...?": a person, or the role that does it ("the Director of Adults Services")
-        if _ROLE.search(quote):
+    if kind == WHO and isinstance(u, Understanding | Part) and _WHO_HOLDS.search(u.text):
+        kind = NAME  # "who is the Director of ...?" names the role: only a person's name answers it
+    if kind == WHO:  # "who chairs ...?": a person, the role that does it ("the Director of Adults Services",
+        # "senior leaders within the service"), or a named body ("the Quality Assurance and Performance Group")
+        if _ROLE.search(quote) or _ROLE_WORD.search(quote) or \
+                any(len(re.findall(r"[A-Z]", m.group(0))) >= 2 for m in _PROPER_PHRASE.finditer(quote)):
             return True
         kind = NAME
     if kind == NAME:

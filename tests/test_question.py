@@ -141,6 +141,13 @@ def test_expected_facts_in_quotes():
     assert has_expected(strategy, "The Engagement and Co-production Stronger Together Strategy (2024-2028)",
                         common | {"stronger", "together", "engagement", "strategy"})
     assert not has_expected(strategy, "The council had a strategy for co-production.", common)
+    # who does something: a role, in capitals or not, or a named body; who holds a role: a person's name
+    leads = u("Who leads improvement work?")
+    assert has_expected(leads, "Improvement activity was led by senior leaders within the service", common)
+    assert has_expected(leads, "led by the Quality Assurance and Performance Group", common)
+    director = u("Who is Sunderland's Director of Adult Social Services?")
+    assert not has_expected(director, "meetings attended by senior leaders and the Director of Adult Services", common)
+    assert has_expected(director, "The Director of Adult Services, Graham King, said", common)
     assert has_expected(PERCENT, "87% of staff stated they required training", common)
     assert not has_expected(PERCENT, "Score: 4", common)
     assert has_expected(DURATION, "people waited up to six weeks for an assessment", common)
