@@ -23,6 +23,7 @@ How an answer is made:
 from __future__ import annotations
 
 import dataclasses
+import functools
 import logging
 import re
 import threading
@@ -40,7 +41,7 @@ from .extract import page_of
 from .intents import PASSAGES, Neighbours
 from .lexical import tokenize
 from .metadata import CQC_ASSESSMENT
-from .parse import ROW, SCORE
+from .parse import BULLET, ROW, SCORE
 from .question import Catalog, Part, Understanding, has_expected, resolve_followup, understand
 from .retrieve import Filters, Hit, Retriever, clean_query
 from .settings import Settings
@@ -301,7 +302,7 @@ class Answerer:
         Score lines only when `scores` (the question talks of scores or ratings)."""
         s = self.settings
         idx = self.index
-        qstems = _Stems(set(tokenize([q])[0]) - _ASKING, self.index.lexical.idf)
+        qstems = _Stems(set(tokenize([_LOCATOR.sub(" ", q)])[0]) - _ASKING, self.index.lexical.idf)
         top = hits[0].score if hits else 1.0
         units: list[_Unit] = []
         for h in hits:
@@ -318,11 +319,20 @@ class Answerer:
                 if not _says_something(said) or (title and _words_of(said) <= title):
                     continue  # a label, or the report's title again (the answer names the report already)
                 cos = float(idx.unit_vector(r) @ qvec)
-                overlap = qstems.share(idx.unit_tokens(r))
+                overlap = qstems.share(self._words(r, ci, start, end))
                 units.append(_Unit(r, ci, start, end, cos,
                                    s.unit_weight * cos + chunk_part + s.overlap_weight * overlap))
         units.sort(key=lambda x: -x.score)
         return units, qstems
+
+    def _words(self, row: int, chunk: int, start: int, end: int) -> frozenset[str]:
+        """The stemmed words of a unit; an item of a list is also about what its list is headed
+        ("Indicators requiring further improvement:" over "· Proportion of adults receiving direct payments ...")."""
+        words = self.index.unit_tokens(row)
+        c = self.index.chunks[chunk]
+        if c.section and BULLET.match(self.index.texts[c.doc][start:end]):
+            words = words | _heading_words(c.section[-1])
+        return words
 
     def _select(self, q: str, qvec: np.ndarray, hits: list[Hit], u: Part, budget: int,
                 taken: list[tuple[str, int, int]] | None = None) -> list[_Quote] | None:
@@ -362,7 +372,7 @@ class Answerer:
         best = units[0]
 
         def overlap(x: _Unit) -> float:
-            return qstems.share(self.index.unit_tokens(x.row))
+            return qstems.share(self._words(x.row, x.chunk, x.start, x.end))
 
         if best.cos < s.abstain_below and overlap(best) < s.abstain_overlap:
             # far from the question in meaning: a unit among the best holding most of its words may answer it
@@ -750,6 +760,11 @@ class _Stems(frozenset):
         return sum(self.weights[w] for w in self & tokens) / self.total if self.total else 0.0
 
 
+@functools.lru_cache(maxsize=4096)
+def _heading_words(heading: str) -> frozenset[str]:
+    return frozenset(tokenize([heading])[0])
+
+
 _AUXILIARY = {"is", "was", "were", "are", "did", "does", "do", "has", "had", "have", "will", "would", "can",
               "could", "should", "else", "also", "exactly", "actually", "really", "then"}
 
@@ -768,6 +783,10 @@ _ASKING = {"what", "which", "who", "whom", "whose", "how", "when", "where", "why
            "was", "were", "from", "out", "about", "ani", "there", "thi", "that", "these", "those", "get", "got", "say",
            "said", "tell", "actual", "actually", "realli", "pleas", "kind", "sort", "thing", "happen", "mean", "mani",
            "much", "often", "long", "it", "ha", "has", "have", "had"}
+# Words saying where in the reports to look, not what about: "what's listed under ...", "in the minutes".
+_LOCATOR = re.compile(r"\b(?:listed|included|mentioned|recorded|written)\s+(?:under|in)\b|"
+                      r"\b(?:in|from) (?:the|its|their|our|this|that) (?:minutes|report|page|press release|document|"
+                      r"summary|item)\b", re.I)
 _SCORE_TALK = re.compile(r"\b(?:scores?|scored|ratings?|rated|marks?|grades?|graded|verdict|points?|out of)\b", re.I)
 # A sentence opening by pointing back at the one before ("This led to ...", "However, ...", "They also ...").
 _POINTS_BACK = re.compile(r"\s*(?:This|These|That|Those|It|They|Such|However|Despite this|As a result|Therefore|"

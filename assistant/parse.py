@@ -168,7 +168,7 @@ def _table_headers(lines: list[str]) -> set[str]:
 # --------------------------------------------------------------------------------------------- CQC and prose
 
 _TERMINAL = ".!?:;"
-_BULLET = re.compile(r"^\s*(?:[•·▪◦*\-–]|\(?\d{1,2}[.)]|\(?[a-z][.)])(?:\s+|$)")
+BULLET = re.compile(r"^\s*(?:[•·▪◦*\-–]|\(?\d{1,2}[.)]|\(?[a-z][.)])(?:\s+|$)")
 # A sentence longer than this is not prose the sentence splitter can cut: it goes to the recursive splitter.
 _LONG_SENTENCE = 1500
 
@@ -178,24 +178,24 @@ def _is_subheading(line: str, next_line: str | None) -> bool:
     list's heading followed by its items ('Indicators requiring further improvement:'). Not a field of a form
     ("Date of decision: 28/11/2023") nor a list item."""
     s = line.strip()
-    if s.endswith(":") and next_line is not None and _BULLET.match(next_line):
+    if s.endswith(":") and next_line is not None and BULLET.match(next_line):
         s = s[:-1].rstrip()  # the heading of a list: "Indicators requiring further improvement:" above its items
-    if not s or len(s) > 80 or s[-1] in _TERMINAL or not s[0].isupper() or len(s.split()) > 10 or _BULLET.match(s) \
+    if not s or len(s) > 80 or s[-1] in _TERMINAL or not s[0].isupper() or len(s.split()) > 10 or BULLET.match(s) \
             or re.search(r"\w: \S", s):
         return False
-    return next_line is not None and (len(next_line.strip()) > len(s) + 20 or bool(_BULLET.match(next_line)))
+    return next_line is not None and (len(next_line.strip()) > len(s) + 20 or bool(BULLET.match(next_line)))
 
 
 def _continues(prev: str, line: str) -> bool:
     """Does `line` carry on the paragraph `prev` ended (a line hard-wrapped in a PDF, or the indented rest of a
     bullet), rather than start a new one?"""
     p, s = prev.rstrip(), line.strip()
-    if not p or not s or p[-1] in _TERMINAL or _BULLET.match(line) and not _BULLET.match(p):
+    if not p or not s or p[-1] in _TERMINAL or BULLET.match(line) and not BULLET.match(p):
         return False
-    if _BULLET.match(line):
+    if BULLET.match(line):
         return False
     wrapped = len(p) >= 50  # a long line that stops mid-sentence was wrapped
-    indented = line[:1].isspace() and _BULLET.match(prev) is not None  # the rest of a bullet
+    indented = line[:1].isspace() and BULLET.match(prev) is not None  # the rest of a bullet
     return wrapped and (s[0].islower() or s[0].isdigit() or indented or not s[0].isupper() or len(p) >= 70)
 
 

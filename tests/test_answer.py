@@ -180,3 +180,28 @@ def test_a_quote_that_no_longer_matches_its_report_is_never_shown(tmp_path, real
     assert quote not in after.text
     assert all(c.quote != quote for c in after.citations)
     assert_all_verbatim(after, corpus)
+
+
+def test_an_item_of_a_list_answers_a_question_naming_its_heading(tmp_path, real_embedder):
+    # minutes listing indicators under headings: the question names the heading and where to look ("listed
+    # under", "in the minutes"); the item shares none of its words but is what the heading lists
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "panel-minutes.txt").write_text(
+        "Quillham Borough Council\nHealth Scrutiny Panel minutes\n\n"
+        "The Panel received the draft local account and noted progress against the indicators including:\n\n"
+        "Indicators showing significant improvement:\n\n"
+        "·  Adults with learning disabilities in paid employment had improved from 5.1 to 6.0.\n"
+        "·  Overall satisfaction of carers with care and support had improved from 33.2 to 41.5.\n\n"
+        "Indicators showing good performance being maintained:\n\n"
+        "·  Older people still at home 91 days after discharge into reablement remained above average.\n\n"
+        "Indicators requiring further improvement:\n\n"
+        "·  Proportion of adults receiving direct payments was 15.9 compared to a comparator average of 23.8.\n",
+        encoding="utf-8")
+    settings = Settings(corpus_dir=corpus, index_dir=tmp_path / "index")
+    store.build(settings, real_embedder)
+    answerer = Answerer(store.load(settings), real_embedder, settings)
+    answer = answerer.ask("What's listed under indicators requiring further improvement in the minutes?")
+    assert not answer.abstained
+    assert "direct payments was 15.9" in answer.citations[0].quote
+    assert_all_verbatim(answer, corpus)
