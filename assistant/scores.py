@@ -165,14 +165,23 @@ def score_block(answerer: Answerer, part: Part, u: Understanding, filters: Filte
     if part.intent == PUBLISHED:
         return _published(answerer, part, u, filters, cites)
 
+    if not statements and part.intent in (SCORE, COMPARE) and _OVERALL_ASKED.search(part.text):
+        # "who came out higher overall, X or Y?", "was X rated good like Y was?": their overall ratings
+        trial = list(cites)  # when they have none, their scores answer it, without the overall's closest matches
+        text, ok = _overall(answerer, part, u, filters, trial)
+        if ok:
+            cites[:] = trial
+            return text, ok
     in_statement = [h for h in scope if not statements or h.statement in statements]
     if part.score_value is not None and (not u.authorities or part.which) and part.intent in (SCORE, LIST):
         # "which council scored 4?", "which areas did X get a 3 in?"
         in_statement = [h for h in in_statement if h.score == part.score_value]
     if not in_statement and not statements and part.intent == SCORE and u.authorities and part.score_value is None:
         # "which rating did X end up with?" of an authority whose reports give an overall rating only
-        text, ok = _overall(answerer, part, u, filters, cites)
+        trial = list(cites)
+        text, ok = _overall(answerer, part, u, filters, trial)
         if ok:
+            cites[:] = trial
             return text, ok
     if not in_statement:
         who = " and ".join(u.authorities) if u.authorities else "the authorities indexed"
@@ -229,14 +238,22 @@ def _meaning(answerer: Answerer, part: Part, scores: list[Held], cites: list[Cit
     return f"None of the indexed reports has {what}, so they don't say what it means.", False
 
 
+# An overall rating asked in other words than "overall rating": the word, or the overall scale's grades ("a score
+# of 3 - good standard" is a statement's descriptor, not a rating)
+_OVERALL_ASKED = re.compile(r"\boverall\b|\b(?:outstanding|requires? improvement|inadequate)\b|"
+                            r"\bgood\b(?!\s+standard)", re.I)
 _POINTS_ASKED = re.compile(r"\bpoints?\b|\bout of (?:a )?(?:100|hundred)\b|\bpercent", re.I)
 
 
 def _overall(answerer: Answerer, part: Part, u: Understanding, filters: Filters,
              cites: list[Citation]) -> tuple[str, bool]:
     points_asked = bool(_POINTS_ASKED.search(part.text))
-    lines = []
-    for doc in answerer.index.manifest.reports:
+    lines: list[str] = []
+    points: dict[str, int] = {}  # line: its authority's overall points
+    docs = list(answerer.index.manifest.reports)
+    if part.intent == COMPARE:  # "who came out higher overall?": the highest first
+        docs.sort(key=lambda d: -(answerer.index.metadata(d).overall_points or -1))
+    for doc in docs:
         md = answerer.index.metadata(doc)
         if not md.overall_rating or (u.authorities and md.authority not in u.authorities) or \
                 (md.superseded_by and not u.about_past) or (filters.doc and filters.doc != doc) or \
@@ -249,12 +266,12 @@ def _overall(answerer: Answerer, part: Part, u: Understanding, filters: Filters,
         if points_asked and md.overall_points is None:
             continue  # asked for points out of 100: a rating alone does not answer it
         a, b = md.overall_start, md.overall_end
-        points = cqc.points_line(text)
+        stated = cqc.points_line(text)
         apart = None
-        if points and points[1] >= b and not text[b:points[1]].strip():
-            b = points[2]  # "... scored 78 out of 100 overall" right below the rating
-        elif points and not (a <= points[1] < b):
-            apart = points  # the points stated elsewhere ("a score of 70 points ...")
+        if stated and stated[1] >= b and not text[b:stated[1]].strip():
+            b = stated[2]  # "... scored 78 out of 100 overall" right below the rating
+        elif stated and not (a <= stated[1] < b):
+            apart = stated  # the points stated elsewhere ("a score of 70 points ...")
         ref = _cite(answerer, doc, a, b, cites, "answer", "Overall rating")
         if ref:
             said = f"{_quoted(text, a, b)} {ref}"
@@ -262,6 +279,14 @@ def _overall(answerer: Answerer, part: Part, u: Understanding, filters: Filters,
             if more:
                 said += f" {_quoted(text, apart[1], apart[2])} {more}"
             lines.append(f"{md.authority or doc}: {said}")
+            if md.overall_points is not None:
+                points[lines[-1]] = md.overall_points
+    if lines and part.intent == COMPARE and len(points) == len(lines) > 1:
+        top = points[lines[0]]
+        best = [line.split(":", 1)[0] for line in lines if points[line] == top]
+        head = f"Highest overall: {best[0]} ({top} out of 100)." if len(best) == 1 else \
+            f"Level overall: {' and '.join(best)} ({top} out of 100)."
+        lines.insert(0, head)
     if lines:
         return "\n".join(lines), True
     who = " and ".join(u.authorities) if u.authorities else "any authority"

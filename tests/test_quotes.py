@@ -162,3 +162,36 @@ def test_a_rating_asked_of_an_authority_holding_only_an_overall_rating_is_that_r
     a = answerer.ask("Which rating did Scillyshire end up with?")
     assert not a.abstained and "resulted in a ‘Good’ rating." in a.citations[0].quote
     assert "score of 70 points" in a.text  # the points, stated in a sentence of their own, quoted too
+
+
+def test_overall_ratings_compared_and_asked_by_their_grade(tmp_path):
+    from assistant.settings import Settings
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "scillyshire-news.txt").write_text(
+        "Update on adult social care\nThe director presented a report to Full Council on the CQC inspection of "
+        "Scillyshire Council's adult social care, which resulted in a ‘Good’ rating.\nMembers heard that the "
+        "service's score of 70 points compared favourably to the average.\n", encoding="utf-8")
+    (corpus / "northshire-summary.txt").write_text(
+        "Northshire County Council: local authority assessment\n\nOverall summary\n\nLocal authority rating and "
+        "score\n\n  • Northshire County Council\n    Good\nOverall rating for Northshire County Council: 75%\n\n"
+        "Quality statement scores\n\n  • Assessing needs\n    Score: 3\n", encoding="utf-8")
+    (corpus / "westshire-safeguarding.txt").write_text(REPORT.replace("Northshire", "Westshire"), encoding="utf-8")
+    s = Settings(corpus_dir=corpus, index_dir=tmp_path / "index", abstain_below=0.1)
+    store.build(s, FakeEmbedder())
+    answerer = Answerer(store.load(s), FakeEmbedder(), s)
+
+    a = answerer.ask("Who came out higher overall, Scillyshire or Northshire?")
+    assert a.text.startswith("Highest overall: Northshire County Council (75 out of 100).")
+    assert "Overall rating for Northshire County Council: 75%" in a.citations[0].quote  # cited in the order said
+    assert "resulted in a ‘Good’ rating." in a.citations[1].quote
+    assert [c.n for c in a.citations] == sorted(c.n for c in a.citations)
+
+    graded = answerer.ask("Was Scillyshire rated good like Northshire was?")
+    assert {c.doc for c in graded.citations} == {"scillyshire-news.txt", "northshire-summary.txt"}
+
+    # no overall rating held: the statement's score answers it, and nothing of the overall attempt is left over
+    westshire = answerer.ask("Is Westshire rated good?")
+    assert not westshire.abstained and [c.quote for c in westshire.citations] == [
+        "Score: 2\n2 - Evidence shows some shortfalls"]
