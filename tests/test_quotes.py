@@ -195,3 +195,22 @@ def test_overall_ratings_compared_and_asked_by_their_grade(tmp_path):
     westshire = answerer.ask("Is Westshire rated good?")
     assert not westshire.abstained and [c.quote for c in westshire.citations] == [
         "Score: 2\n2 - Evidence shows some shortfalls"]
+
+
+def test_a_description_by_its_figures_is_the_authority_whose_report_states_them(tmp_path):
+    from assistant.settings import Settings
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "westshire-account.txt").write_text(
+        "Westshire Council: local account 2023/24\nThe number of people who receive direct payments has increased "
+        "by 19% in 2023/24, from 392 in 2022/23 to 465.\nTransitions planning starts at 14.\n", encoding="utf-8")
+    (corpus / "eastshire-account.txt").write_text(  # more of the description's words, none of its figures
+        "Eastshire Council: local account 2023/24\nThe council whose direct payments went up says direct payments "
+        "went to more people.\nTransitions planning starts at 16.\n", encoding="utf-8")
+    s = Settings(corpus_dir=corpus, index_dir=tmp_path / "index", abstain_below=0.1)
+    store.build(s, FakeEmbedder())
+    answerer = Answerer(store.load(s), FakeEmbedder(), s)
+    u = answerer.understand("The council whose direct payments went from 392 to 465 - when does transitions "
+                            "planning start?")
+    assert u.authorities == ("Westshire Council",)
