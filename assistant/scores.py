@@ -309,7 +309,10 @@ def _held_reports(answerer: Answerer, u: Understanding, filters: Filters,
         text = answerer.index.texts[doc]
         span = cqc.title_line(text)
         heading = _statement_heading(text) if md.kind == CQC_ASSESSMENT and md.quality_statement else None
-        span = heading or span  # a quality statement's page: the statement it is about
+        if heading and span and 0 <= heading[0] - span[1] <= 120:
+            span = (span[0], heading[1])  # a statement's page: its title and the statement it is about, together
+        else:
+            span = heading or span
         if span is None:
             continue
         what = ", ".join(x for x in (md.authority, md.kind, md.published and f"published {md.published}") if x)

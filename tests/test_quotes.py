@@ -214,3 +214,23 @@ def test_a_description_by_its_figures_is_the_authority_whose_report_states_them(
     u = answerer.understand("The council whose direct payments went from 392 to 465 - when does transitions "
                             "planning start?")
     assert u.authorities == ("Westshire Council",)
+
+
+def test_reports_held_are_cited_at_their_title_and_the_statement_they_cover(tmp_path):
+    from assistant.settings import Settings
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "northshire-safeguarding.txt").write_text(REPORT, encoding="utf-8")
+    (corpus / "northshire-winter-plan.txt").write_text(
+        "Northshire County Council: Adult Social Care Winter Plan 2020-21\nCare homes will get PPE.\n",
+        encoding="utf-8")
+    s = Settings(corpus_dir=corpus, index_dir=tmp_path / "index", abstain_below=0.1)
+    store.build(s, FakeEmbedder())
+    answerer = Answerer(store.load(s), FakeEmbedder(), s)
+    a = answerer.ask("Which reports do we hold for Northshire?")
+    assert a.text.startswith("Held: ")
+    quotes = {c.doc: c.quote for c in a.citations}
+    assert quotes == {
+        "northshire-safeguarding.txt": "Northshire County Council: local authority assessment\nSafeguarding",
+        "northshire-winter-plan.txt": "Northshire County Council: Adult Social Care Winter Plan 2020-21"}
