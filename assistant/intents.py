@@ -92,12 +92,14 @@ RULES: tuple[Rule, ...] = (
           rf"{_SCORE_NOUN}\b|"
           rf"\b(?:which|who)\b.{{0,40}}\b(?:did|do|does|came out|come out|comes out|fared|performed|scored|got|"
           rf"was rated)\s+(?:\w+\s+)?(?:better|best|higher|worse|worst|lower|highest|lowest|top|ahead|on top)\b|"
-          rf"\b(?:did|does|do)\s+AUTH\s+(?:do|score|fare|perform|rate)\s+(?:better|worse|higher|lower)\b",
+          rf"\b(?:did|does|do)\s+AUTH\s+(?:do|score|fare|perform|rate)\s+(?:any |much |a lot |slightly |even )?"
+          rf"(?:better|worse|higher|lower)\b",
           ("which authority scored higher?", "Is AUTH's score higher or lower than AUTH's?",
            "which one did better on transitions, AUTH or AUTH?", "compare the ratings of AUTH and AUTH",
            "who got the best score for safeguarding?", "did AUTH do better than AUTH on safeguarding?",
            "How does AUTH's safeguarding rating compare with AUTH's?",
-           "Who comes out ahead on safeguarding, AUTH or AUTH?"),
+           "Who comes out ahead on safeguarding, AUTH or AUTH?",
+           "Did AUTH do any better on safe pathways than on assessing people's needs?"),
           ("how do AUTH and AUTH compare on hospital discharge?", "which council has better transitions support?")),
     _rule("a score asked for", SCORE,
           # "what did AUTH score", "AUTH's safeguarding rating", "how well did inspectors rate AUTH"

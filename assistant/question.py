@@ -79,6 +79,10 @@ _STOP = {"what", "which", "who", "how", "did", "does", "do", "is", "was", "were"
          "any", "about", "when", "where", "why", "with", "by", "at", "from", "has", "have", "had", "be", "been", "can",
          "could", "would", "should", "will", "say", "said", "says", "tell", "me", "please", "also", "then", "so"}
 
+# Words every report of adult social care uses: a question sharing one with a description is not about what it says.
+_EVERY_REPORT = {"adult", "adults", "social", "care", "people", "person", "service", "services", "support", "local",
+                 "assessment", "assessments", "team", "teams", "report", "reports", "work", "staff"}
+
 
 @dataclass(frozen=True)
 class Part:
@@ -278,8 +282,13 @@ def _masked(question: str, a: int, b: int, refs: list[Reference]) -> tuple[str, 
     masked.append(question[pos:b])
     search.append(question[pos:b])
     own = " ".join("".join(search).split())
-    if kept and len([w for w in re.findall(r"[a-z]+", own.lower()) if w not in _STOP]) < 4:
-        own = f"{own} {' '.join(kept)}"  # "what is each of the three conversations for?": the description says what
+    words = {w for w in re.findall(r"[a-z]+", own.lower()) if w not in _STOP}
+    described = {w for w in re.findall(r"[a-z]+", " ".join(kept).lower())
+                 if w not in _STOP and w not in _EVERY_REPORT and len(w) > 3}
+    if kept and (len(words) < 3 or words & described):
+        # "in the council that uses the 3 conversations model, what is each of the three conversations for?": the
+        # description says what; "the council notified by CQC on 7 April - which team supports its assessment?" not
+        own = f"{own} {' '.join(kept)}"
     return "".join(masked).strip(), own
 
 

@@ -197,6 +197,15 @@ def score_block(answerer: Answerer, part: Part, u: Understanding, filters: Filte
     lines = [_line(answerer, h, cites, "answer") for h in lines_of]
     if part.intent == COMPARE and len({h.authority for h in lines_of}) > 1:
         lines = _heads(lines_of) + lines
+    elif part.intent == COMPARE and len({h.statement for h in lines_of}) > 1:
+        # one authority's scores on two statements ("did X do any better on A than on B?")
+        top, rest = lines_of[0], lines_of[1:]
+        if all(h.score == top.score for h in rest):
+            head = f"{top.authority}: level on {' and '.join(str(h.statement) for h in lines_of)} ({top.score})."
+        else:
+            head = f"{top.authority}: higher on {top.statement} ({top.score}) than on " + \
+                " and ".join(f"{h.statement} ({h.score})" for h in rest if h.score < top.score) + "."
+        lines = [head] + lines
     _also(answerer, others, cites)
     return "\n".join(lines), True
 

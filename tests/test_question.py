@@ -228,3 +228,21 @@ def test_a_follow_up_comparing_with_another_authority_compares_both():
     assert got.score_kind == "compare" and set(got.authorities) == {DERBY, CAMDEN}
     assert resolve_followup("why did so many close?", "How many care homes closed in Derbyshire?", REPORTS) == \
         "why did so many close? (after “How many care homes closed in Derbyshire?”)"
+
+
+def test_a_description_by_a_fact_lends_its_words_only_when_the_question_is_about_them():
+    def search(text):  # the report that states the fact: Camden's
+        return {CAMDEN: 0.2, DERBY: 0.05}
+
+    # the question asks about something else: search for that alone
+    (team,) = understand("The council that was notified by CQC on 7 April 2025 - which team is supporting its "
+                         "assessment?", REPORTS, search=search).parts
+    assert "notified" not in team.search_text and "team is supporting" in team.search_text
+    # ... or about what the description names ("the three conversations"): the description's words are the topic
+    (model,) = understand("In the council that uses the 3 conversations model for assessments, what is each of "
+                          "the three conversations for?", REPORTS, search=search).parts
+    assert "model" in model.search_text
+    # "the council short of ...": an adjective's description, resolved by the report that states it
+    short = understand("What did the council short of extra care and supported living options get for "
+                       "safeguarding?", REPORTS, search=search)
+    assert short.authorities == (CAMDEN,)

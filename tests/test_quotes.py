@@ -234,3 +234,22 @@ def test_reports_held_are_cited_at_their_title_and_the_statement_they_cover(tmp_
     assert quotes == {
         "northshire-safeguarding.txt": "Northshire County Council: local authority assessment\nSafeguarding",
         "northshire-winter-plan.txt": "Northshire County Council: Adult Social Care Winter Plan 2020-21"}
+
+
+def test_one_authoritys_scores_on_two_statements_compared(tmp_path):
+    from assistant.settings import Settings
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "northshire-press-release.txt").write_text(
+        "CQC rates Northshire County Council's adult social care\nThe nine areas scored:\n"
+        "- Assessing people’s needs – 2\n- Safeguarding - 2\n- Safe pathways, systems and transitions - 3\n",
+        encoding="utf-8")
+    s = Settings(corpus_dir=corpus, index_dir=tmp_path / "index", abstain_below=0.1)
+    store.build(s, FakeEmbedder())
+    answerer = Answerer(store.load(s), FakeEmbedder(), s)
+    a = answerer.ask("Did Northshire do any better on safe pathways than on assessing people's needs?")
+    assert a.text.startswith("Northshire County Council: higher on Safe pathways, systems and transitions (3) than "
+                             "on Assessing needs (2).")
+    assert [c.quote for c in a.citations] == ["- Safe pathways, systems and transitions - 3",
+                                              "- Assessing people’s needs – 2"]
