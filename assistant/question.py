@@ -360,7 +360,8 @@ _SPLIT = re.compile(rf"\?\s+(?=\S)|;\s+|,?\s+and\s+(?={_LEADING}{_QUESTION_WORD}
 
 # A part asks when it opens with a question word; "when" and "where" only as questions ("When did ...?"), not as
 # the start of a clause ("When local infection rates climb, how ...?")
-_ASKS = re.compile(rf"^\s*(?:(?:in|at|for|on|within|across|under|about|regarding|from|by)\b[^,?]{{0,80}},\s*)?"
+_ASKS = re.compile(rf"^\s*(?:(?:in|at|for|on|within|across|under|about|regarding|from|by)\b[^,?]{{0,80}},\s*|"
+                   rf"[^,?\n]{{2,80}}?\s[-–—:]\s+)?"
                    rf"(?:and\s+|so\s+|also\s+|but\s+)?(?:(?:when|where)\s+(?:is|are|was|were|did|does|do|will|"
                    rf"has|have|had|can|could|should|would)\b|(?!when\b|where\b){_QUESTION_WORD}|whats|what's|who's|"
                    rf"how's|tell me|list|show|name|give|explain|describe|compare)\b", re.I)

@@ -179,6 +179,11 @@ def test_expected_facts_in_quotes():
      ["What did Hounslow expect to spend", "by how much did it overspend?"]),
     ("Who runs the hub and for whom was it set up?", ["Who runs the hub", "for whom was it set up?"]),
     ("What was said about care for people in hospital?", ["What was said about care for people in hospital?"]),
+    # a topic before a dash, then the questions
+    ("Camden assessing needs - what score, and what pilot was the council running?",
+     ["Camden assessing needs - what score", "what pilot was the council running?"]),
+    ("Carers - given the shortage of respite, was any good practice found?",
+     ["Carers - given the shortage of respite, was any good practice found?"]),
 ])
 def test_two_part_questions_are_split_and_clauses_are_not(q, parts):
     from assistant.question import split_parts
