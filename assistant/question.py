@@ -45,7 +45,8 @@ _EXPECTS = [
                        r"\bhow much\b.*\b(?:cost|spen[dt]|fund(?:ing|ed)?|paid|pay|budget|overspen\w*|deficit)\b|"
                        r"\bwhat (?:was|is|were|are) (?:the |its |their |[\w-]+['’]s )?(?:total |net |overall |actual |"
                        r"estimated |planned |forecast |projected |gross |annual |final )?(?:budget|cost|spend|"
-                       r"overspend|underspend|deficit|shortfall|amount)\b|\bwhat did (?:it|they|\w+) (?:cost|spend)\b",
+                       r"overspend|underspend|deficit|shortfall|amount|surplus|variance|(?:adverse|favourable|financial|"
+                       r"budget) position)\b|\bwhat did (?:it|they|\w+) (?:cost|spend)\b",
                        re.I)),
     (DURATION, re.compile(r"\bhow long\b|\b(?:waiting|wait|waits) times?\b", re.I)),
     (COUNT, re.compile(r"\bhow many\b|\b(?:what|which) number\b|\bnumber of\b", re.I)),
@@ -362,6 +363,7 @@ _SPLIT = re.compile(rf"\?\s+(?=\S)|;\s+|,?\s+and\s+(?={_LEADING}{_QUESTION_WORD}
 # the start of a clause ("When local infection rates climb, how ...?")
 _ASKS = re.compile(rf"^\s*(?:(?:in|at|for|on|within|across|under|about|regarding|from|by)\b[^,?]{{0,80}},\s*|"
                    rf"[^,?\n]{{2,80}}?\s[-–—:]\s+)?"
+                   rf"(?:(?:by|from|to|for|in|at|on|with|since|until|of)\s+(?=(?:when|what|which|whom|how)\b))?"
                    rf"(?:and\s+|so\s+|also\s+|but\s+)?(?:(?:when|where)\s+(?:is|are|was|were|did|does|do|will|"
                    rf"has|have|had|can|could|should|would)\b|(?!when\b|where\b){_QUESTION_WORD}|whats|what's|who's|"
                    rf"how's|tell me|list|show|name|give|explain|describe|compare)\b", re.I)

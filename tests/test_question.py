@@ -110,6 +110,7 @@ def test_comparisons(q, comparison):
     ("How do young people move to adult services?", None),
     ("What was Hounslow's actual spend on adult social care?", MONEY),
     ("What was the estimated budget for 2022/23?", MONEY),
+    ("What was the adverse position on the budget at Q2?", MONEY),
     ("What did Hounslow say about its budget?", None),
 ])
 def test_expected_kind_of_fact(q, expects):
@@ -179,6 +180,8 @@ def test_expected_facts_in_quotes():
      ["What did Hounslow expect to spend", "by how much did it overspend?"]),
     ("Who runs the hub and for whom was it set up?", ["Who runs the hub", "for whom was it set up?"]),
     ("What was said about care for people in hospital?", ["What was said about care for people in hospital?"]),
+    ("By when did the final plan have to go in, and who did officers want to consult?",
+     ["By when did the final plan have to go in", "who did officers want to consult?"]),
     # a topic before a dash, then the questions
     ("Camden assessing needs - what score, and what pilot was the council running?",
      ["Camden assessing needs - what score", "what pilot was the council running?"]),
