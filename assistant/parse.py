@@ -178,8 +178,10 @@ def _is_subheading(line: str, next_line: str | None) -> bool:
     list's heading followed by its items ('Indicators requiring further improvement:'). Not a field of a form
     ("Date of decision: 28/11/2023") nor a list item."""
     s = line.strip()
-    if s.endswith(":") and next_line is not None and BULLET.match(next_line):
-        s = s[:-1].rstrip()  # the heading of a list: "Indicators requiring further improvement:" above its items
+    if s.endswith(":") and next_line is not None and (BULLET.match(next_line) or len(next_line.strip()) > len(s) + 20):
+        # the heading of a list ("Indicators requiring further improvement:" above its items) or a label above
+        # its paragraph ("Reason for Decision:")
+        s = s[:-1].rstrip()
     if not s or len(s) > 80 or s[-1] in _TERMINAL or not s[0].isupper() or len(s.split()) > 10 or BULLET.match(s) \
             or re.search(r"\w: \S", s):
         return False

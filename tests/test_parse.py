@@ -176,3 +176,14 @@ def test_a_list_is_read_under_its_heading():
     assert sections == [("Panel", ()),  # a sentence ending in a colon above a heading is prose
                         ("Adults", ("Indicators showing significant improvement",)),
                         ("Proportion", ("Indicators requiring further improvement",))]
+
+
+def test_a_label_is_the_heading_of_its_paragraph_but_a_field_is_not():
+    text = ("Meeting: 21/01/2014 - Cabinet (Item 9)\n\nThat Cabinet note the Council's contribution to the winter "
+            "planning process.\n\nReason for Decision:\n\nTo keep Cabinet informed of the contribution of adult "
+            "social care in supporting the anticipated rise in demand.\n\nDate of decision: 28/11/2023\n\n"
+            "The decision was published the next day.\n")
+    p = parse(text)
+    sections = {u.cells[0].split()[0]: u.section for u in p.units}
+    assert sections["To"] == ("Reason for Decision",) and sections["That"] == ()
+    assert all("Date of decision" not in " ".join(u.section) for u in p.units)  # a field, not a heading
