@@ -124,64 +124,56 @@ def test_a_figure_for_the_excluded_group_is_not_the_answer(question, quote, othe
     assert _other_group(question, quote) is other
 
 
-def test_a_document_asked_for_is_held_when_a_report_of_that_authority_speaks_of_it(tmp_path):
+def answerer_over(root, reports: dict[str, str]) -> Answerer:
+    """An answerer over a small corpus of these reports (name: text), indexed with the lexical fake."""
     from assistant.settings import Settings
 
-    corpus = tmp_path / "corpus"
+    corpus = root / "corpus"
     corpus.mkdir()
-    (corpus / "southshire-plan.txt").write_text(
-        "Southshire County Council Adult Social Care Winter Plan\nStaffing\nAgency staff cover the winter.\n",
-        encoding="utf-8")
-    (corpus / "eastshire-account.txt").write_text(
-        "Eastshire County Council Local Account 2023\nStaffing\nWe recruited 40 care workers.\n", encoding="utf-8")
-    (corpus / "northshire-cabinet.txt").write_text(  # minutes whose title does not say "winter plan"
-        "Cabinet, 21 January\nMeeting: 21/01/2014 - Cabinet (Item 9)\nNorthshire County Council\n"
-        "Cllr Ann Lee presented the winter plan. Extra social workers will staff the hospital hub over winter.\n",
-        encoding="utf-8")
-    s = Settings(corpus_dir=corpus, index_dir=tmp_path / "index", abstain_below=0.1)
+    for name, text in reports.items():
+        (corpus / name).write_text(text, encoding="utf-8")
+    s = Settings(corpus_dir=corpus, index_dir=root / "index", abstain_below=0.1)
     store.build(s, FakeEmbedder())
-    answerer = Answerer(store.load(s), FakeEmbedder(), s)
+    return Answerer(store.load(s), FakeEmbedder(), s)
+
+
+def test_a_document_asked_for_is_held_when_a_report_of_that_authority_speaks_of_it(tmp_path):
+    answerer = answerer_over(tmp_path, {
+        "southshire-plan.txt":
+            "Southshire County Council Adult Social Care Winter Plan\nStaffing\nAgency staff cover the winter.\n",
+        "eastshire-account.txt":
+            "Eastshire County Council Local Account 2023\nStaffing\nWe recruited 40 care workers.\n",
+        "northshire-cabinet.txt":  # minutes whose title does not say "winter plan"
+            "Cabinet, 21 January\nMeeting: 21/01/2014 - Cabinet (Item 9)\nNorthshire County Council\n"
+            "Cllr Ann Lee presented the winter plan. Extra social workers will staff the hospital hub over winter.\n",
+    })
     held = answerer.ask("What does Northshire's winter plan say about staffing the hospital hub?")
     assert not held.abstained and "Extra social workers" in held.citations[0].quote
     missing = answerer.ask("What does Northshire's local account say about staffing?")
     assert missing.abstained and "don't include a local account for Northshire County Council" in missing.text
 
 
-def test_a_rating_asked_of_an_authority_holding_only_an_overall_rating_is_that_rating(tmp_path):
-    from assistant.settings import Settings
+SCILLYSHIRE = ("Update on adult social care\nThe director presented a report to Full Council on the CQC inspection of "
+               "Scillyshire Council's adult social care, which resulted in a ‘Good’ rating.\nMembers heard that the "
+               "service's score of 70 points compared favourably to the average.\n")
 
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    (corpus / "scillyshire-news.txt").write_text(
-        "Update on adult social care\nThe director presented a report to Full Council on the CQC inspection of "
-        "Scillyshire Council's adult social care, which resulted in a ‘Good’ rating.\nMembers heard that the "
-        "service's score of 70 points compared favourably to the average.\n", encoding="utf-8")
-    s = Settings(corpus_dir=corpus, index_dir=tmp_path / "index", abstain_below=0.1)
-    store.build(s, FakeEmbedder())
-    answerer = Answerer(store.load(s), FakeEmbedder(), s)
+
+def test_a_rating_asked_of_an_authority_holding_only_an_overall_rating_is_that_rating(tmp_path):
+    answerer = answerer_over(tmp_path, {"scillyshire-news.txt": SCILLYSHIRE})
     a = answerer.ask("Which rating did Scillyshire end up with?")
     assert not a.abstained and "resulted in a ‘Good’ rating." in a.citations[0].quote
     assert "score of 70 points" in a.text  # the points, stated in a sentence of their own, quoted too
 
 
 def test_overall_ratings_compared_and_asked_by_their_grade(tmp_path):
-    from assistant.settings import Settings
-
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    (corpus / "scillyshire-news.txt").write_text(
-        "Update on adult social care\nThe director presented a report to Full Council on the CQC inspection of "
-        "Scillyshire Council's adult social care, which resulted in a ‘Good’ rating.\nMembers heard that the "
-        "service's score of 70 points compared favourably to the average.\n", encoding="utf-8")
-    (corpus / "northshire-summary.txt").write_text(
-        "Northshire County Council: local authority assessment\n\nOverall summary\n\nLocal authority rating and "
-        "score\n\n  • Northshire County Council\n    Good\nOverall rating for Northshire County Council: 75%\n\n"
-        "Quality statement scores\n\n  • Assessing needs\n    Score: 3\n", encoding="utf-8")
-    (corpus / "westshire-safeguarding.txt").write_text(REPORT.replace("Northshire", "Westshire"), encoding="utf-8")
-    s = Settings(corpus_dir=corpus, index_dir=tmp_path / "index", abstain_below=0.1)
-    store.build(s, FakeEmbedder())
-    answerer = Answerer(store.load(s), FakeEmbedder(), s)
-
+    answerer = answerer_over(tmp_path, {
+        "scillyshire-news.txt": SCILLYSHIRE,
+        "northshire-summary.txt":
+            "Northshire County Council: local authority assessment\n\nOverall summary\n\nLocal authority rating and "
+            "score\n\n  • Northshire County Council\n    Good\nOverall rating for Northshire County Council: 75%\n\n"
+            "Quality statement scores\n\n  • Assessing needs\n    Score: 3\n",
+        "westshire-safeguarding.txt": REPORT.replace("Northshire", "Westshire"),
+    })
     a = answerer.ask("Who came out higher overall, Scillyshire or Northshire?")
     assert a.text.startswith("Highest overall: Northshire County Council (75 out of 100).")
     assert "Overall rating for Northshire County Council: 75%" in a.citations[0].quote  # cited in the order said
@@ -198,36 +190,25 @@ def test_overall_ratings_compared_and_asked_by_their_grade(tmp_path):
 
 
 def test_a_description_by_its_figures_is_the_authority_whose_report_states_them(tmp_path):
-    from assistant.settings import Settings
-
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    (corpus / "westshire-account.txt").write_text(
-        "Westshire Council: local account 2023/24\nThe number of people who receive direct payments has increased "
-        "by 19% in 2023/24, from 392 in 2022/23 to 465.\nTransitions planning starts at 14.\n", encoding="utf-8")
-    (corpus / "eastshire-account.txt").write_text(  # more of the description's words, none of its figures
-        "Eastshire Council: local account 2023/24\nThe council whose direct payments went up says direct payments "
-        "went to more people.\nTransitions planning starts at 16.\n", encoding="utf-8")
-    s = Settings(corpus_dir=corpus, index_dir=tmp_path / "index", abstain_below=0.1)
-    store.build(s, FakeEmbedder())
-    answerer = Answerer(store.load(s), FakeEmbedder(), s)
+    answerer = answerer_over(tmp_path, {
+        "westshire-account.txt":
+            "Westshire Council: local account 2023/24\nThe number of people who receive direct payments has "
+            "increased by 19% in 2023/24, from 392 in 2022/23 to 465.\nTransitions planning starts at 14.\n",
+        "eastshire-account.txt":  # more of the description's words, none of its figures
+            "Eastshire Council: local account 2023/24\nThe council whose direct payments went up says direct "
+            "payments went to more people.\nTransitions planning starts at 16.\n",
+    })
     u = answerer.understand("The council whose direct payments went from 392 to 465 - when does transitions "
                             "planning start?")
     assert u.authorities == ("Westshire Council",)
 
 
 def test_reports_held_are_cited_at_their_title_and_the_statement_they_cover(tmp_path):
-    from assistant.settings import Settings
-
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    (corpus / "northshire-safeguarding.txt").write_text(REPORT, encoding="utf-8")
-    (corpus / "northshire-winter-plan.txt").write_text(
-        "Northshire County Council: Adult Social Care Winter Plan 2020-21\nCare homes will get PPE.\n",
-        encoding="utf-8")
-    s = Settings(corpus_dir=corpus, index_dir=tmp_path / "index", abstain_below=0.1)
-    store.build(s, FakeEmbedder())
-    answerer = Answerer(store.load(s), FakeEmbedder(), s)
+    answerer = answerer_over(tmp_path, {
+        "northshire-safeguarding.txt": REPORT,
+        "northshire-winter-plan.txt":
+            "Northshire County Council: Adult Social Care Winter Plan 2020-21\nCare homes will get PPE.\n",
+    })
     a = answerer.ask("Which reports do we hold for Northshire?")
     assert a.text.startswith("Held: ")
     quotes = {c.doc: c.quote for c in a.citations}
@@ -237,17 +218,11 @@ def test_reports_held_are_cited_at_their_title_and_the_statement_they_cover(tmp_
 
 
 def test_one_authoritys_scores_on_two_statements_compared(tmp_path):
-    from assistant.settings import Settings
-
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    (corpus / "northshire-press-release.txt").write_text(
-        "CQC rates Northshire County Council's adult social care\nThe nine areas scored:\n"
-        "- Assessing people’s needs – 2\n- Safeguarding - 2\n- Safe pathways, systems and transitions - 3\n",
-        encoding="utf-8")
-    s = Settings(corpus_dir=corpus, index_dir=tmp_path / "index", abstain_below=0.1)
-    store.build(s, FakeEmbedder())
-    answerer = Answerer(store.load(s), FakeEmbedder(), s)
+    answerer = answerer_over(tmp_path, {
+        "northshire-press-release.txt":
+            "CQC rates Northshire County Council's adult social care\nThe nine areas scored:\n"
+            "- Assessing people’s needs – 2\n- Safeguarding - 2\n- Safe pathways, systems and transitions - 3\n",
+    })
     a = answerer.ask("Did Northshire do any better on safe pathways than on assessing people's needs?")
     assert a.text.startswith("Northshire County Council: higher on Safe pathways, systems and transitions (3) than "
                              "on Assessing needs (2).")
