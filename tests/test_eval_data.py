@@ -10,7 +10,7 @@ from conftest import CORPUS
 from assistant.evaluate import EVAL_DIR, TAGS, check_questions, load_questions, project_sets
 
 HALVES = {"tune": EVAL_DIR / "reports" / "tune", "test": EVAL_DIR / "reports" / "test",
-          "tune-3": EVAL_DIR / "reports" / "tune-3"}
+          "tune-3": EVAL_DIR / "reports" / "tune-3", "test-2": EVAL_DIR / "reports" / "test-2"}
 
 
 def _texts(*folders):
@@ -18,7 +18,7 @@ def _texts(*folders):
 
 
 @pytest.mark.parametrize("name,folders", [("tune-bundled", ()), ("tune", ("tune",)), ("tune-2", ("tune",)),
-                                          ("tune-3", ("tune-3",)), ("test", ("test",))])
+                                          ("tune-3", ("tune-3",)), ("test", ("test",)), ("test-2", ("test-2",))])
 def test_every_question_is_well_formed_and_its_golds_are_in_its_own_half(name, folders):
     texts = _texts(CORPUS, *(HALVES[h] for h in folders))
     items = load_questions(EVAL_DIR / f"{name}.jsonl")
@@ -27,7 +27,7 @@ def test_every_question_is_well_formed_and_its_golds_are_in_its_own_half(name, f
 
 
 def test_the_sets_are_large_enough_and_cover_every_class():
-    items = [it for name in ("tune-bundled", "tune", "tune-2", "tune-3", "test")
+    items = [it for name in ("tune-bundled", "tune", "tune-2", "tune-3", "test", "test-2")
              for it in load_questions(EVAL_DIR / f"{name}.jsonl")]
     n = len(items)
     tagged = {t: sum(t in (it.get("tags") or ()) for it in items) for t in TAGS}
@@ -39,9 +39,10 @@ def test_the_sets_are_large_enough_and_cover_every_class():
 
 
 def test_halves_share_no_report_and_every_report_has_its_source():
-    tune, test, tune3 = (set(_texts(HALVES[h])) for h in ("tune", "test", "tune-3"))
+    tune, test, tune3, test2 = (set(_texts(HALVES[h])) for h in ("tune", "test", "tune-3", "test-2"))
     assert len(tune) + len(test) >= 20 and not tune & test and not (tune | test) & set(_texts(CORPUS))
     assert not tune3 & (tune | test | set(_texts(CORPUS)))
+    assert not test2 & (tune | test | tune3 | set(_texts(CORPUS)))
     for half, folder in HALVES.items():
         meta = json.loads((folder / "metadata.json").read_text(encoding="utf-8"))["reports"]
         sources = json.loads((folder / "sources.json").read_text(encoding="utf-8"))
@@ -55,3 +56,6 @@ def test_the_project_evaluation_runs_the_test_half_held_out():
     assert sets["tune-bundled"].reports == ()
     # the later tuning documents sit beside the others for their own questions, never in the test half's index
     assert HALVES["tune-3"] in sets["tune-3"].reports and HALVES["tune-3"] not in sets["test"].reports
+    # the second held-out set: its documents only in its own index
+    assert sets["test-2"].held_out and HALVES["test-2"] in sets["test-2"].reports
+    assert all(HALVES["test-2"] not in qs.reports for name, qs in sets.items() if name != "test-2")
