@@ -36,10 +36,17 @@ AMBIGUOUS_SHORT = {"reading", "bury", "hart", "eden", "rugby", "wyre", "north", 
                    "merton", "greater manchester", "greater london"}
 
 
+def is_council(name: str) -> bool:
+    """Is this the full or short name of an English council ("Kent County Council", "Kent")?"""
+    low = name.lower()
+    return any(low in (c.name.lower(), c.short.lower()) for c in english_councils())
+
+
 def most_mentioned(text: str) -> str | None:
     """The council a text names most often by its short name (at least twice, clearly more than any other), for
     a report that never prints its council's full name ("Sheffield Adult Social Care's winter plan ...")."""
     counts: Counter = Counter()
+    text = re.sub(r"\b[A-Z]{3,}\b", lambda m: m.group(0).title(), text)  # "CHESHIRE West and Chester"
     for c in english_councils():
         if c.type == "other" or c.short.lower() in AMBIGUOUS_SHORT or not c.current:
             continue

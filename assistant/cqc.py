@@ -289,6 +289,9 @@ _RATING_LINES = [
     # a press release: "has rated Surrey County Council as good", "their indicative requires improvement rating"
     re.compile(r"\bhas rated (?:the )?[A-Z][^.\n]{2,80}? as " + _RATING + r"\b", re.I),
     re.compile(r"\b(?:their|its|an?) (?:indicative )?['‘\"]?" + _RATING + r"['’\"]? rating\b", re.I),
+    # minutes and news: "The Local Authority rating had been ‘Requires improvement’", "was rated Outstanding"
+    re.compile(r"\b(?:(?:authority|council|overall|cqc)\s+rating\s+(?:had\s+been|has\s+been|was|is)\s+(?:of\s+)?|"
+               r"(?:was|were|has\s+been|had\s+been|is)\s+rated\s+(?:as\s+)?)['‘\"]?" + _RATING + r"\b", re.I),
 ]
 
 

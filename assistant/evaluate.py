@@ -219,6 +219,9 @@ def project_sets() -> list[QuestionSet]:
                    QuestionSet("tune", EVAL_DIR / "tune.jsonl", reports),
                    QuestionSet("tune-2", EVAL_DIR / "tune-2.jsonl", reports),
                    QuestionSet("tune-3", EVAL_DIR / "tune-3.jsonl", (*reports, EVAL_DIR / "reports" / "tune-3")),
+                   # the next round's tuning set: news and council pages, beside everything but the test sets
+                   QuestionSet("tune-4", EVAL_DIR / "tune-4.jsonl",
+                               (*reports, EVAL_DIR / "reports" / "tune-3", EVAL_DIR / "reports" / "tune-4")),
                    QuestionSet("test", EVAL_DIR / "test.jsonl", reports, held_out=True),
                    # a second held-out set, written after all tuning, over every report folder
                    QuestionSet("test-2", EVAL_DIR / "test-2.jsonl",

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from . import cqc
-from .councils import most_mentioned
+from .councils import is_council, most_mentioned
 from .cqc import OVERALL_RATINGS, QUALITY_STATEMENTS, SCORE_DESCRIPTORS, THEME_OF, THEMES  # noqa: F401 - re-exported
 from .errors import CorpusError
 
@@ -29,8 +29,9 @@ _COUNCIL_NAME = re.compile(
     r"|[A-Z][\w'-]*(?:[ -](?:and |upon |on |in |under |with )?[A-Z][\w'-]*)* (?:County|City|Borough|District|"
     r"Metropolitan Borough|Metropolitan District) Council"
     r"|[A-Z][\w'-]*(?: (?:and )?[A-Z][\w'-]*)? Council)\b")
+_NAME_JOINS = {"and", "upon", "on", "of", "the", "in", "under", "with"}  # "Telford and Wrekin", "Kingston upon Hull"
 _NOT_AUTHORITY = re.compile(r"^(?:The|This|That|Each|Every|All|A|An|Our|Their|Its|Parish|Town|Community|Youth|Care|"
-                            r"Cabinet|Full)\b|\b(?:Research|Advisory|Sector|Skills|Quality|Arts|Press|Security|Medical|"
+                            r"Cabinet|Full|Local|Your|My|Other|Neighbouring|Partner|Any|Some|Which|Whose)\b|\b(?:Research|Advisory|Sector|Skills|Quality|Arts|Press|Security|Medical|"
                             r"Nursing|Privy|Social Care|Dental|Health)\b|"
                             r"^(?:(?:County|City|Borough|District|Metropolitan|London|Royal|of|the) )*Council$")
 _PLAN_TITLE = re.compile(r"\b(?:plan|strategy|policy|statement|local account)\b", re.I)
@@ -127,7 +128,12 @@ def _authority(text: str) -> str | None:
         m = _ASSESSMENT_TITLE.match(cqc.strip_heading(line))
         if m and len(m.group("authority")) <= 80:
             named = _COUNCIL_NAME.search(m.group("authority"))
-            return named.group("authority") if named else m.group("authority").strip()
+            if named:
+                return named.group("authority")
+            name = m.group("authority").strip()
+            if is_council(name) or all(w[:1].isupper() or w in _NAME_JOINS for w in name.split()):
+                return name  # "Wessexshire: local authority assessment"
+            # not "Commission on the outcome of the Care Quality Commission assessment": a phrase, no council
     for m in _COUNCIL_NAME.finditer(text[:2500]):
         name = m.group("authority")
         if not _NOT_AUTHORITY.search(name):

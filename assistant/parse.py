@@ -196,6 +196,8 @@ def _continues(prev: str, line: str) -> bool:
         return False
     if BULLET.match(line):
         return False
+    if s[0].islower() and p[-1] not in ",":
+        return True  # a sentence that runs on in lower case after a line with no full stop: a narrow column's wrap
     wrapped = len(p) >= 50  # a long line that stops mid-sentence was wrapped
     indented = line[:1].isspace() and BULLET.match(prev) is not None  # the rest of a bullet
     return wrapped and (s[0].islower() or s[0].isdigit() or indented or not s[0].isupper() or len(p) >= 70)

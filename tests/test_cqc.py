@@ -102,6 +102,14 @@ def test_overall_ratings_and_points_in_every_layout(text, rating, points, quoted
     assert cqc.points_line("with a 22% rise in residents aged 65 and over") is None
 
 
+def test_a_rating_in_minutes_is_the_authority_rating_not_a_criterion_rating():
+    text = ("- The Local Authority rating had been\n‘Requires improvement’.\n- Some criteria in the assessment had "
+            "been rated ‘Good’ including Partnerships\nand Communities.\n")
+    found = cqc.overall_rating(text)
+    assert found.rating == "Requires improvement"
+    assert text[found.start:found.end].startswith("- The Local Authority rating had been")
+
+
 def test_a_rating_in_running_text_is_quoted_as_its_sentence():
     text = ("Intro line.\nThe Care Quality Commission (CQC), has rated Northshire Council as good, in how well "
             "they meet their duties. " + "More words follow here. " * 20 + "\n")

@@ -71,3 +71,19 @@ def test_invalid_metadata_file_gives_an_actionable_error(tmp_path, content, mess
     (tmp_path / "metadata.json").write_text(content, encoding="utf-8")
     with pytest.raises(CorpusError, match=message.replace("[", r"\[").replace("]", r"\]")):
         load_file(tmp_path)
+
+
+@pytest.mark.parametrize("text, authority", [
+    # a heading that ends in "assessment" but names no council; the council is the one the minutes name
+    ("The Director submitted a report to the\nCommission on the outcome of the Care Quality Commission assessment\n"
+     "of Adult Social Care.\n- Leicester had scored 56%.\n- Leicester’s scoring was marginally below Good.\n",
+     "Leicester City Council"),
+    # "Local Council" is no council's name; the council's own is
+    ("The CQC regulates all Local Council Adult Social Care Services.\nSefton Council's first inspection was "
+     "completed in January.\n", "Sefton Council"),
+    # a name in capitals, as a local paper prints it
+    ("CHESHIRE West and Chester adult social care is performing well.\nCheshire West and Chester was praised.\n",
+     "Cheshire West and Chester Council"),
+])
+def test_the_authority_of_minutes_and_news(text, authority):
+    assert detect(text).authority == authority

@@ -187,3 +187,11 @@ def test_a_label_is_the_heading_of_its_paragraph_but_a_field_is_not():
     sections = {u.cells[0].split()[0]: u.section for u in p.units}
     assert sections["To"] == ("Reason for Decision",) and sections["That"] == ()
     assert all("Date of decision" not in " ".join(u.section) for u in p.units)  # a field, not a heading
+
+
+def test_a_narrow_columns_lines_run_on_into_one_sentence():
+    text = ("Scrutiny Commission minutes\n\n- Priority areas included improving\n"
+            "carer experiences, accessible guidance and support, waiting times,\n"
+            "governance and safeguarding processes.\n- Results had been published in July 2025.\n")
+    p = parse(text)
+    assert [u.cells[0][:24] for u in p.units][-2:] == ["- Priority areas include", "- Results had been publi"]
