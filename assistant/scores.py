@@ -327,7 +327,7 @@ def _held_reports(answerer: Answerer, u: Understanding, filters: Filters,
         what = ", ".join(x for x in (md.authority, md.kind, md.published and f"published {md.published}") if x)
         ref = _cite(answerer, doc, *span, cites, "answer", "Title")
         if ref:
-            lines.append(f"{doc} ({what}): “{text[span[0]:span[1]]}” {ref}")
+            lines.append(f"{doc} ({what}): {_quoted(text, *span)} {ref}")
         if len(lines) >= answerer.settings.max_citations:
             break
     if lines:

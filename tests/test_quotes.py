@@ -211,6 +211,8 @@ def test_reports_held_are_cited_at_their_title_and_the_statement_they_cover(tmp_
     })
     a = answerer.ask("Which reports do we hold for Northshire?")
     assert a.text.startswith("Held: ")
+    # a quote of two lines reads as two quoted lines, as score lines do, not with a blank line inside its marks
+    assert "“Northshire County Council: local authority assessment” / “Safeguarding” [" in a.text
     quotes = {c.doc: c.quote for c in a.citations}
     assert quotes == {
         "northshire-safeguarding.txt": "Northshire County Council: local authority assessment\nSafeguarding",
