@@ -322,19 +322,18 @@ class Answerer:
                 if not _says_something(said) or (title and _words_of(said) <= title):
                     continue  # a label, or the report's title again (the answer names the report already)
                 cos = float(idx.unit_vector(r) @ qvec)
-                overlap = qstems.share(self._words(r, ci, start, end))
+                overlap = qstems.share(self._words(r, h.chunk, said))
                 units.append(_Unit(r, ci, start, end, cos,
                                    s.unit_weight * cos + chunk_part + s.overlap_weight * overlap))
         units.sort(key=lambda x: -x.score)
         return units, qstems
 
-    def _words(self, row: int, chunk: int, start: int, end: int) -> frozenset[str]:
-        """The stemmed words of a unit; an item of a list is also about what its list is headed
+    def _words(self, row: int, chunk: Chunk, said: str) -> frozenset[str]:
+        """The stemmed words of a unit (`said`, of `chunk`); an item of a list is also about what its list is headed
         ("Indicators requiring further improvement:" over "· Proportion of adults receiving direct payments ...")."""
         words = self.index.unit_tokens(row)
-        c = self.index.chunks[chunk]
-        if c.section and BULLET.match(self.index.texts[c.doc][start:end]):
-            words = words | _heading_words(c.section[-1])
+        if chunk.section and BULLET.match(said):
+            words = words | _heading_words(chunk.section[-1])
         return words
 
     def _select(self, q: str, qvec: np.ndarray, hits: list[Hit], u: Part, budget: int,
@@ -375,7 +374,7 @@ class Answerer:
         best = units[0]
 
         def overlap(x: _Unit) -> float:
-            return qstems.share(self._words(x.row, x.chunk, x.start, x.end))
+            return qstems.share(self._words(x.row, self.index.chunks[x.chunk], self._text(x.chunk, x.start, x.end)))
 
         if best.cos < s.abstain_below and overlap(best) < s.abstain_overlap:
             # far from the question in meaning: a unit among the best holding most of its words may answer it

@@ -31,7 +31,8 @@ _COUNCIL_NAME = re.compile(
     r"|[A-Z][\w'-]*(?: (?:and )?[A-Z][\w'-]*)? Council)\b")
 _NAME_JOINS = {"and", "upon", "on", "of", "the", "in", "under", "with"}  # "Telford and Wrekin", "Kingston upon Hull"
 _NOT_AUTHORITY = re.compile(r"^(?:The|This|That|Each|Every|All|A|An|Our|Their|Its|Parish|Town|Community|Youth|Care|"
-                            r"Cabinet|Full|Local|Your|My|Other|Neighbouring|Partner|Any|Some|Which|Whose)\b|\b(?:Research|Advisory|Sector|Skills|Quality|Arts|Press|Security|Medical|"
+                            r"Cabinet|Full|Local|Your|My|Other|Neighbouring|Partner|Any|Some|Which|Whose)\b|"
+                            r"\b(?:Research|Advisory|Sector|Skills|Quality|Arts|Press|Security|Medical|"
                             r"Nursing|Privy|Social Care|Dental|Health)\b|"
                             r"^(?:(?:County|City|Borough|District|Metropolitan|London|Royal|of|the) )*Council$")
 _PLAN_TITLE = re.compile(r"\b(?:plan|strategy|policy|statement|local account)\b", re.I)

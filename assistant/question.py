@@ -452,11 +452,13 @@ _NUMBER_IN = re.compile(r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|t
 _FREQUENCY_IN = re.compile(r"\b(?:daily|weekly|monthly|fortnightly|annually|yearly|quarterly|hourly|every|each|"
                            r"regular(?:ly)?|twice|once|times a|per (?:day|week|month|year)|routinely)\b", re.I)
 _TITLE = re.compile(r"\b(?:Dr|Mr|Mrs|Ms|Miss|Mx|Professor|Prof|Cllr|Councillor|Sir|Dame|Lord|Lady)\.? [A-Z]")
-_ROLE = re.compile(r"\b(?:Director|Head|Chair|Chairman|Chairwoman|Chief|Manager|Lead|Leader|Officer|Portfolio Holder|"
-                   r"Cabinet Member|Councillor|Commissioner|Executive|Principal Social Worker|Lead Member|Author)\b")
+# Roles a person holds: "who is the Director of ...?" asks for the holder's name
+_HELD_ROLES = r"Director|Chair|Chairman|Chairwoman|Chairperson|Head|Leader|Manager|Chief|Officer|Councillor|" \
+              r"Commissioner|Cabinet Member|Portfolio Holder|Principal Social Worker"
+# ... and the roles a quote may name as the doer of something ("led by the Director of Adults Services")
+_ROLE = re.compile(rf"\b(?:{_HELD_ROLES}|Lead|Executive|Lead Member|Author)\b")
 _WHO_HOLDS = re.compile(r"^\s*(?:and\s+)?who(?:'s| is| was| are| were)\s+(?:the\s+|their\s+|its\s+|[\w-]+['’]s\s+)?"
-                        r"(?:[\w-]+\s+){0,2}?(?:director|chair(?:man|woman|person)?|head|leader|manager|chief|officer|"
-                        r"councillor|commissioner|cabinet member|portfolio holder|principal social worker)\b", re.I)
+                        rf"(?:[\w-]+\s+){{0,2}}?(?:{_HELD_ROLES})\b", re.I)
 _ROLE_WORD = re.compile(r"\b(?:senior |service |team |strategic |operational )?(?:leaders?|managers?|directors?|"
                         r"officers?|chairs?|councillors?|commissioners?|executives?|heads? of \w+)\b", re.I)
 _PERCENT_IN = re.compile(r"%|\bper ?cent\b|\b(?:half|a third|two[- ]thirds|a quarter|three[- ]quarters|one in \w+|"

@@ -167,22 +167,18 @@ def score_block(answerer: Answerer, part: Part, u: Understanding, filters: Filte
 
     if not statements and part.intent in (SCORE, COMPARE) and _OVERALL_ASKED.search(part.text):
         # "who came out higher overall, X or Y?", "was X rated good like Y was?": their overall ratings
-        trial = list(cites)  # when they have none, their scores answer it, without the overall's closest matches
-        text, ok = _overall(answerer, part, u, filters, trial)
-        if ok:
-            cites[:] = trial
-            return text, ok
+        overall = _overall_if_held(answerer, part, u, filters, cites)
+        if overall:
+            return overall
     in_statement = [h for h in scope if not statements or h.statement in statements]
     if part.score_value is not None and (not u.authorities or part.which) and part.intent in (SCORE, LIST):
         # "which council scored 4?", "which areas did X get a 3 in?"
         in_statement = [h for h in in_statement if h.score == part.score_value]
     if not in_statement and not statements and part.intent == SCORE and u.authorities and part.score_value is None:
         # "which rating did X end up with?" of an authority whose reports give an overall rating only
-        trial = list(cites)
-        text, ok = _overall(answerer, part, u, filters, trial)
-        if ok:
-            cites[:] = trial
-            return text, ok
+        overall = _overall_if_held(answerer, part, u, filters, cites)
+        if overall:
+            return overall
     if not in_statement:
         who = " and ".join(u.authorities) if u.authorities else "the authorities indexed"
         what = f"a score for {statement}" if statement else "a CQC score"
@@ -252,6 +248,18 @@ def _meaning(answerer: Answerer, part: Part, scores: list[Held], cites: list[Cit
 _OVERALL_ASKED = re.compile(r"\boverall\b|\b(?:outstanding|requires? improvement|inadequate)\b|"
                             r"\bgood\b(?!\s+standard)", re.I)
 _POINTS_ASKED = re.compile(r"\bpoints?\b|\bout of (?:a )?(?:100|hundred)\b|\bpercent", re.I)
+
+
+def _overall_if_held(answerer: Answerer, part: Part, u: Understanding, filters: Filters,
+                     cites: list[Citation]) -> tuple[str, bool] | None:
+    """The overall ratings, when the reports give any; otherwise None and `cites` untouched (the scores answer
+    instead, without the overall's closest matches)."""
+    trial = list(cites)
+    text, ok = _overall(answerer, part, u, filters, trial)
+    if not ok:
+        return None
+    cites[:] = trial
+    return text, ok
 
 
 def _overall(answerer: Answerer, part: Part, u: Understanding, filters: Filters,
