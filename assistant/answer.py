@@ -38,11 +38,13 @@ from .corpus import decode_text, text_path
 from .cqc import FRAMEWORK_SECTIONS
 from .embed import Embedder
 from .extract import page_of
-from .intents import PASSAGES, Neighbours
+from .authorities import core_name
+from .intents import OVERALL, PASSAGES, Neighbours
+from .intents import SCORE as SCORE_ASKED
 from .lexical import tokenize
 from .metadata import CQC_ASSESSMENT
 from .parse import BULLET, ROW, SCORE
-from .question import Catalog, Part, Understanding, has_expected, resolve_followup, understand
+from .question import PERCENT, RATING, Catalog, Part, Understanding, has_expected, resolve_followup, understand
 from .retrieve import Filters, Hit, Retriever, clean_query
 from .settings import Settings
 from .store import Index
@@ -247,6 +249,12 @@ class Answerer:
                 from .scores import score_block
 
                 text, ok = score_block(self, part, u, filters, cites)
+                if not ok and u.authorities and part.intent in (SCORE_ASKED, OVERALL) and not part.statements:
+                    # no score line or rating of theirs is held: their minutes or news may tell it in words
+                    told = self._rating_in_words(part, u, filters, cites, vectors, budget)
+                    if told:
+                        text, ok, found = told
+                        hits.extend(found)
             answered += ok
             if text:
                 blocks.append(text)
@@ -266,6 +274,31 @@ class Answerer:
             self._add_passages(cites, sorted(hits, key=lambda h: -h.score), vectors(main))
         kind = "score" if not passage_parts else "comparison" if self._comparison_groups(u, filters) else "quotes"
         return self._finish(q, "\n".join(blocks), False, cites, kind)
+
+    def _rating_in_words(self, part: Part, u: Understanding, filters: Filters, cites: list[Citation],
+                         vectors: _Vectors, budget: int) -> tuple[str, bool, list[Hit]] | None:
+        """A score or rating asked of an authority whose reports hold no score line: the passage of theirs that
+        tells it in words ("the Local Authority rating had been 'Requires improvement'", "scored 56%"), if one
+        does; None (and `cites` untouched) if none does."""
+        expects = PERCENT if _PERCENT_ASKED.search(part.text) else RATING
+        asked = dataclasses.replace(part, intent=PASSAGES, expects=expects)
+        trial = [c for c in cites if c.role == ANSWER]
+        text, ok, found = self._passage_block(asked, vectors(asked.search_text), u, filters, trial, budget)
+        if not ok and len(u.authorities) == 1 and not filters.authority and not filters.doc:
+            # another council's report may say it ("Derbyshire County Council scored 67%" in Leicester's minutes):
+            # any report's passage that names them and tells it
+            name = core_name(u.authorities[0])
+            asked = dataclasses.replace(asked, search_text=f"{name} scored rated rating" +
+                                        (" percentage" if expects == PERCENT else ""))
+            anyone = dataclasses.replace(u, authorities=(), named=(), comparison=False)
+            trial = [c for c in cites if c.role == ANSWER]
+            text, ok, found = self._passage_block(asked, vectors(asked.search_text), anyone, filters, trial, budget)
+            said = [c for c in trial[len([c for c in cites if c.role == ANSWER]):] if c.role == ANSWER]
+            ok = ok and bool(said) and all(re.search(rf"\b{re.escape(name)}\b", c.quote, re.I) for c in said)
+        if not ok:
+            return None
+        cites[:] = trial
+        return text, ok, found
 
     def _mentions(self, authorities: tuple[str, ...], phrase: str) -> bool:
         """Does a report of one of these authorities speak of `phrase` ("winter plan") near its start? Minutes
@@ -342,7 +375,8 @@ class Answerer:
         or lines that carry the asked fact, up to `budget` characters. [] when the reports don't answer it;
         None when what answers it is already quoted (`taken`: (doc, start, end) quoted for another part)."""
         s = self.settings
-        units, qstems = self._units(q, qvec, hits, scores=bool(_SCORE_TALK.search(u.text)))
+        # a rating asked in words (no score line of theirs is held): score lines are what did not answer it
+        units, qstems = self._units(q, qvec, hits, scores=bool(_SCORE_TALK.search(u.text)) and u.expects != RATING)
         if not units:
             return []
         taken = taken or []
@@ -396,8 +430,10 @@ class Answerer:
             # the fact asked for is elsewhere: a unit nearly as good that holds it, or, for a strong passage
             # that does not, the passage itself (a type check lowers confidence, it does not overrule it)
             rarest = qstems.rarest
+            # (a rating asked of an authority whose reports hold no score line: its passage that tells one)
             alt = next((c for c in units[1: s.expect_depth]
-                        if (c.score >= best.score - s.expect_within or rarest in self.index.unit_tokens(c.row))
+                        if (c.score >= best.score - s.expect_within or rarest in self.index.unit_tokens(c.row)
+                            or u.expects == RATING)
                         and has_expected(u, self._text(c.chunk, c.start, c.end), self.common_words)), None)
             if alt is not None:
                 quote = self._window(alt, units, qvec, qstems, budget, u)
@@ -786,6 +822,7 @@ _ASKING = {"what", "which", "who", "whom", "whose", "how", "when", "where", "why
            "said", "tell", "actual", "actually", "realli", "pleas", "kind", "sort", "thing", "happen", "mean", "mani",
            "much", "often", "long", "it", "ha", "has", "have", "had"}
 _FIGURE = re.compile(r"\d+(?:[.,]\d+)*")
+_PERCENT_ASKED = re.compile(r"\bper ?cent|%", re.I)
 # Words saying where in the reports to look, not what about: "what's listed under ...", "in the minutes".
 _LOCATOR = re.compile(r"\b(?:listed|included|mentioned|recorded|written)\s+(?:under|in)\b|"
                       r"\b(?:in|from) (?:the|its|their|our|this|that) (?:minutes|report|page|press release|document|"

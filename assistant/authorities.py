@@ -306,7 +306,12 @@ class Catalog:
             how, told = "rating", True
         points = _POINTS_NAMED.search(text)
         if points:  # "the council that scored 75% overall", "whose adult social care scored 70 points"
-            pool &= {a for a, n in self.points.items() if n == int(points.group(1) or points.group(2))}
+            held = {a for a, n in self.points.items() if n == int(points.group(1) or points.group(2))}
+            if not held and search is not None:  # no report's metadata holds it: the report that states it
+                ranked = sorted(((w, a) for a, w in search(points.group(0)).items() if a in pool), reverse=True)
+                if ranked and (len(ranked) == 1 or ranked[0][0] >= DOMINANT * ranked[1][0]):
+                    held = {ranked[0][1]}
+            pool &= held
             how, told = "rating", True
         best = _EXTREME.search(text)
         if best:

@@ -34,6 +34,9 @@ AMBIGUOUS_SHORT = {"reading", "bury", "hart", "eden", "rugby", "wyre", "north", 
                    "mid", "test", "castle", "point", "valley", "forest", "city", "london", "county", "vale", "wealden",
                    "tower", "mole", "rother", "stroud", "halton", "sutton", "richmond", "kingston", "harrow", "brent",
                    "merton", "greater manchester", "greater london"}
+# Of those, the ones that are words of other names or of directions: not a council even capitalised mid-sentence.
+_PART_OF_NAMES = {"north", "south", "east", "west", "central", "mid", "test", "castle", "point", "valley", "forest",
+                  "city", "london", "county", "vale", "tower", "greater manchester", "greater london"}
 
 
 def is_council(name: str) -> bool:
@@ -42,18 +45,31 @@ def is_council(name: str) -> bool:
     return any(low in (c.name.lower(), c.short.lower()) for c in english_councils())
 
 
+def _mentions(short: str, text: str) -> int:
+    """How often a text names a council by its short name: a name that is also an ordinary word ("Bury",
+    "Reading", "Brent") only where it is capitalised mid-sentence ("getting Bury to", "of Brent's")."""
+    if short.lower() in AMBIGUOUS_SHORT:
+        return len(re.findall(rf"(?<=[a-z,] ){re.escape(short)}(?![\w-])", text))
+    return len(re.findall(rf"(?<![\w-]){re.escape(short)}(?![\w-])", text))
+
+
 def most_mentioned(text: str) -> str | None:
-    """The council a text names most often by its short name (at least twice, clearly more than any other), for
-    a report that never prints its council's full name ("Sheffield Adult Social Care's winter plan ...")."""
+    """The council a text names most often by its short name (at least twice, clearly more than any other; or
+    the only council it names at all), for a report that never prints its council's full name ("Sheffield Adult
+    Social Care's winter plan ...", "getting Bury to a position of growing strength")."""
     counts: Counter = Counter()
+    shorts: dict[str, str] = {}
     text = re.sub(r"\b[A-Z]{3,}\b", lambda m: m.group(0).title(), text)  # "CHESHIRE West and Chester"
     for c in english_councils():
-        if c.type == "other" or c.short.lower() in AMBIGUOUS_SHORT or not c.current:
+        if c.type == "other" or c.short.lower() in _PART_OF_NAMES or not c.current:
             continue
-        n = len(re.findall(rf"(?<![\w-]){re.escape(c.short)}(?![\w-])", text))
+        n = _mentions(c.short, text)
         if n:
-            counts[c.name] = n
+            counts[c.name], shorts[c.name] = n, c.short
+    for name, short in shorts.items():  # "Cheshire West and Chester" is no mention of "Chester" too
+        if any(other != name and re.search(rf"\b{re.escape(short)}\b", o) for other, o in shorts.items()):
+            del counts[name]
     ranked = counts.most_common(2)
-    if not ranked or ranked[0][1] < 2 or (len(ranked) > 1 and ranked[1][1] * 2 > ranked[0][1]):
+    if not ranked or (len(ranked) > 1 and (ranked[0][1] < 2 or ranked[1][1] * 2 > ranked[0][1])):
         return None
     return ranked[0][0]

@@ -378,10 +378,22 @@ _STAMP_LINE = re.compile(r"^(?:published|page last updated|last reviewed|last up
                          r"assessment start date|date of publication)\b", re.I)
 
 
+# The words of a web page's controls: a short line of these alone ("Toggle mobile menu visibility", "Recently
+# Viewed", "Close Remove All", "My Account") is a control, not a title.
+_CONTROL_WORDS = {"toggle", "menu", "mobile", "visibility", "navigation", "nav", "close", "remove", "all", "recently",
+                  "viewed", "open", "search", "skip", "main", "content", "back", "to", "top", "print", "share", "my",
+                  "account", "sign", "in", "out", "log", "cookies", "home", "accessibility", "page", "site", "this",
+                  "show", "hide", "expand", "collapse", "sidebar", "breadcrumb", "settings", "language", "select",
+                  "translate", "the", "and", "clear", "submit", "go", "more", "less", "view", "favourites", "basket"}
+
+
 def is_chrome(line: str) -> bool:
-    """Is this line page furniture (a menu, a breadcrumb, an image's alt text), not the report's own words?"""
+    """Is this line page furniture (a menu, a breadcrumb, a page's controls, an image's alt text), not the report's
+    own words?"""
     s = re.sub(r"^#+\s*", "", line.strip()).strip().lower()
-    return not s or s in CHROME or bool(_CHROME_LINE.match(s))
+    words = s.split()
+    return not s or s in CHROME or bool(_CHROME_LINE.match(s)) or \
+        (len(words) <= 6 and all(w in _CONTROL_WORDS for w in words) and any(len(w) > 3 for w in words))
 
 
 def is_stamp(line: str) -> bool:
@@ -389,19 +401,44 @@ def is_stamp(line: str) -> bool:
     return bool(_STAMP_LINE.match(line.strip()))
 
 
+# Words a title or sentence never ends on: a line ending on one was cut mid-sentence (a PDF's hard wrap).
+_DANGLING = {"a", "an", "the", "of", "to", "for", "and", "or", "&", "with", "by", "from", "as", "was", "were",
+             "had", "has", "have", "been", "which", "that", "including", "than", "whose", "whether", "into", "but",
+             "its", "their", "our", "is", "are", "be", "will", "would", "could", "should", "this", "these"}
+
+
+def ends_mid_sentence(line: str) -> bool:
+    """Does the line stop on a word no sentence or title ends on ("... gave a presentation to the")?
+
+    >>> ends_mid_sentence("The Strategic Director for Social Care &"), ends_mid_sentence("Winter Plan 2022-23")
+    (True, False)
+    """
+    words = line.split()
+    return bool(words) and words[-1].lower() in _DANGLING
+
+
 def title_line(text: str) -> tuple[int, int] | None:
-    """(start, end) of the report's title: its first line that is not page furniture, without a Markdown "#"."""
-    pos = 0
-    for line in text.split("\n"):
-        if not is_chrome(line) and not is_stamp(line):
+    """(start, end) of the report's title: its first line that is not page furniture, without a Markdown "#".
+    A first line cut mid-sentence is not a title line: the title is then the sentence it opens, on as many
+    lines as it takes (up to three)."""
+    found: tuple[int, int] | None = None
+    for n, (pos, line) in enumerate(lines(text)):
+        if found is None:
+            if is_chrome(line) or is_stamp(line):
+                continue
             lead = len(line) - len(line.lstrip())
             stripped = line.strip()
             hashes = len(stripped) - len(stripped.lstrip("#"))
             body = stripped[hashes:].lstrip()
             a = pos + lead + (len(stripped) - len(body))
-            return a, a + len(body)
-        pos += len(line) + 1
-    return None
+            found, first = (a, a + len(body)), n
+        elif line.strip() and n - first <= 2:
+            found = (found[0], pos + len(line.rstrip()))
+        else:
+            return found
+        if not ends_mid_sentence(text[found[0]:found[1]]):
+            return found
+    return found
 
 
 def strip_heading(line: str) -> str:

@@ -137,7 +137,9 @@ RULES: tuple[Rule, ...] = (
            "Is AUTH rated good?", "what grade was AUTH given for safeguarding?",
            "Which of AUTH's nine assessed areas were only given a 3?", "How was AUTH rated for assessing needs?"),
           ("What did AUTH get from the Infection Control Fund?", "how does AUTH rate the risk of falls?",
-           "How are AUTH's carers supported?", "what did AUTH do about PPE?", "how did AUTH do hospital discharge?")),
+           "How are AUTH's carers supported?", "what did AUTH do about PPE?", "how did AUTH do hospital discharge?",
+           "How near was AUTH to being rated Good?",
+           "In what month and year were the results of AUTH's CQC assessment published?")),
     _rule("what reports are held", HELD,
           r"\b(?:which|what)\b.{0,60}\b(?:reports?|documents?|assessments?|plans?|pages?|statements?|minutes|"
           r"councils?|authorit\w+|parts?|sections?)\b.{0,40}\b(?:do we|we|are|is|have we)\s+"
@@ -171,7 +173,8 @@ COUNTER = {
     "which council has better transitions support?": PASSAGES,
     "What did AUTH get from the Infection Control Fund?": PASSAGES, "how does AUTH rate the risk of falls?": PASSAGES,
     "How are AUTH's carers supported?": PASSAGES, "what did AUTH do about PPE?": PASSAGES,
-    "how did AUTH do hospital discharge?": PASSAGES, "what does AUTH's winter plan say about PPE?": PASSAGES,
+    "how did AUTH do hospital discharge?": PASSAGES, "How near was AUTH to being rated Good?": PASSAGES,
+    "In what month and year were the results of AUTH's CQC assessment published?": PASSAGES, "what does AUTH's winter plan say about PPE?": PASSAGES,
     "which statements did staff make about carers?": PASSAGES,
     "when did AUTH publish guidance on visiting care homes?": PASSAGES,
 }
@@ -184,11 +187,17 @@ _PASSAGE_FIRST = re.compile(r"^\s*(?:and\s+)?(?:when|where|why|whom|who\b(?!\s+(
                             r"did better)))\b", re.I)
 
 
+# A question asking for another kind of fact than a score, whatever score words it uses: a time ("in what month
+# were the results published?"), or how near ("how near was AUTH to being rated good?")
+_OTHER_FACT = re.compile(r"\b(?:what|which) (?:month|year|date|day)\b(?!'s)|\bhow (?:near|close|far|soon|long|often)\b",
+                         re.I)
+
+
 def decide(masked: str) -> tuple[str | None, str | None]:
     """(intent, the rule's name) of the first rule matching the masked question; (None, None) if none."""
     if RULES[0].pattern.search(masked):  # "when was it published?" asks after a report, not a passage
         return RULES[0].intent, RULES[0].name
-    if _PASSAGE_FIRST.match(masked):
+    if _PASSAGE_FIRST.match(masked) or _OTHER_FACT.search(masked):
         return None, None
     for rule in RULES:
         if rule.pattern.search(masked):

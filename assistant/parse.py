@@ -188,19 +188,37 @@ def _is_subheading(line: str, next_line: str | None) -> bool:
     return next_line is not None and (len(next_line.strip()) > len(s) + 20 or bool(BULLET.match(next_line)))
 
 
-def _continues(prev: str, line: str) -> bool:
+def _continues(prev: str, line: str, wrap: float | None = None) -> bool:
     """Does `line` carry on the paragraph `prev` ended (a line hard-wrapped in a PDF, or the indented rest of a
-    bullet), rather than start a new one?"""
+    bullet), rather than start a new one? `wrap` is the width a hard-wrapped text's lines run to, if it is one."""
     p, s = prev.rstrip(), line.strip()
-    if not p or not s or p[-1] in _TERMINAL or BULLET.match(line) and not BULLET.match(p):
+    if not p or not s or p[-1] in _TERMINAL or BULLET.match(line):
         return False
-    if BULLET.match(line):
-        return False
+    if cqc.ends_mid_sentence(p):
+        return True  # "... the first round of" / "CQC assessments ...": no sentence ends there
     if s[0].islower() and p[-1] not in ",":
         return True  # a sentence that runs on in lower case after a line with no full stop: a narrow column's wrap
+    if wrap and len(p) >= 0.6 * wrap:
+        return True  # a line about as long as the text's wrapped lines, with no full stop: wrapped too
     wrapped = len(p) >= 50  # a long line that stops mid-sentence was wrapped
     indented = line[:1].isspace() and BULLET.match(prev) is not None  # the rest of a bullet
     return wrapped and (s[0].islower() or s[0].isdigit() or indented or not s[0].isupper() or len(p) >= 70)
+
+
+def _wrap_width(lines: list[_Line]) -> float | None:
+    """If the text is hard-wrapped (minutes copied from a PDF: sentences run on in lower case on the next line,
+    again and again), the median length its wrapped lines run to; else None."""
+    wrapped, open_ends = [], 0
+    for prev, ln in zip(lines, lines[1:]):
+        p, s = prev.raw.rstrip(), ln.stripped
+        if ln.start != prev.end + 1 or not p or p[-1] in _TERMINAL or BULLET.match(ln.raw):
+            continue
+        open_ends += 1
+        if s[0].islower():
+            wrapped.append(len(p))
+    if len(wrapped) >= 3 and len(wrapped) >= 0.4 * open_ends:
+        return sorted(wrapped)[len(wrapped) // 2]
+    return None
 
 
 def _parse_lines(text: str, layout: str, chunk_chars: int) -> Parsed:
@@ -248,18 +266,20 @@ def _parse_lines(text: str, layout: str, chunk_chars: int) -> Parsed:
             units.append(Unit(PARAGRAPH, path, (Span(a, b),), (text[a:b],)))
 
     first = True
+    wrap = _wrap_width(lines)
     for i, ln in enumerate(lines):
         s = ln.stripped
         key = re.sub(r"\s+", " ", s).rstrip(":").strip().lower()
         nxt = lines[i + 1].raw if i + 1 < len(lines) else None
         md = _MD_HEADING.match(s)
         statement = cqc.statement_of_line(s)
-        if first and not (statement and layout == CQC):  # a statement page may open with its statement
+        if first and not (statement and layout == CQC) and not cqc.ends_mid_sentence(s):
+            # the title (a statement page may open with its statement; a first line cut mid-sentence is prose)
             first = False
             headings.append(Heading((cqc.strip_heading(s),), (span(ln),)))
             continue
         first = False
-        if para and not md and not statement and key not in sections and _continues(para[-1].raw, ln.raw) \
+        if para and not md and not statement and key not in sections and _continues(para[-1].raw, ln.raw, wrap) \
                 and ln.start == para[-1].end + 1:
             para.append(ln)
             continue

@@ -24,6 +24,8 @@ __all__ = ["Catalog", "Part", "Understanding", "understand", "has_expected", "co
 
 NAME, WHO, DATE, COUNT, PERCENT, DURATION, MONEY, FREQUENCY = "name", "who", "date", "count", "percent", \
     "duration", "money", "frequency"
+# A rating told in words: what a score question asks of a report that holds no score lines (minutes, news)
+RATING = "rating"
 _EXPECTS = [
     # a person's name: "the name of ..."
     (NAME, re.compile(r"\bname of\b|\b(?:what|which) (?:is|was|'s) (?:the |their |its )?name\b|"
@@ -204,11 +206,17 @@ _LISTING = {"list", "show", "give", "hold", "held", "have", "all", "every", "eac
 _SCORE_WORD = re.compile(r"\b(?:cqc\s+)?(?:score|scored|rating|rated|mark|grade|verdict)s?\b", re.I)
 
 
+# A question about any council, not one ("what percentage counts as Good for a council?")
+_ANY_COUNCIL = re.compile(r"\b(?:a|an|any|every|each)\s+(?:local\s+)?(?:council|authority|borough|county)\b|"
+                          r"\b(?:councils|authorities)\b", re.I)
+
+
 def _authority_by_content(question: str, parts: tuple[Part, ...],
                           search: Callable[[str], dict[str, float]]) -> Reference | None:
     """A question about a score that names no authority but says something only one authority's reports
     state ("planning together meetings council CQC rating"): that authority."""
-    if len(parts) != 1 or not _SCORE_WORD.search(question) or parts[0].intent not in (PASSAGES, SCORE):
+    if len(parts) != 1 or not _SCORE_WORD.search(question) or parts[0].intent not in (PASSAGES, SCORE) or \
+            _ANY_COUNCIL.search(question):
         return None
     words = [w for w in re.findall(r"[A-Za-z][\w'-]*", _SCORE_WORD.sub(" ", question))
              if w.lower() not in _STOP and w.lower() not in _LISTING and not statement_in(w)]
@@ -438,9 +446,15 @@ def _missing_document(text: str, named: tuple[str, ...], catalog: Catalog) -> st
 _MONTHS = r"january|february|march|april|may|june|july|august|september|october|november|december"
 # a date: a month, a year, a day of the month or week; a season only with its year ("summer 2020"), not in a
 # name ("Winter Plan"); "the end of the month"
+_SMALL = "one|two|three|four|five|six|seven|eight|nine|ten|twelve"
 _DATE_IN = re.compile(rf"\b(?:{_MONTHS}|(?:19|20)\d\d|\d{{1,2}}(?:st|nd|rd|th)|monday|tuesday|wednesday|thursday|"
                       r"friday|saturday|sunday|(?:end|start|beginning|middle) of (?:the )?(?:month|year|week))\b|"
-                      r"\b\d{1,2}/\d{1,2}/\d{2,4}\b|\b(?:spring|summer|autumn|winter) (?:of )?(?:19|20)\d\d\b", re.I)
+                      r"\b\d{1,2}/\d{1,2}/\d{2,4}\b|\b(?:spring|summer|autumn|winter) (?:of )?(?:19|20)\d\d\b|"
+                      # a time to come: "in 3 years' time", "within six months", "next year"
+                      rf"\bin\s+(?:\d+|{_SMALL}|a)\s+(?:days?|weeks?|months?|years?)['’]?s?\s+time\b|"
+                      rf"\bwithin\s+(?:\d+|{_SMALL}|a)\s+(?:days?|weeks?|months?|years?)\b|"
+                      r"\bnext (?:year|month|week|spring|summer|autumn|winter)\b", re.I)
+
 # "On what date ...?", "what was the date of ...?": a day or month of a year, not "by the end of the month" or a
 # year alone
 _ON_A_DATE = re.compile(r"\b(?:what|which|exact) (?:date|day)\b|\bthe date\b", re.I)
@@ -463,6 +477,15 @@ _ROLE_WORD = re.compile(r"\b(?:senior |service |team |strategic |operational )?(
                         r"officers?|chairs?|councillors?|commissioners?|executives?|heads? of \w+)\b", re.I)
 _PERCENT_IN = re.compile(r"%|\bper ?cent\b|\b(?:half|a third|two[- ]thirds|a quarter|three[- ]quarters|one in \w+|"
                          r"\w+ in (?:ten|10|five|5|four|4|three|3))\b", re.I)
+# A rating or score told in prose: "The Local Authority rating had been 'Requires improvement'", "scored 56%",
+# "ranked ... as performing 'well'", "rated Outstanding", "a score of 70 points"
+_RATING_IN = re.compile(r"\b(?:rated|rating|ranked|graded|judged|scored|scoring|scores?|verdict)\b[^.]{0,80}?"
+                        r"(?:\b(?:outstanding|good|requires improvement|inadequate|well|excellent\w*|adequate\w*|"
+                        r"poor\w*|exceptional)\b|\b\d{1,3}\s*(?:%|per ?cent\b|points\b|out of))|"
+                        r"\b(?:outstanding|requires improvement|inadequate)\b[^.]{0,30}\b(?:rated|rating)\b|"
+                        # or that it is not known yet: "We are awaiting our report ... and final rating"
+                        r"\b(?:awaiting|await|yet to (?:receive|get|hear)|not yet (?:received|had|published))\b"
+                        r"[^.]{0,60}\b(?:rating|result|report)\b", re.I)
 _MONEY_IN = re.compile(r"£|\$|€|\bpounds?\b|\b(?:million|billion|bn)\b|\b\d+(?:\.\d+)?\s?[mk]\b", re.I)
 _NUMBER = r"(?:\d[\d,.]*|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|" \
           r"forty|fifty|hundred|thousand|a few|several|no)"
@@ -493,6 +516,8 @@ def has_expected(u: Understanding | Part | str | None, quote: str, common: froze
         return bool(_DATE_IN.search(quote))
     if kind == PERCENT:
         return bool(_PERCENT_IN.search(quote))
+    if kind == RATING:
+        return bool(_RATING_IN.search(quote))
     if kind == MONEY:
         return bool(_MONEY_IN.search(quote))
     if kind == DURATION:

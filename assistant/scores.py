@@ -158,7 +158,8 @@ def score_block(answerer: Answerer, part: Part, u: Understanding, filters: Filte
                 part = dataclasses.replace(part, score_value=theirs[0].score)
                 scores = theirs + scores
         return _meaning(answerer, part, scores, cites)
-    if part.intent == OVERALL:
+    if part.intent == OVERALL or (part.intent == SCORE and not statements and _PERCENT.search(part.text)):
+        # "what did X get as a percentage?": the overall points (statements are scored 1 to 4)
         return _overall(answerer, part, u, filters, cites)
     if part.intent == HELD:
         return _held_reports(answerer, u, filters, cites)
@@ -247,6 +248,7 @@ def _meaning(answerer: Answerer, part: Part, scores: list[Held], cites: list[Cit
 # of 3 - good standard" is a statement's descriptor, not a rating)
 _OVERALL_ASKED = re.compile(r"\boverall\b|\b(?:outstanding|requires? improvement|inadequate)\b|"
                             r"\bgood\b(?!\s+standard)", re.I)
+_PERCENT = re.compile(r"\bper ?cent|%", re.I)
 _POINTS_ASKED = re.compile(r"\bpoints?\b|\bout of (?:a )?(?:100|hundred)\b|\bpercent", re.I)
 
 

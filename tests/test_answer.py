@@ -205,3 +205,33 @@ def test_an_item_of_a_list_answers_a_question_naming_its_heading(tmp_path, real_
     assert not answer.abstained
     assert "direct payments was 15.9" in answer.citations[0].quote
     assert_all_verbatim(answer, corpus)
+
+
+def test_a_rating_told_in_minutes_answers_a_score_question(tmp_path, real_embedder):
+    # scrutiny minutes, hard-wrapped as copied from a PDF, tell a council's CQC outcome in words and percentages:
+    # no score line is held, so the score question is answered from the minutes' own words, and a percentage
+    # asked of the other council they name comes from the same minutes, never from its score lines
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "quillham-scrutiny-minutes.txt").write_text(
+        "The Strategic Director for Social Care &\nEducation gave a presentation to the\n"
+        "Commission on the outcome of the Care Quality Commission assessment\nof Adult Social Care.\n"
+        "- The Local Authority rating had been\n‘Requires improvement’.\n"
+        "- The inspection commenced over a year\nago, with offsite work followed by the onsite inspection.\n"
+        "- Ratings were scored in terms of\npercentages.\n"
+        "- Quillham had scored 56% which was\nhigher than some neighbouring Local Authorities. Derbyshire County\n"
+        "Council scored 67% and their strengths might be a source of\nlearning.\n"
+        "- Priority areas included improving\ncarer experiences, accessible guidance and support, waiting times.\n",
+        encoding="utf-8")
+    (corpus / "metadata.json").write_text('{"quillham-scrutiny-minutes.txt": {"authority": "Quillham City Council"}}',
+                                         encoding="utf-8")
+    shutil.copy(CORPUS / DERBYSHIRE, corpus / "derbyshire.txt")
+    settings = Settings(corpus_dir=corpus, index_dir=tmp_path / "index")
+    store.build(settings, real_embedder)
+    answerer = Answerer(store.load(settings), real_embedder, settings)
+    rated = answerer.ask("What rating did Quillham get from CQC?")
+    assert not rated.abstained and "Requires improvement" in rated.citations[0].quote
+    percent = answerer.ask("What did Derbyshire County Council get overall, as a percentage?")
+    assert not percent.abstained and "67%" in percent.citations[0].quote
+    for answer in (rated, percent):
+        assert_all_verbatim(answer, corpus)

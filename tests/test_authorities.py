@@ -97,6 +97,12 @@ def test_a_description_by_overall_points():
     assert found.authorities == (HERTS,)
     # a percentage that is not points out of 100 describes by a fact, not by points
     assert all(r.how != "rating" for r in catalog.references("the council with a 22% rise in residents aged 65+"))
+    # points no report's metadata holds: the authority whose report states them ("Leicester had scored 56%")
+    minutes = Catalog.of({"l.txt": {"authority": "Leicester City Council", "kind": "committee minutes"},
+                          "s.txt": {"authority": "Staffordshire County Council", "kind": CQC, "overall_points": 75}})
+    (found,) = minutes.references("In the city council that scored 56%, whose strengths were a source of learning?",
+                                  search=lambda text: {"Leicester City Council": 1.4, "Staffordshire County Council": 0.3})
+    assert found.authorities == ("Leicester City Council",) and found.how == "rating"
 
 
 def test_a_description_by_a_fact_is_the_authority_whose_report_states_it():
@@ -129,3 +135,13 @@ def test_core_names_and_the_council_a_text_names_most():
     assert most_mentioned("Sheffield Adult Social Care's winter plan. In Sheffield, discharges...") == \
         "Sheffield City Council"
     assert most_mentioned("Care in Sheffield and in Leeds.") is None
+    # the only council a text names, once; a name that is also a word only capitalised mid-sentence; a name in
+    # capitals, and not also the shorter name inside it
+    assert most_mentioned("Thanks were extended to officers for getting Bury to a position of strength.") == \
+        "Bury Metropolitan Borough Council"
+    assert most_mentioned("Bury the lead. We bury nothing.") is None
+    assert most_mentioned("The purpose of Brent’s Local Account is to communicate priorities.") == \
+        "London Borough of Brent"
+    assert most_mentioned("CHESHIRE West and Chester Adult Social Care is delivering services.") == \
+        "Cheshire West and Chester Council"
+    assert most_mentioned("In Sheffield. In Leeds. In Leeds. In Sheffield.") is None  # not clearly one

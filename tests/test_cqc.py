@@ -127,5 +127,19 @@ def test_page_furniture_is_not_the_title():
     text = "Decision\nWinter Plan/Hospital Discharge\n"
     a, b = cqc.title_line(text)
     assert text[a:b] == "Winter Plan/Hospital Discharge"
+    for control in ("Toggle mobile menu visibility", "Recently Viewed", "Close Remove All", "My Account"):
+        assert cqc.is_chrome(control), control
+    assert not cqc.is_chrome("Dudley Skyline") and not cqc.is_chrome("All") and not cqc.is_chrome("Home care")
+    text = "Recently Viewed\n\nClose Remove All\n\nDudley Council the historic capital\nText"
+    a, b = cqc.title_line(text)
+    assert text[a:b] == "Dudley Council the historic capital"
     assert cqc.is_stamp("Published: 17 May 2024 Page last updated: 17 May 2024")
     assert not cqc.is_chrome("Published: 1 May")  # a date stamp is content (it answers "when was it published?")
+
+
+def test_a_first_line_cut_mid_sentence_is_not_the_title_the_sentence_it_opens_is():
+    text = ("The Strategic Director for Social Care &\nEducation submitted a report and gave a presentation to the\n"
+            "Commission on the outcome of the CQC assessment\nof Adult Social Care.\n- The rating had been\n")
+    a, b = cqc.title_line(text)
+    assert text[a:b].endswith("Commission on the outcome of the CQC assessment")  # three lines at most
+    assert cqc.ends_mid_sentence("gave a presentation to the") and not cqc.ends_mid_sentence("Winter Plan")

@@ -195,3 +195,24 @@ def test_a_narrow_columns_lines_run_on_into_one_sentence():
             "governance and safeguarding processes.\n- Results had been published in July 2025.\n")
     p = parse(text)
     assert [u.cells[0][:24] for u in p.units][-2:] == ["- Priority areas include", "- Results had been publi"]
+
+
+def test_a_hard_wrapped_text_joins_its_lines_into_sentences():
+    # minutes copied from a PDF: lines wrapped mid-sentence, some going on in capitals ("CQC", "Dawood",
+    # "Council"), or after a word no sentence ends on
+    text = ("The Strategic Director for Social Care &\nEducation submitted a report and gave a presentation to the\n"
+            "Commission on the outcome of the assessment.\nThe Assistant City Mayor for Adult Social Care\n"
+            "Dawood introduced the report noting the following:\n- The rating had been\n‘Requires improvement’.\n"
+            "- This had marked the first round of\nCQC assessments with the next expected to take place in 3\n"
+            "years’ time.\n- Leicester had scored 56% which was\nhigher than some neighbouring Local Authorities. "
+            "Derbyshire County\nCouncil scored 67% and their strengths might be a source of\nlearning.\n"
+            "- Priorities included\nwaiting times\n")
+    units = [" ".join(u.cells[0].split()) for u in parse(text).units]
+    assert units[0].startswith("The Strategic Director for Social Care & Education submitted")  # no title
+    assert "The Assistant City Mayor for Adult Social Care Dawood introduced the report noting the following:" in units
+    assert "- This had marked the first round of CQC assessments with the next expected to take place in 3 years’ " \
+           "time." in units
+    assert any(u.startswith("- Leicester had scored 56%") and u.endswith("a source of learning.") for u in units)
+    # a short heading after a list is not run into it
+    plain = "Winter Plan\n\n- Carers get PPE\nNext steps\nThe council will review the plan in March and report back.\n"
+    assert [u.cells[0] for u in parse(plain).units][0] == "- Carers get PPE"

@@ -12,6 +12,7 @@ from assistant.question import (
     MONEY,
     NAME,
     PERCENT,
+    RATING,
     WHO,
     has_expected,
     understand,
@@ -137,6 +138,15 @@ def test_expected_facts_in_quotes():
     assert not has_expected(on_what_date, "the plan had to be submitted by the end of the month", common)
     assert has_expected(on_what_date, "The panel met on 14 October 2020.", common)
     assert has_expected(u("What date are the figures as of?"), "As of January 2024, there were", common)
+    # when something is due: a time to come answers it ("in 3 years' time"), a time gone does not ("last year")
+    assert has_expected(DATE, "with the next expected to take place in 3\nyears’ time.", common)
+    assert has_expected(DATE, "a review within six months", common)
+    assert not has_expected(DATE, "during times of flooding last year in Chesterfield", common)
+    # a rating told in words, by a grade or by points; not any use of "good"
+    assert has_expected(RATING, "The Local Authority rating had been\n‘Requires improvement’.", common)
+    assert has_expected(RATING, "Derbyshire County Council scored 67% and their strengths", common)
+    assert has_expected(RATING, "the commission has ranked the borough’s Adult Social Care as performing ‘well’", common)
+    assert not has_expected(RATING, "Good practice was shared with providers.", common)
     # the name of a thing is a capitalised title, whatever ordinary words it is made of
     strategy = u("what's the name of their co-production strategy?")
     assert has_expected(strategy, "The Engagement and Co-production Stronger Together Strategy (2024-2028)",
@@ -254,3 +264,15 @@ def test_a_description_by_a_fact_lends_its_words_only_when_the_question_is_about
     short = understand("What did the council short of extra care and supported living options get for "
                        "safeguarding?", REPORTS, search=search)
     assert short.authorities == (CAMDEN,)
+
+
+def test_a_score_question_about_any_council_is_not_one_councils_score():
+    def search(text):  # one report happens to share the question's words
+        return {CAMDEN: 0.3, DERBY: 0.05}
+
+    by_content = understand("planning together meetings council CQC rating", REPORTS, search=search)
+    assert by_content.authorities == (CAMDEN,)
+    general = understand("What percentage range counts as a Good CQC rating for a council?", REPORTS, search=search)
+    assert general.authorities == () and general.parts[0].expects == PERCENT
+    assert has_expected(RATING, "We are awaiting our report, official feedback and final rating from our "
+                                "inspection earlier in the year.", frozenset())
