@@ -282,23 +282,25 @@ class Answerer:
         does; None (and `cites` untouched) if none does."""
         expects = PERCENT if _PERCENT_ASKED.search(part.text) else RATING
         asked = dataclasses.replace(part, intent=PASSAGES, expects=expects)
-        trial = [c for c in cites if c.role == ANSWER]
-        text, ok, found = self._passage_block(asked, vectors(asked.search_text), u, filters, trial, budget)
-        if not ok and len(u.authorities) == 1 and not filters.authority and not filters.doc:
+        rating_words = "scored rated rating" + (" percentage" if expects == PERCENT else "")
+        kept = [c for c in cites if c.role == ANSWER]
+        names = [core_name(a) for a in u.authorities]
+        anyone = dataclasses.replace(u, authorities=(), named=(), comparison=False)
+        tries = [(asked.search_text, u), (f"{' '.join(names)} {rating_words}", u)]
+        if len(u.authorities) == 1 and not filters.authority and not filters.doc:
             # another council's report may say it ("Derbyshire County Council scored 67%" in Leicester's minutes):
             # any report's passage that names them and tells it
-            name = core_name(u.authorities[0])
-            asked = dataclasses.replace(asked, search_text=f"{name} scored rated rating" +
-                                        (" percentage" if expects == PERCENT else ""))
-            anyone = dataclasses.replace(u, authorities=(), named=(), comparison=False)
-            trial = [c for c in cites if c.role == ANSWER]
-            text, ok, found = self._passage_block(asked, vectors(asked.search_text), anyone, filters, trial, budget)
-            said = [c for c in trial[len([c for c in cites if c.role == ANSWER]):] if c.role == ANSWER]
-            ok = ok and bool(said) and all(re.search(rf"\b{re.escape(name)}\b", c.quote, re.I) for c in said)
-        if not ok:
-            return None
-        cites[:] = trial
-        return text, ok, found
+            tries.append((f"{names[0]} {rating_words}", anyone))
+        for words, who in tries:
+            trial = list(kept)
+            text, ok, found = self._passage_block(dataclasses.replace(asked, search_text=words), vectors(words), who,
+                                                  filters, trial, budget)
+            said = trial[len(kept):]
+            if ok and said and (who is u or all(re.search(rf"\b{re.escape(names[0])}\b", c.quote, re.I)
+                                                for c in said)):
+                cites[:] = trial
+                return text, ok, found
+        return None
 
     def _mentions(self, authorities: tuple[str, ...], phrase: str) -> bool:
         """Does a report of one of these authorities speak of `phrase` ("winter plan") near its start? Minutes
@@ -420,8 +422,9 @@ class Answerer:
         done = _asked_deed(u.text)
         if done and done not in self.index.unit_tokens(best.row):
             # "who introduced the plan?": the answer names who did it, in a sentence that says it was done
+            # (nearly as good, or saying the deed of the question's thing: "Dawood introduced the report")
             doer = next((x for x in units[1: s.expect_depth] if done in self.index.unit_tokens(x.row)
-                         and x.score >= best.score - s.extend_within
+                         and (x.score >= best.score - s.extend_within or len(qstems & self.index.unit_tokens(x.row)) >= 2)
                          and has_expected(u, self._text(x.chunk, x.start, x.end), self.common_words)), None)
             best = doer or best
         quote = self._window(best, units, qvec, qstems, budget, u)

@@ -69,10 +69,14 @@ RULES: tuple[Rule, ...] = (
     _rule("an overall rating", OVERALL,
           rf"\boverall\b.{{0,40}}\b(?:{_SCORE_NOUN}|rat\w*|judg\w*|standard|result|verdict)|"
           rf"\b(?:{_SCORE_NOUN}|rat\w*)\b.{{0,30}}\boverall\b|\bout of (?:a )?(?:100|hundred)\b|"
-          rf"\bpoints?\b.*\b(?:overall|total)\b",
+          rf"\bpoints?\b.*\b(?:overall|total)\b|"
+          # "AUTH cqc percentage", "AUTH's rating as a percentage": an overall result out of 100
+          rf"\b(?:cqc|ratings?|scores?|result)\b.{{0,20}}\b(?:percentage|per ?cent)\b",
           ("what's AUTH's overall cqc rating?", "what is AUTH's overall rating?", "was AUTH rated outstanding overall?",
-           "How many points out of 100 did AUTH get?", "AUTH overall score", "what did AUTH score out of 100?"),
-          ("what did AUTH score on safeguarding?", "overall, how are carers supported in AUTH?")),
+           "How many points out of 100 did AUTH get?", "AUTH overall score", "what did AUTH score out of 100?",
+           "AUTH cqc percentage"),
+          ("what did AUTH score on safeguarding?", "overall, how are carers supported in AUTH?",
+           "what percentage of AUTH's carers were satisfied with their support?")),
     _rule("a list of scores", LIST,
           r"\b(?:list|show)\b.{0,30}\b(?:scores|ratings)\b|"
           r"\ball (?:the |of the |their |its |nine )?(?:scores|ratings)\b|"
@@ -169,7 +173,8 @@ RULES: tuple[Rule, ...] = (
 COUNTER = {
     "what does the winter plan mean for AUTH's care homes?": PASSAGES, "what did AUTH score?": SCORE,
     "what did AUTH score on safeguarding?": SCORE, "overall, how are carers supported in AUTH?": PASSAGES,
-    "list the actions for unpaid carers": PASSAGES, "how do AUTH and AUTH compare on hospital discharge?": PASSAGES,
+    "list the actions for unpaid carers": PASSAGES,
+    "what percentage of AUTH's carers were satisfied with their support?": PASSAGES, "how do AUTH and AUTH compare on hospital discharge?": PASSAGES,
     "which council has better transitions support?": PASSAGES,
     "What did AUTH get from the Infection Control Fund?": PASSAGES, "how does AUTH rate the risk of falls?": PASSAGES,
     "How are AUTH's carers supported?": PASSAGES, "what did AUTH do about PPE?": PASSAGES,

@@ -17,7 +17,7 @@ import numpy as np
 
 from .authorities import DOMINANT, Catalog, Reference, core_name
 from .cqc import statement_in, statements_in
-from .intents import LIST, MEANING, PASSAGES, SCORE, SCORE_INTENTS, Neighbours, decide
+from .intents import LIST, MEANING, OVERALL, PASSAGES, SCORE, SCORE_INTENTS, Neighbours, decide
 
 __all__ = ["Catalog", "Part", "Understanding", "understand", "has_expected", "common_words", "resolve_followup",
            "split_parts"]
@@ -188,7 +188,11 @@ def understand(question: str, reports: Mapping[str, Mapping[str, Any]] | Catalog
     if context and decide(_masked(context, 0, len(context), catalog.references(context, common))[0])[0] \
             in SCORE_INTENTS:  # after a score: "what does that mean?" asks what the score means
         parts = tuple(replace(p, intent=MEANING, rule="what the score asked before means", expects=None)
-                      if _THAT_MEANS.match(p.text) else p for p in parts)
+                      if _THAT_MEANS.match(p.text) else
+                      # "and what percentage was that?": the score asked before, as points out of 100
+                      replace(p, intent=OVERALL, rule="the score asked before, as a percentage", expects=None)
+                      if p.intent == PASSAGES and p.expects == PERCENT and _THAT.search(p.text) else p
+                      for p in parts)
     first = parts[0]
     score_kind = first.intent if first.intent in SCORE_INTENTS else None
     statement = next((p.statement for p in parts if p.statement), None)
@@ -209,6 +213,9 @@ _SCORE_WORD = re.compile(r"\b(?:cqc\s+)?(?:score|scored|rating|rated|mark|grade|
 # A question about any council, not one ("what percentage counts as Good for a council?")
 _ANY_COUNCIL = re.compile(r"\b(?:a|an|any|every|each)\s+(?:local\s+)?(?:council|authority|borough|county)\b|"
                           r"\b(?:councils|authorities)\b", re.I)
+
+
+_THAT = re.compile(r"\b(?:that|it|this|they|their|its)\b", re.I)
 
 
 def _authority_by_content(question: str, parts: tuple[Part, ...],
@@ -476,7 +483,8 @@ _WHO_HOLDS = re.compile(r"^\s*(?:and\s+)?who(?:'s| is| was| are| were)\s+(?:the\
 _ROLE_WORD = re.compile(r"\b(?:senior |service |team |strategic |operational )?(?:leaders?|managers?|directors?|"
                         r"officers?|chairs?|councillors?|commissioners?|executives?|heads? of \w+)\b", re.I)
 _PERCENT_IN = re.compile(r"%|\bper ?cent\b|\b(?:half|a third|two[- ]thirds|a quarter|three[- ]quarters|one in \w+|"
-                         r"\w+ in (?:ten|10|five|5|four|4|three|3))\b", re.I)
+                         r"(?:\d+|two|three|four|five|six|seven|eight|nine) in (?:ten|10|five|5|four|4|three|3)\b"
+                         r"(?!\s*(?:years?|months?|weeks?|days?)))\b", re.I)
 # A rating or score told in prose: "The Local Authority rating had been 'Requires improvement'", "scored 56%",
 # "ranked ... as performing 'well'", "rated Outstanding", "a score of 70 points"
 _RATING_IN = re.compile(r"\b(?:rated|rating|ranked|graded|judged|scored|scoring|scores?|verdict)\b[^.]{0,80}?"

@@ -216,7 +216,10 @@ def test_a_rating_told_in_minutes_answers_a_score_question(tmp_path, real_embedd
     (corpus / "quillham-scrutiny-minutes.txt").write_text(
         "The Strategic Director for Social Care &\nEducation gave a presentation to the\n"
         "Commission on the outcome of the Care Quality Commission assessment\nof Adult Social Care.\n"
+        "The Assistant City Mayor for Adult Social Care\nDawood introduced the report noting the following:\n"
         "- The Local Authority rating had been\n‘Requires improvement’.\n"
+        "- The report did not set out any\nrecommendations. Since the inspection, substantial progress had\n"
+        "been made, and an action plan had been implemented.\n"
         "- The inspection commenced over a year\nago, with offsite work followed by the onsite inspection.\n"
         "- Ratings were scored in terms of\npercentages.\n"
         "- Quillham had scored 56% which was\nhigher than some neighbouring Local Authorities. Derbyshire County\n"
@@ -233,5 +236,10 @@ def test_a_rating_told_in_minutes_answers_a_score_question(tmp_path, real_embedd
     assert not rated.abstained and "Requires improvement" in rated.citations[0].quote
     percent = answerer.ask("What did Derbyshire County Council get overall, as a percentage?")
     assert not percent.abstained and "67%" in percent.citations[0].quote
-    for answer in (rated, percent):
+    # who did it: the sentence saying it was done by someone, though another sentence shares more words
+    who = answerer.ask("Who introduced the CQC outcome report to Quillham's scrutiny commission, and did the report "
+                       "make recommendations?")
+    assert not who.abstained and "Dawood introduced" in who.citations[0].quote
+    assert any("did not set out any" in c.quote for c in who.citations if c.role == "answer")
+    for answer in (rated, percent, who):
         assert_all_verbatim(answer, corpus)

@@ -276,3 +276,16 @@ def test_a_score_question_about_any_council_is_not_one_councils_score():
     assert general.authorities == () and general.parts[0].expects == PERCENT
     assert has_expected(RATING, "We are awaiting our report, official feedback and final rating from our "
                                 "inspection earlier in the year.", frozenset())
+
+
+def test_a_percentage_asked_after_a_score_asks_that_score_out_of_100():
+    from assistant.question import resolve_followup
+
+    (part,) = understand(resolve_followup("and what percentage was that?", "What rating did Derbyshire get from CQC?",
+                                         REPORTS), REPORTS).parts
+    assert part.intent == "overall"
+    (other,) = understand("what percentage of Derbyshire's carers were satisfied?", REPORTS).parts
+    assert other.intent == "passages" and other.expects == PERCENT
+    # "in 3 years' time" is a time, not a share ("one in three" is)
+    assert not has_expected(PERCENT, "the next expected to take place in 3\nyears’ time.", frozenset())
+    assert has_expected(PERCENT, "nine in ten carers", frozenset())
