@@ -296,8 +296,7 @@ class Answerer:
             text, ok, found = self._passage_block(dataclasses.replace(asked, search_text=words), vectors(words), who,
                                                   filters, trial, budget)
             said = trial[len(kept):]
-            if ok and said and (who is u or all(re.search(rf"\b{re.escape(names[0])}\b", c.quote, re.I)
-                                                for c in said)):
+            if ok and said and (who is u or all(_names(c.quote, names[0]) for c in said)):
                 cites[:] = trial
                 return text, ok, found
         return None
@@ -584,11 +583,9 @@ class Answerer:
     def _scope(self, u: Understanding, filters: Filters) -> Filters:
         """The filters a question adds: the authority it means (or the few a description fits), earlier versions
         when it asks about the past."""
-        if not filters.authority and not filters.doc:
-            if len(u.authorities) == 1:
-                filters = dataclasses.replace(filters, authority=u.authorities[0])
-            elif u.authorities:
-                filters = dataclasses.replace(filters, authorities=u.authorities)
+        if not filters.authority and not filters.doc and u.authorities:
+            # by full name, exactly: "Somerset Council" is not also North Somerset Council
+            filters = dataclasses.replace(filters, authorities=u.authorities)
         if u.about_past:
             filters = dataclasses.replace(filters, include_superseded=True)
         return filters
@@ -808,6 +805,16 @@ def _heading_words(heading: str) -> frozenset[str]:
 
 _AUXILIARY = {"is", "was", "were", "are", "did", "does", "do", "has", "had", "have", "will", "would", "can",
               "could", "should", "else", "also", "exactly", "actually", "really", "then"}
+
+
+def _names(text: str, name: str) -> bool:
+    """Does the text name this council ("Derbyshire"), not another whose name holds it ("North Somerset" is not
+    "Somerset")?"""
+    for m in re.finditer(rf"\b{re.escape(name)}\b", text):
+        before = re.search(r"([A-Za-z]+)([^A-Za-z]*)$", text[:m.start()])
+        if not before or not before.group(1)[0].isupper() or before.group(2).strip():
+            return True
+    return False
 
 
 def _asked_deed(question: str) -> str | None:

@@ -48,10 +48,13 @@ RULES: tuple[Rule, ...] = (
           rf"came out)\b|"
           rf"\bwhen (?:did|has|have)\b.{{0,30}}\b(?:publish|release|issue|put out)\w*\b.{{0,40}}\b{_REPORT}\b|"
           rf"\bpublication date\b|\bwhat date (?:was|is)\b.{{0,80}}\b(?:published|dated|released)\b|"
-          rf"\bwhen is (?:it|the \w+) dated\b",
+          rf"\bwhen is (?:it|the \w+) dated\b|"
+          # "what date is the AUTH winter plan news item?": the date a page or report bears
+          rf"\bwhat (?:date|day) (?:is|was|'s) (?:the |this |that |its |our )?(?:[\w'-]+ ){{0,5}}?"
+          rf"(?:{_REPORT}|news item|news story|article|story|item)\s*(?:from|dated|\?|$)",
           ("When did CQC publish its AUTH assessment?", "when was AUTH's report published?",
            "What is the publication date of the AUTH press release?",
-           "When did CQC publish AUTH's rating"),
+           "When did CQC publish AUTH's rating", "What date is the AUTH winter plan news item?"),
           ("when did AUTH publish guidance on visiting care homes?",)),
     _rule("what a score means", MEANING,
           rf"\bwhat (?:does|do|would|is|'s|was) (?:an? |the )?(?:score (?:of )?|mark (?:of )?)?['‘\"]?{_N}['’\"]?"

@@ -48,6 +48,12 @@ _DATE_LINE = re.compile(rf"^[ \t]*{_DATE_FIELD}[: \t]+"
                         rf"(?:(?P<d>\d{{1,2}})(?:st|nd|rd|th)? (?P<m>[A-Za-z]+),? (?P<y>\d{{4}})|"
                         rf"(?P<m2>[A-Za-z]+) (?P<d2>\d{{1,2}}),? (?P<y2>\d{{4}})|"
                         rf"(?P<d3>\d{{1,2}})/(?P<m3>\d{{1,2}})/(?P<y3>\d{{4}}))", re.M | re.I)
+# A news page's dateline near its top: a date alone on its line, after the publisher's name, before a time
+# ("Norfolk County Council, 27 October 2023 00:00", "27 October 2023")
+_DATELINE = re.compile(r"^[ \t]*(?:[A-Z][\w'’&. -]{2,60},[ \t]*)?"
+                       r"(?P<d>\d{1,2})(?:st|nd|rd|th)? (?P<m>[A-Za-z]+),? (?P<y>(?:19|20)\d\d)"
+                       r"(?:,?[ \t]+\d{1,2}[:.]\d{2}(?:[ \t]*[ap]m)?)?[ \t]*$", re.M | re.I)
+_DATELINE_WITHIN = 600  # characters from the top
 _THEME_LINE = re.compile(r"^[ \t]*Theme[ \t]+(?P<n>[1-4])\b", re.M | re.I)
 _TITLE_CHARS = 120  # a title longer than this (a page whose first line is a sentence) is shown cut
 
@@ -154,18 +160,19 @@ def _kind(text: str, title: str | None, cqc_marks: bool) -> str:
 
 def _published(head: str) -> tuple[str | None, int | None, int | None]:
     """The publication date (ISO) and the span of the line that prints it."""
-    m = _DATE_LINE.search(head)
+    m = _DATE_LINE.search(head) or _DATELINE.search(head[:_DATELINE_WITHIN])
     if not m:
         return None, None, None
     line_end = head.find("\n", m.end())
     span = (m.start() + len(m.group(0)) - len(m.group(0).lstrip()), len(head) if line_end < 0 else line_end)
-    if m.group("y3"):
-        d, mo, y = int(m.group("d3")), int(m.group("m3")), m.group("y3")
+    g = m.groupdict()
+    if g.get("y3"):
+        d, mo, y = int(g["d3"]), int(g["m3"]), g["y3"]
     else:
-        name = (m.group("m") or m.group("m2")).lower()
+        name = (g["m"] or g["m2"]).lower()
         if name not in _MONTHS:
             return None, None, None
-        d, mo, y = int(m.group("d") or m.group("d2")), _MONTHS.index(name) + 1, m.group("y") or m.group("y2")
+        d, mo, y = int(g["d"] or g["d2"]), _MONTHS.index(name) + 1, g["y"] or g.get("y2")
     if not (1 <= mo <= 12 and 1 <= d <= 31):
         return None, None, None
     return f"{y}-{mo:02d}-{d:02d}", span[0], len(head[:span[1]].rstrip())

@@ -188,6 +188,14 @@ def _is_subheading(line: str, next_line: str | None) -> bool:
     return next_line is not None and (len(next_line.strip()) > len(s) + 20 or bool(BULLET.match(next_line)))
 
 
+def _is_sentence(line: str) -> bool:
+    """A full sentence, not a title: ends with a full stop and runs to a dozen words ("CHESHIRE West and Chester
+    Adult Social Care is consistently delivering services above the minimum required for its 11,000 service
+    users.")."""
+    s = line.strip()
+    return s.endswith((".", "!")) and len(s.split()) >= 12
+
+
 def _continues(prev: str, line: str, wrap: float | None = None) -> bool:
     """Does `line` carry on the paragraph `prev` ended (a line hard-wrapped in a PDF, or the indented rest of a
     bullet), rather than start a new one? `wrap` is the width a hard-wrapped text's lines run to, if it is one."""
@@ -273,8 +281,9 @@ def _parse_lines(text: str, layout: str, chunk_chars: int) -> Parsed:
         nxt = lines[i + 1].raw if i + 1 < len(lines) else None
         md = _MD_HEADING.match(s)
         statement = cqc.statement_of_line(s)
-        if first and not (statement and layout == CQC) and not cqc.ends_mid_sentence(s):
-            # the title (a statement page may open with its statement; a first line cut mid-sentence is prose)
+        if first and not (statement and layout == CQC) and not cqc.ends_mid_sentence(s) and not _is_sentence(s):
+            # the title (a statement page may open with its statement; a news story may open with a sentence,
+            # and a first line cut mid-sentence is prose)
             first = False
             headings.append(Heading((cqc.strip_heading(s),), (span(ln),)))
             continue

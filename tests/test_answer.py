@@ -8,7 +8,7 @@ import pytest
 from conftest import CAMDEN, CORPUS, DERBYSHIRE, WINTER, dev_questions
 
 from assistant import store
-from assistant.answer import Answerer
+from assistant.answer import Answerer, _names
 from assistant.errors import QueryError
 from assistant.retrieve import Filters
 from assistant.settings import Settings
@@ -243,3 +243,9 @@ def test_a_rating_told_in_minutes_answers_a_score_question(tmp_path, real_embedd
     assert any("did not set out any" in c.quote for c in who.citations if c.role == "answer")
     for answer in (rated, percent, who):
         assert_all_verbatim(answer, corpus)
+
+
+def test_a_council_named_in_a_passage_is_not_another_whose_name_holds_it():
+    assert _names("Local Authorities. Derbyshire County\nCouncil scored 67%", "Derbyshire")
+    assert not _names("CQC has rated North Somerset Council as requires improvement", "Somerset")
+    assert _names("Somerset Council was rated good", "Somerset")

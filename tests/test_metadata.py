@@ -87,3 +87,13 @@ def test_invalid_metadata_file_gives_an_actionable_error(tmp_path, content, mess
 ])
 def test_the_authority_of_minutes_and_news(text, authority):
     assert detect(text).authority == authority
+
+
+def test_a_news_pages_dateline_is_its_publication_date():
+    text = ("Toggle mobile menu visibility\n\nCabinet reviews Health and Social Care Winter Plan\n\n"
+            "Norfolk County Council, 27 October 2023 00:00\n\nPlans to support the sector this winter.\n")
+    m = detect(text)
+    assert m.published == "2023-10-27" and text[m.published_start:m.published_end].startswith("Norfolk County")
+    assert m.title == "Cabinet reviews Health and Social Care Winter Plan"
+    # a date in a sentence further down is no dateline
+    assert detect("Winter Plan\n\n" + "The plan was agreed. " * 40 + "\n27 October 2023\n").published is None

@@ -216,3 +216,10 @@ def test_a_hard_wrapped_text_joins_its_lines_into_sentences():
     # a short heading after a list is not run into it
     plain = "Winter Plan\n\n- Carers get PPE\nNext steps\nThe council will review the plan in March and report back.\n"
     assert [u.cells[0] for u in parse(plain).units][0] == "- Carers get PPE"
+
+
+def test_a_news_story_opening_with_a_sentence_quotes_it():
+    text = ("CHESHIRE West and Chester Adult Social Care is consistently delivering services above the minimum "
+            "required for its 11,000 service users.\n\nThis is the positive verdict of the CQC.\n")
+    p = parse(text)
+    assert p.units[0].cells[0].endswith("11,000 service users.") and not p.headings
