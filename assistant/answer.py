@@ -39,7 +39,7 @@ from .cqc import FRAMEWORK_SECTIONS
 from .embed import Embedder
 from .extract import page_of
 from .authorities import core_name
-from .intents import OVERALL, PASSAGES, Neighbours
+from .intents import MEANING, OVERALL, PASSAGES, Neighbours
 from .intents import SCORE as SCORE_ASKED
 from .lexical import tokenize
 from .metadata import CQC_ASSESSMENT
@@ -246,9 +246,24 @@ class Answerer:
                 text, ok, found = self._passage_block(part, vectors(part.search_text), u, filters, cites, budget)
                 hits.extend(found)
             else:
-                from .scores import score_block
+                from .scores import held, legend_block, score_block
 
-                text, ok = score_block(self, part, u, filters, cites)
+                text, ok = "", False
+                if part.intent == MEANING and u.authorities and \
+                        not any(h.md.authority in u.authorities for h in held(self, filters)):
+                    # "on Sefton's page, what does a 2 stand for?": a report that holds no score line may print a
+                    # key to the scores, or say it in its words
+                    text, ok = legend_block(self, part, u, cites)
+                    if not ok:
+                        trial = list(cites)
+                        own = dataclasses.replace(part, intent=PASSAGES)
+                        text, ok, found = self._passage_block(own, vectors(own.search_text), u, filters, trial,
+                                                              budget)
+                        if ok:
+                            cites[:] = trial
+                            hits.extend(found)
+                if not ok:
+                    text, ok = score_block(self, part, u, filters, cites)
                 if not ok and u.authorities and part.intent in (SCORE_ASKED, OVERALL) and not part.statements:
                     # no score line or rating of theirs is held: their minutes or news may tell it in words
                     told = self._rating_in_words(part, u, filters, cites, vectors, budget)

@@ -170,6 +170,8 @@ SCORE_LINE = re.compile(r"^[ \t]*(?:[•·*\-][ \t]*)?(?:Indicative[ \t]+)?Score
 # "Indicative score:" with the number only on the descriptor line below (2023 pilot pages).
 BARE_SCORE_LINE = re.compile(r"^[ \t]*(?:Indicative[ \t]+)?Score:?[ \t]*$", re.M | re.I)
 # "3 - Evidence shows a good standard"
+# A page's key to the scores, one line each: "2 = requires improvement"
+LEGEND_LINE = re.compile(r"^[ \t]*(?P<score>[1-4])[ \t]*=[ \t]*(?P<text>[A-Za-z][^\n=]{2,80}?)[ \t]*$", re.M)
 DESCRIPTOR_LINE = re.compile(r"^[ \t]*(?P<score>[1-4])[ \t]*[-–][ \t]*(?P<text>Evidence shows [^\n]+?)[ \t]*$", re.M)
 
 

@@ -207,6 +207,25 @@ def score_block(answerer: Answerer, part: Part, u: Understanding, filters: Filte
     return "\n".join(lines), True
 
 
+def legend_block(answerer: Answerer, part: Part, u: Understanding, cites: list[Citation]) -> tuple[str, bool]:
+    """What a score means, from the key to the scores the named authorities' reports print ("2 = requires
+    improvement"): for a report that holds no score line of its own ("on Sefton's page, what does a 2 stand
+    for?")."""
+    for doc in answerer.index.manifest.reports:
+        md = answerer.index.metadata(doc)
+        if md.authority not in u.authorities or part.score_value is None:
+            continue
+        text = answerer.index.texts[doc]
+        for m in cqc.LEGEND_LINE.finditer(text):
+            if int(m.group("score")) == part.score_value:
+                a = m.start() + len(m.group(0)) - len(m.group(0).lstrip())
+                ref = _cite(answerer, doc, a, m.end(), cites, "answer", "Score")
+                if ref:
+                    return f"A score of {part.score_value}, as {md.authority}'s report puts it: " \
+                           f"“{m.group(0).strip()}” {ref}", True
+    return "", False
+
+
 def _heads(scores: list[Held]) -> list[str]:
     by_statement: dict[str, list[Held]] = {}
     for h in scores:

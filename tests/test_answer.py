@@ -224,7 +224,8 @@ def test_a_rating_told_in_minutes_answers_a_score_question(tmp_path, real_embedd
         "- Ratings were scored in terms of\npercentages.\n"
         "- Quillham had scored 56% which was\nhigher than some neighbouring Local Authorities. Derbyshire County\n"
         "Council scored 67% and their strengths might be a source of\nlearning.\n"
-        "- Priority areas included improving\ncarer experiences, accessible guidance and support, waiting times.\n",
+        "- Priority areas included improving\ncarer experiences, accessible guidance and support, waiting times.\n"
+        "Each area gets a score from 1 to 4:\n1 = inadequate\n2 = requires improvement\n3 = good\n4 = outstanding.\n",
         encoding="utf-8")
     (corpus / "metadata.json").write_text('{"quillham-scrutiny-minutes.txt": {"authority": "Quillham City Council"}}',
                                          encoding="utf-8")
@@ -241,7 +242,10 @@ def test_a_rating_told_in_minutes_answers_a_score_question(tmp_path, real_embedd
                        "make recommendations?")
     assert not who.abstained and "Dawood introduced" in who.citations[0].quote
     assert any("did not set out any" in c.quote for c in who.citations if c.role == "answer")
-    for answer in (rated, percent, who):
+    # what a score means, asked of a report that holds no score line: its own words, not another's descriptor
+    means = answerer.ask("On Quillham's page, what does a score of 2 in an area stand for?")
+    assert not means.abstained and means.citations[0].quote == "2 = requires improvement"
+    for answer in (rated, percent, who, means):
         assert_all_verbatim(answer, corpus)
 
 
