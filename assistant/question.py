@@ -17,6 +17,7 @@ import numpy as np
 
 from .authorities import DOMINANT, Catalog, Reference, core_name
 from .cqc import statement_in, statements_in
+from .fuzzy import speller
 from .intents import LIST, MEANING, OVERALL, PASSAGES, SCORE, SCORE_INTENTS, Neighbours, decide
 
 __all__ = ["Catalog", "Part", "Understanding", "understand", "has_expected", "common_words", "resolve_followup",
@@ -193,6 +194,8 @@ def understand(question: str, reports: Mapping[str, Mapping[str, Any]] | Catalog
                       replace(p, intent=OVERALL, rule="the score asked before, as a percentage", expects=None)
                       if p.intent == PASSAGES and p.expects == PERCENT and _THAT.search(p.text) else p
                       for p in parts)
+    if common:  # "norfolk wintr plan": the reports' word too, so the search finds what was meant
+        parts = tuple(replace(p, search_text=_spelled(p.search_text, common)) for p in parts)
     first = parts[0]
     score_kind = first.intent if first.intent in SCORE_INTENTS else None
     statement = next((p.statement for p in parts if p.statement), None)
@@ -216,6 +219,13 @@ _ANY_COUNCIL = re.compile(r"\b(?:a|an|any|every|each)\s+(?:local\s+)?(?:council|
 
 
 _THAT = re.compile(r"\b(?:that|it|this|they|their|its)\b", re.I)
+
+
+def _spelled(text: str, common: frozenset[str]) -> str:
+    """The text, with the reports' words added after each lower-case word they never use but nearly spell
+    ("inspecton" -> "inspecton inspection inspector")."""
+    check = speller(common)
+    return re.sub(r"\b[a-z]{4,}\b", lambda m: " ".join((m.group(0),) + check.correct(m.group(0))), text)
 
 
 def _authority_by_content(question: str, parts: tuple[Part, ...],

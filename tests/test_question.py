@@ -289,3 +289,15 @@ def test_a_percentage_asked_after_a_score_asks_that_score_out_of_100():
     # "in 3 years' time" is a time, not a share ("one in three" is)
     assert not has_expected(PERCENT, "the next expected to take place in 3\nyears’ time.", frozenset())
     assert has_expected(PERCENT, "nine in ten carers", frozenset())
+
+
+def test_a_misspelt_word_gets_the_reports_words_beside_it():
+    from assistant.fuzzy import Speller
+
+    words = frozenset({"winter", "inspection", "inspector", "inspected", "reablement", "plan", "carers"})
+    speller = Speller(words)
+    assert speller.correct("wintr") == ("winter",)
+    assert speller.correct("inspecton") == ("inspection", "inspector")  # equally near: both
+    assert speller.correct("winter") == () and speller.correct("zebra") == () and speller.correct("pla") == ()
+    part = understand("norfolk wintr plan inspecton", REPORTS, common=words).parts[0]
+    assert "wintr winter" in part.search_text and "inspecton inspection inspector" in part.search_text
