@@ -130,6 +130,9 @@ RULES: tuple[Rule, ...] = (
           rf"shortfalls)\b|"
           rf"\b(?:is|was|were) AUTH (?:rated|scored|graded|judged)\b|"
           rf"\bhow (?:well|highly|badly) (?:did|do|does|has|have)\b.{{0,30}}\b(?:rate|score|judge|grade)\w*\b|"
+          # "what rating did the CQC give AUTH's adult social care?"
+          rf"\b(?:what|which)\s+(?:scores?|ratings?|grades?|marks?|verdict)\b.{{0,20}}\b(?:the\s+)?(?:cqc|inspectors?|"
+          rf"care quality commission|commission)\s+(?:give|gave|award|awarded)\b.{{0,12}}\bAUTH\b|"
           # "which of AUTH's nine areas were only given a 3?"
           rf"\bwhich\b.{{0,60}}\b(?:given|got|get|scored|received|rated|awarded)\s+(?:only\s+)?(?:an?\s+)?{_N}\b|"
           # "which council scored 4 on partnerships?", "which authorities got a 2 for safeguarding?"
@@ -142,7 +145,8 @@ RULES: tuple[Rule, ...] = (
            "What did AUTH get from CQC for safe pathways, systems and transitions?", "how did AUTH do?",
            "what did we score on safe pathways?", "which council scored 4?", "score for AUTH on assessing needs",
            "Is AUTH rated good?", "what grade was AUTH given for safeguarding?",
-           "Which of AUTH's nine assessed areas were only given a 3?", "How was AUTH rated for assessing needs?"),
+           "Which of AUTH's nine assessed areas were only given a 3?", "How was AUTH rated for assessing needs?",
+           "What rating did the CQC give AUTH's adult social care?"),
           ("What did AUTH get from the Infection Control Fund?", "how does AUTH rate the risk of falls?",
            "How are AUTH's carers supported?", "what did AUTH do about PPE?", "how did AUTH do hospital discharge?",
            "How near was AUTH to being rated Good?",
