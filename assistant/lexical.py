@@ -12,6 +12,8 @@ merged (as in Lucene); they are never returned.
 
 from __future__ import annotations
 
+import re
+
 import functools
 import json
 import logging
@@ -44,10 +46,15 @@ def _stemmer():
     return Stemmer.Stemmer("english")
 
 
+# A word written with a hyphen or without ("re-abling" / "reablement", "co-production" / "coproduction",
+# "well-being" / "wellbeing"): its parts, and the word they make together
+_HYPHENATED = re.compile(r"\b([A-Za-z]{2,})-([A-Za-z]{2,})\b")
+
+
 def tokenize(texts: Sequence[str]) -> list[list[str]]:
-    """Lower-cased, English stop words removed, Snowball-stemmed tokens."""
-    return _bm25s().tokenize(list(texts), stopwords="en", stemmer=_stemmer(), return_ids=False,
-                             show_progress=False)
+    """Lower-cased, English stop words removed, Snowball-stemmed tokens; a hyphenated word also as one word."""
+    texts = [_HYPHENATED.sub(r"\1-\2 \1\2", t) if "-" in t else t for t in texts]
+    return _bm25s().tokenize(texts, stopwords="en", stemmer=_stemmer(), return_ids=False, show_progress=False)
 
 
 @dataclass

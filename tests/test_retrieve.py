@@ -70,3 +70,12 @@ def test_odd_questions_are_searched_not_crashed(retriever):
 def test_clean_query_drops_control_and_zero_width_characters():
     assert clean_query("flu\u200b jabs\x07\n  where?") == "flu jabs where?"
     assert len(clean_query("a" * 50_000)) == 2000
+
+
+def test_a_hyphenated_word_is_also_indexed_whole():
+    from assistant.lexical import tokenize
+
+    (text,), (question,) = tokenize(["£1.14m for additional re-abling capacity"]), tokenize(["reabling money"])
+    assert "re" not in question and set(question) & set(text)  # "reabling" meets "re-abling"
+    (coproduction,) = tokenize(["co-production with carers"])
+    assert set(tokenize(["coproduction"])[0]) <= set(coproduction)
