@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from pathlib import Path
 
 import pytest
 from conftest import CAMDEN, CORPUS, DERBYSHIRE, WINTER, dev_questions
@@ -182,12 +183,24 @@ def test_a_quote_that_no_longer_matches_its_report_is_never_shown(tmp_path, real
     assert_all_verbatim(after, corpus)
 
 
+def small_answerer(tmp_path: Path, embedder, files: dict[str, str | Path]) -> tuple[Answerer, Path]:
+    """An answerer over a corpus of these files (name: text; a Path copies a bundled report), and its folder."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for name, text in files.items():
+        if isinstance(text, str):
+            (corpus / name).write_text(text, encoding="utf-8")
+        else:
+            shutil.copy(text, corpus / name)
+    settings = Settings(corpus_dir=corpus, index_dir=tmp_path / "index")
+    store.build(settings, embedder)
+    return Answerer(store.load(settings), embedder, settings), corpus
+
+
 def test_an_item_of_a_list_answers_a_question_naming_its_heading(tmp_path, real_embedder):
     # minutes listing indicators under headings: the question names the heading and where to look ("listed
     # under", "in the minutes"); the item shares none of its words but is what the heading lists
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    (corpus / "panel-minutes.txt").write_text(
+    answerer, corpus = small_answerer(tmp_path, real_embedder, {"panel-minutes.txt": (
         "Quillham Borough Council\nHealth Scrutiny Panel minutes\n\n"
         "The Panel received the draft local account and noted progress against the indicators including:\n\n"
         "Indicators showing significant improvement:\n\n"
@@ -196,11 +209,7 @@ def test_an_item_of_a_list_answers_a_question_naming_its_heading(tmp_path, real_
         "Indicators showing good performance being maintained:\n\n"
         "·  Older people still at home 91 days after discharge into reablement remained above average.\n\n"
         "Indicators requiring further improvement:\n\n"
-        "·  Proportion of adults receiving direct payments was 15.9 compared to a comparator average of 23.8.\n",
-        encoding="utf-8")
-    settings = Settings(corpus_dir=corpus, index_dir=tmp_path / "index")
-    store.build(settings, real_embedder)
-    answerer = Answerer(store.load(settings), real_embedder, settings)
+        "·  Proportion of adults receiving direct payments was 15.9 compared to a comparator average of 23.8.\n")})
     answer = answerer.ask("What's listed under indicators requiring further improvement in the minutes?")
     assert not answer.abstained
     assert "direct payments was 15.9" in answer.citations[0].quote
@@ -211,9 +220,7 @@ def test_a_rating_told_in_minutes_answers_a_score_question(tmp_path, real_embedd
     # scrutiny minutes, hard-wrapped as copied from a PDF, tell a council's CQC outcome in words and percentages:
     # no score line is held, so the score question is answered from the minutes' own words, and a percentage
     # asked of the other council they name comes from the same minutes, never from its score lines
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    (corpus / "quillham-scrutiny-minutes.txt").write_text(
+    answerer, corpus = small_answerer(tmp_path, real_embedder, {"quillham-scrutiny-minutes.txt": (
         "The Strategic Director for Social Care &\nEducation gave a presentation to the\n"
         "Commission on the outcome of the Care Quality Commission assessment\nof Adult Social Care.\n"
         "The Assistant City Mayor for Adult Social Care\nDawood introduced the report noting the following:\n"
@@ -225,14 +232,9 @@ def test_a_rating_told_in_minutes_answers_a_score_question(tmp_path, real_embedd
         "- Quillham had scored 56% which was\nhigher than some neighbouring Local Authorities. Derbyshire County\n"
         "Council scored 67% and their strengths might be a source of\nlearning.\n"
         "- Priority areas included improving\ncarer experiences, accessible guidance and support, waiting times.\n"
-        "Each area gets a score from 1 to 4:\n1 = inadequate\n2 = requires improvement\n3 = good\n4 = outstanding.\n",
-        encoding="utf-8")
-    (corpus / "metadata.json").write_text('{"quillham-scrutiny-minutes.txt": {"authority": "Quillham City Council"}}',
-                                         encoding="utf-8")
-    shutil.copy(CORPUS / DERBYSHIRE, corpus / "derbyshire.txt")
-    settings = Settings(corpus_dir=corpus, index_dir=tmp_path / "index")
-    store.build(settings, real_embedder)
-    answerer = Answerer(store.load(settings), real_embedder, settings)
+        "Each area gets a score from 1 to 4:\n1 = inadequate\n2 = requires improvement\n3 = good\n4 = outstanding.\n"),
+        "metadata.json": '{"quillham-scrutiny-minutes.txt": {"authority": "Quillham City Council"}}',
+        "derbyshire.txt": CORPUS / DERBYSHIRE})
     rated = answerer.ask("What rating did Quillham get from CQC?")
     assert not rated.abstained and "Requires improvement" in rated.citations[0].quote
     percent = answerer.ask("What did Derbyshire County Council get overall, as a percentage?")
