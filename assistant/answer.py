@@ -441,6 +441,12 @@ class Answerer:
                          and (x.score >= best.score - s.extend_within or len(qstems & self.index.unit_tokens(x.row)) >= 2)
                          and has_expected(u, self._text(x.chunk, x.start, x.end), self.common_words)), None)
             best = doer or best
+        role = _asked_role(u.text)
+        if role and not role <= self.index.unit_tokens(best.row):
+            # "who is the executive member quoted?": the sentence naming the holder of that role
+            holder = next((x for x in units[1: s.expect_depth] if role <= self.index.unit_tokens(x.row)
+                           and has_expected(u, self._text(x.chunk, x.start, x.end), self.common_words)), None)
+            best = holder or best
         quote = self._window(best, units, qvec, qstems, budget, u)
         text = self._text(quote.chunk, quote.start, quote.end)
         if not self._holds_fact(quote, best, qstems, u):
@@ -830,6 +836,19 @@ def _names(text: str, name: str) -> bool:
         if not before or not before.group(1)[0].isupper() or before.group(2).strip():
             return True
     return False
+
+
+_ROLE_NOUN = r"(?:member|director|chair|chairman|chairwoman|leader|head|manager|councillor|officer|mayor|" \
+             r"commissioner|executive|lead)"
+_ROLE_ASKED = re.compile(r"^\s*(?:and\s+)?who(?:'s| is| was| are| were)\s+(?:the\s+|their\s+|its\s+|[\w-]+['’]s\s+)?"
+                         rf"(?P<role>(?:[\w-]+\s+){{0,3}}?{_ROLE_NOUN}(?:\s+{_ROLE_NOUN})*)\b", re.I)
+
+
+def _asked_role(question: str) -> set[str]:
+    """The stemmed words of the role a "who is the ...?" question names ("who is the executive member quoted?" ->
+    {"execut", "member"}); empty if it names none."""
+    m = _ROLE_ASKED.match(question)
+    return set(tokenize([m.group("role")])[0]) if m else set()
 
 
 def _asked_deed(question: str) -> str | None:

@@ -9,7 +9,7 @@ import pytest
 from conftest import CAMDEN, CORPUS, DERBYSHIRE, WINTER, dev_questions
 
 from assistant import store
-from assistant.answer import Answerer, _names
+from assistant.answer import Answerer, _asked_role, _names
 from assistant.errors import QueryError
 from assistant.retrieve import Filters
 from assistant.settings import Settings
@@ -232,7 +232,9 @@ def test_a_rating_told_in_minutes_answers_a_score_question(tmp_path, real_embedd
         "- Quillham had scored 56% which was\nhigher than some neighbouring Local Authorities. Derbyshire County\n"
         "Council scored 67% and their strengths might be a source of\nlearning.\n"
         "- Priority areas included improving\ncarer experiences, accessible guidance and support, waiting times.\n"
-        "Each area gets a score from 1 to 4:\n1 = inadequate\n2 = requires improvement\n3 = good\n4 = outstanding.\n"),
+        "Each area gets a score from 1 to 4:\n1 = inadequate\n2 = requires improvement\n3 = good\n4 = outstanding.\n"
+        "This is the verdict of the Care Quality Commission following its first assessment of Quillham.\n"
+        "Councillor Jane Okafor, executive member for Adult Social Care, said: “We will build on this result.”\n"),
         "metadata.json": '{"quillham-scrutiny-minutes.txt": {"authority": "Quillham City Council"}}',
         "derbyshire.txt": CORPUS / DERBYSHIRE})
     rated = answerer.ask("What rating did Quillham get from CQC?")
@@ -247,7 +249,10 @@ def test_a_rating_told_in_minutes_answers_a_score_question(tmp_path, real_embedd
     # what a score means, asked of a report that holds no score line: its own words, not another's descriptor
     means = answerer.ask("On Quillham's page, what does a score of 2 in an area stand for?")
     assert not means.abstained and means.citations[0].quote == "2 = requires improvement"
-    for answer in (rated, percent, who, means):
+    # who holds a role: the sentence naming the holder of that role, though another is nearer the question
+    member = answerer.ask("Who is the executive member quoted on Quillham's CQC result?")
+    assert not member.abstained and "Jane Okafor" in member.citations[0].quote
+    for answer in (rated, percent, who, means, member):
         assert_all_verbatim(answer, corpus)
 
 
@@ -255,3 +260,9 @@ def test_a_council_named_in_a_passage_is_not_another_whose_name_holds_it():
     assert _names("Local Authorities. Derbyshire County\nCouncil scored 67%", "Derbyshire")
     assert not _names("CQC has rated North Somerset Council as requires improvement", "Somerset")
     assert _names("Somerset Council was rated good", "Somerset")
+
+
+def test_the_role_a_who_question_names():
+    assert _asked_role("Who is the executive member quoted on the CQC result?") == {"execut", "member"}
+    assert _asked_role("Who is Norfolk's cabinet member for adult social services?") == {"cabinet", "member"}
+    assert _asked_role("Who runs the helpline?") == set()
