@@ -388,7 +388,9 @@ _DESCRIPTION = re.compile(
     rf"(?P<post>(?:\s*,?\s*(?:that|which|who|whose|where|with|rated|scored|scoring|graded|given|awarded|that's|"
     rf"judged|assessed|in which|known|accredited|described|recognised|recognized|praised|based|located|covering|"
     rf"stretching|serving|whose|short of|lacking|facing|using|running|offering|providing|reporting|notified|hit by|"
-    rf"(?:cqc|inspectors|it) (?:rated|scored|judged|gave))\b(?:(?!{_CLAUSE_END}).)*)?)",
+    rf"(?:cqc|inspectors|it) (?:rated|scored|judged|gave)|"
+    # any participle: "the council still awaiting its inspection result", "the borough preparing for CQC"
+    rf"(?:still |now |currently |already |recently )?[a-z]+ing)\b(?:(?!{_CLAUSE_END}).)*)?)",
     re.I)
 # A description ends before the verb the question asks with: "what did the council that ... [score]?"
 _TRAILING_VERB = re.compile(r"\s+(?:score|scored|get|got|receive|received|achieve|achieved|rating|rated|mark|do|fare|"

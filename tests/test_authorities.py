@@ -145,3 +145,11 @@ def test_core_names_and_the_council_a_text_names_most():
     assert most_mentioned("CHESHIRE West and Chester Adult Social Care is delivering services.") == \
         "Cheshire West and Chester Council"
     assert most_mentioned("In Sheffield. In Leeds. In Leeds. In Sheffield.") is None  # not clearly one
+
+
+def test_a_description_by_a_participle():
+    found = CATALOG.references("What will the published report for the council still awaiting its January 2025 "
+                               "inspection result include?", search=lambda text: {GLOS: 1.0, DERBY: 0.2})
+    assert [(r.how, r.authorities) for r in found] == [("content", (GLOS,))]
+    assert CATALOG.references("what happened at the council meeting on 5 May?",
+                              search=lambda text: {GLOS: 1.0}) == []  # too few words to describe anyone
