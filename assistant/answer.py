@@ -38,7 +38,7 @@ from .corpus import decode_text, text_path
 from .cqc import FRAMEWORK_SECTIONS
 from .embed import Embedder
 from .extract import page_of
-from .authorities import core_name
+from .authorities import STATES_FIGURE, core_name
 from .intents import MEANING, OVERALL, PASSAGES, Neighbours
 from .intents import SCORE as SCORE_ASKED
 from .lexical import tokenize
@@ -214,7 +214,7 @@ class Answerer:
         for h in self.retriever.search(text, top_k=10 if figures else 5):
             a = self._reports.get(h.chunk.doc, {}).get("authority")
             # a passage stating every figure of the description is the one it describes, whatever the wording
-            w = h.score + (1.0 if figures and figures <= set(_FIGURE.findall(h.chunk.text)) else 0.0)
+            w = h.score + (STATES_FIGURE if figures and figures <= set(_FIGURE.findall(h.chunk.text)) else 0.0)
             if a and w > weights.get(a, 0.0):
                 weights[a] = w
         return weights

@@ -309,7 +309,8 @@ class Catalog:
             held = {a for a, n in self.points.items() if n == int(points.group(1) or points.group(2))}
             if not held and search is not None:  # no report's metadata holds it: the report that states it
                 ranked = sorted(((w, a) for a, w in search(points.group(0)).items() if a in pool), reverse=True)
-                if ranked and (len(ranked) == 1 or ranked[0][0] >= DOMINANT * ranked[1][0]):
+                if ranked and ranked[0][0] >= STATES_FIGURE and \
+                        (len(ranked) == 1 or ranked[0][0] >= DOMINANT * ranked[1][0]):
                     held = {ranked[0][1]}
             pool &= held
             how, told = "rating", True
@@ -371,6 +372,9 @@ def _alias_table(authorities: tuple[str, ...]) -> dict[tuple[str, ...], str | Co
 # A description by a fact names the council whose best passage states it, when that passage scores at least this
 # many times the best of any other council's.
 DOMINANT = 1.05
+# The search weight of a passage stating every figure of a description (the search adds 1 for that): one that
+# only talks alike ("scored ... overall") does not state "scored 67%".
+STATES_FIGURE = 1.0
 
 # Ordinary English words that are also councils' one-word names: never a council unless capitalised.
 _ENGLISH = AMBIGUOUS_SHORT

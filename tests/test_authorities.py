@@ -103,6 +103,10 @@ def test_a_description_by_overall_points():
     (found,) = minutes.references("In the city council that scored 56%, whose strengths were a source of learning?",
                                   search=lambda text: {"Leicester City Council": 1.4, "Staffordshire County Council": 0.3})
     assert found.authorities == ("Leicester City Council",) and found.how == "rating"
+    # a passage that only talks alike (no passage states the figure) describes nobody
+    (alike,) = minutes.references("the council that scored 67% overall", search=lambda text: {
+        "Staffordshire County Council": 0.6})
+    assert alike.authorities == ()
 
 
 def test_a_description_by_a_fact_is_the_authority_whose_report_states_it():
