@@ -298,14 +298,16 @@ _RATING_LINES = [
 
 
 def _points(m: re.Match[str]) -> int | None:
-    n = int(m.group("points") or m.group("pct") or m.group("pts"))
+    n = int(m.group("points") or m.group("pct") or m.group("pts") or m.group("scored"))
     return n if 0 <= n <= 100 else None
 # Points out of 100, as CQC's pages and councils print them: "X scored 78 out of 100 overall, indicating a good
-# standard", a summary page's "Overall rating for X: 75%", a council's "a score of 70 points"
+# standard", a summary page's "Overall rating for X: 75%", a council's "a score of 70 points" or "a score of 81%",
+# minutes' "Leicester had scored 56%" (read only beside an overall rating)
 _POINTS = re.compile(r"\bscored (?P<points>\d{1,3}) out of 100(?: overall)?(?:, indicating an? (?P<std>[a-z]+) "
                      r"standard)?|"
                      r"^[ \t]*Overall rating for [^\n:]{2,80}:[ \t]*(?P<pct>\d{1,3})[ \t]*%|"
-                     r"\b(?:a |its |their |our )?(?:overall )?score of (?P<pts>\d{1,3})(?: points| out of 100)\b",
+                     r"\b(?:a |its |their |our )?(?:overall )?score of (?P<pts>\d{1,3})(?: points| out of 100|[ \t]*%)|"
+                     r"\bscored (?P<scored>\d{2,3})[ \t]*%(?![ \t]*(?:of|for|on|in)\b)",
                      re.I | re.M)
 _STANDARD_RATING = {"exceptional": "Outstanding", "outstanding": "Outstanding", "good": "Good"}
 
@@ -348,6 +350,15 @@ def sentence_around(text: str, a: int, b: int, most: int = 400) -> tuple[int, in
         start = line_start + (stops[-1] if stops else 0)
         m = re.search(r"[.!?][’”\"')]*(?=\s|$)", text[b:line_end])
         end = b + m.end() if m else line_end
+    for _ in range(3):  # a sentence hard-wrapped onto the next line ("Leicester had scored 56% which was\nhigher
+        # than some neighbouring Local Authorities."): on to its end
+        nxt = text.find("\n", end + 1)
+        nxt = len(text) if nxt < 0 else nxt
+        here, after = text[start:end].rstrip(), text[end + 1:nxt].strip()
+        if not here or here[-1] in ".!?:;" or not after or not (after[0].islower() or ends_mid_sentence(here)):
+            break
+        stop = re.search(r"[.!?][’”\"')]*(?=\s|$)", text[end + 1:nxt])
+        end = end + 1 + stop.end() if stop else nxt
     start += len(text[start:end]) - len(text[start:end].lstrip())
     return start, start + len(text[start:end].strip())
 

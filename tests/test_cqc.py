@@ -143,3 +143,16 @@ def test_a_first_line_cut_mid_sentence_is_not_the_title_the_sentence_it_opens_is
     a, b = cqc.title_line(text)
     assert text[a:b].endswith("Commission on the outcome of the CQC assessment")  # three lines at most
     assert cqc.ends_mid_sentence("gave a presentation to the") and not cqc.ends_mid_sentence("Winter Plan")
+
+
+def test_points_told_as_a_percentage_beside_a_rating_and_wrapped_sentences():
+    text = ("Dawood introduced the report noting the following:\n- The Local Authority rating had been\n"
+            "‘Requires improvement’.\n- Ratings were scored in terms of\npercentages.\n"
+            "- Quillham had scored 56% which was\nhigher than some neighbouring Local Authorities. Derbyshire County\n"
+            "Council scored 67% and their strengths might be a source of\nlearning.\n")
+    rating = cqc.overall_rating(text)
+    assert rating.rating == "Requires improvement" and rating.points == 56
+    points, a, b = cqc.points_line(text)
+    assert text[a:b] == "- Quillham had scored 56% which was\nhigher than some neighbouring Local Authorities."
+    assert cqc.overall_rating("Carers scored 85% for satisfaction.") is None  # no rating: no points either
+    assert cqc.points_line("rated Outstanding with a score of 81%.")[0] == 81
