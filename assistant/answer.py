@@ -39,7 +39,7 @@ from .cqc import FRAMEWORK_SECTIONS
 from .embed import Embedder
 from .extract import page_of
 from .authorities import STATES_FIGURE, core_name
-from .intents import MEANING, OVERALL, PASSAGES, Neighbours
+from .intents import MEANING, OVERALL, PASSAGES, SCORE_INTENTS, Neighbours
 from .intents import SCORE as SCORE_ASKED
 from .lexical import tokenize
 from .metadata import CQC_ASSESSMENT
@@ -224,10 +224,20 @@ class Answerer:
         filters = filters or Filters()
         vectors = _Vectors(self.embedder)
         u = self.understand(q, vectors)
+        filed_under: str | None = None
         if u.unknown_authorities and not u.authorities and not filters.authority and not filters.doc:
             names = " or ".join(u.unknown_authorities)
-            return self._abstain(q, None, filters, f"The indexed reports don't cover {names}. "
-                                 f"They cover {self._covered()}.")
+            doc = self._report_naming(u.unknown_authorities) if len(u.unknown_authorities) == 1 else None
+            if doc is None:
+                return self._abstain(q, None, filters, f"The indexed reports don't cover {names}. "
+                                     f"They cover {self._covered()}.")
+            # no report is filed under that council, but one names it (its authority went undetected): that
+            # report's passages, said plainly
+            filters = dataclasses.replace(filters, doc=doc)
+            filed_under = f"No indexed report is filed under {names}; this is from {doc}, which names it."
+            u = dataclasses.replace(u, unknown_authorities=(), parts=tuple(
+                dataclasses.replace(p, intent=PASSAGES, expects=RATING if p.intent != MEANING else None)
+                if p.intent in SCORE_INTENTS and not p.statements else p for p in u.parts))
         if u.missing_document and not filters.doc and not self._mentions(u.authorities, u.missing_document):
             who = " and ".join(u.authorities)
             return self._abstain(q, None, filters, f"The indexed reports don't include a {u.missing_document} for "
@@ -281,6 +291,8 @@ class Answerer:
             return self._abstain(q, vectors(main), filters, blocks[0], hits=hits or None)
         if u.unknown_authorities:
             blocks.insert(0, f"The indexed reports don't cover {' or '.join(u.unknown_authorities)}.")
+        if filed_under:
+            blocks.insert(0, filed_under)
         if not passage_parts and any(p.rule in _WEAK_RULES for p in u.parts):
             # a score read from weak signs: the passages the question's words find, in case it asked for them
             hits = self.retriever.search(u.search_text, top_k=self.settings.max_citations,
@@ -289,6 +301,15 @@ class Answerer:
             self._add_passages(cites, sorted(hits, key=lambda h: -h.score), vectors(main))
         kind = "score" if not passage_parts else "comparison" if self._comparison_groups(u, filters) else "quotes"
         return self._finish(q, "\n".join(blocks), False, cites, kind)
+
+    def _report_naming(self, councils: tuple[str, ...]) -> str | None:
+        """The one report filed under no authority whose passages name this council, if there is one: a report
+        whose council went undetected is still found by the council's name."""
+        core = core_name(councils[0])
+        hits = self.retriever.search(core, top_k=5)
+        docs = {h.chunk.doc for h in hits if not self._reports.get(h.chunk.doc, {}).get("authority")
+                and re.search(rf"\b{re.escape(core)}\b", h.chunk.text, re.I)}
+        return docs.pop() if len(docs) == 1 else None
 
     def _rating_in_words(self, part: Part, u: Understanding, filters: Filters, cites: list[Citation],
                          vectors: _Vectors, budget: int) -> tuple[str, bool, list[Hit]] | None:

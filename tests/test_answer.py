@@ -266,3 +266,20 @@ def test_the_role_a_who_question_names():
     assert _asked_role("Who is the executive member quoted on the CQC result?") == {"execut", "member"}
     assert _asked_role("Who is Norfolk's cabinet member for adult social services?") == {"cabinet", "member"}
     assert _asked_role("Who runs the helpline?") == set()
+
+
+def test_a_council_named_only_in_a_report_whose_authority_went_undetected(tmp_path, real_embedder):
+    # the report names two councils as often as each other, so no authority is detected: a question naming one
+    # is answered from that report, saying so, rather than "not covered"; a council it never names still is
+    answerer, corpus = small_answerer(tmp_path, real_embedder, {"joint-winter-news.txt": (
+        "Joint winter arrangements agreed\n\n"
+        "Rutland and Leicestershire will share one hospital discharge team this winter.\n"
+        "In Rutland, unpaid carers will be offered free flu vaccinations and a named contact.\n"
+        "In Leicestershire, the council will fund 40 extra reablement places.\n")})
+    assert answerer.index.metadata("joint-winter-news.txt").authority is None
+    # (a bare "Rutland" the report uses is read as a place and searched for; a full council name is asked as one)
+    answer = answerer.ask("What is Rutland County Council doing for unpaid carers this winter?")
+    assert not answer.abstained and answer.text.startswith("No indexed report is filed under Rutland County Council")
+    assert "free flu vaccinations" in answer.citations[0].quote
+    assert_all_verbatim(answer, corpus)
+    assert answerer.ask("What is Manchester City Council doing for unpaid carers?").abstained
