@@ -222,6 +222,9 @@ def project_sets() -> list[QuestionSet]:
                    # the next round's tuning set: news and council pages, beside everything but the test sets
                    QuestionSet("tune-4", EVAL_DIR / "tune-4.jsonl",
                                (*reports, EVAL_DIR / "reports" / "tune-3", EVAL_DIR / "reports" / "tune-4")),
+                   # the round after: news, local news and minutes telling ratings in prose (10 councils)
+                   QuestionSet("tune-5", EVAL_DIR / "tune-5.jsonl",
+                               (*reports, *(EVAL_DIR / "reports" / f for f in ("tune-3", "tune-4", "tune-5")))),
                    QuestionSet("test", EVAL_DIR / "test.jsonl", reports, held_out=True),
                    # a second held-out set, written after all tuning, over every report folder
                    QuestionSet("test-2", EVAL_DIR / "test-2.jsonl",
