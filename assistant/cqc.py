@@ -279,6 +279,7 @@ class Rating:
     end: int
     points: int | None = None  # "scored 78 out of 100 overall"
     prose: bool = False  # stated in a sentence of running text ("CQC has rated X as good, in how well ...")
+    stated: bool = False  # on a rating line or in CQC's own "has rated X as ..." (news wording is not needed)
 
 
 _RATING = r"(?P<rating>outstanding|good|requires improvement|inadequate)"
@@ -294,11 +295,25 @@ _RATING_LINES = [
     # minutes and news: "The Local Authority rating had been ‘Requires improvement’", "was rated Outstanding"
     re.compile(r"\b(?:(?:authority|council|overall|cqc)\s+rating\s+(?:had\s+been|has\s+been|was|is)\s+(?:of\s+)?|"
                r"(?:was|were|has\s+been|had\s+been|is)\s+rated\s+(?:as\s+)?)['‘\"]?" + _RATING + r"\b", re.I),
+    # news: the regulator or its inspectors rating the council ("inspectors rated the provision ‘inadequate’",
+    # "the regulator rated the council as “good”", "CQC rating Good", "has praised X, rating the adult social
+    # care the Council provides as ‘Good’"), not care homes rated by it
+    re.compile(r"\b(?:CQC|Care Quality Commission|inspectors?|regulator|watchdog)\W+(?:[\w’'-]+\W+){0,12}?"
+               r"(?:rated|rates|rate|rating)\s+(?:[\w’'-]+\s+){0,8}?(?:as\s+)?['‘\"“]?" + _RATING + r"\b", re.I),
+    # the council's services "require improvement" or "were awarded Requires Improvement" (not "areas that
+    # require improvement", not "the only local authorities to be awarded an outstanding rating")
+    re.compile(r"\b(?:services?|care|provision)\W+(?:[\w’'-]+\W+){0,6}?['‘\"“]?(?P<rating>requires?\s+improvement|"
+               r"require\s+improvement)\b", re.I),
+    re.compile(r"\b(?:services?|care|provision)\W+(?:[\w’'-]+\W+){0,4}?awarded\s+(?:an?\s+)?['‘\"“]?" + _RATING
+               + r"\b", re.I),
 ]
 
 
+_NEWS_LINES = _RATING_LINES[6:]  # the news wordings, read only when no rating line or "has rated X as" is found
+
+
 def _points(m: re.Match[str]) -> int | None:
-    n = int(m.group("points") or m.group("pct") or m.group("pts") or m.group("scored"))
+    n = int(m.group("points") or m.group("pct") or m.group("pts") or m.group("scored") or m.group("news"))
     return n if 0 <= n <= 100 else None
 # Points out of 100, as CQC's pages and councils print them: "X scored 78 out of 100 overall, indicating a good
 # standard", a summary page's "Overall rating for X: 75%", a council's "a score of 70 points" or "a score of 81%",
@@ -307,6 +322,10 @@ _POINTS = re.compile(r"\bscored (?P<points>\d{1,3}) out of 100(?: overall)?(?:, 
                      r"standard)?|"
                      r"^[ \t]*Overall rating for [^\n:]{2,80}:[ \t]*(?P<pct>\d{1,3})[ \t]*%|"
                      r"\b(?:a |its |their |our )?(?:overall )?score of (?P<pts>\d{1,3})(?: points| out of 100|[ \t]*%)|"
+                     # news: "a score of 62", "a grade of 62 out of 100", "an overall score of 81" (two or three
+                     # digits: a quality statement's score is 1 to 4)
+                     r"\b(?:an? |its |their |our )?(?:overall )?(?:score|grade|mark) of (?P<news>\d{2,3})\b"
+                     r"(?:[ \t]+out of 100)?(?![ \t]*(?:%|per|out of (?!100)))|"
                      r"\bscored (?P<scored>\d{2,3})[ \t]*%(?![ \t]*(?:of|for|on|in)\b)",
                      re.I | re.M)
 _STANDARD_RATING = {"exceptional": "Outstanding", "outstanding": "Outstanding", "good": "Good"}
@@ -317,11 +336,15 @@ def overall_rating(text: str) -> Rating | None:
     layouts: "Overall rating: Good", a summary page's rating line, "scored 78 out of 100 overall", a press
     release's "has rated X as good")."""
     found: list[Rating] = []
+    at: dict[int, int] = {}  # id of a found rating: where its wording starts (two may share a sentence)
     points = _POINTS.search(text)
     for pattern in _RATING_LINES:
+        if pattern in _NEWS_LINES and any(r.stated for r in found):
+            break  # a page's own rating line or CQC's "has rated X as ..." sentence: news wording is not needed
         m = pattern.search(text)
         if m:
-            rating = next(r for r in OVERALL_RATINGS if r.lower() == m.group("rating").lower())
+            said = re.sub(r"\s+", " ", m.group("rating").lower()).replace("require improvement", "requires improvement")
+            rating = next(r for r in OVERALL_RATINGS if r.lower() == said)
             a, b = m.span()
             if pattern is _RATING_LINES[2]:  # cite the authority's line and its rating together
                 a = text.index("\n", a) + 1
@@ -330,9 +353,10 @@ def overall_rating(text: str) -> Rating | None:
             line = text[a:b]
             a += len(line) - len(line.lstrip())
             found.append(Rating(rating, a, a + len(text[a:b].rstrip()), _points(points) if points else None,
-                                prose=pattern in _RATING_LINES[3:]))
+                                prose=pattern in _RATING_LINES[3:], stated=pattern in _RATING_LINES[:4]))
+            at[id(found[-1])] = m.start()
     if found:
-        return min(found, key=lambda r: r.start)
+        return min(found, key=lambda r: at[id(r)])
     if points and (points.group("std") or "").lower() in _STANDARD_RATING:
         return Rating(_STANDARD_RATING[points.group("std").lower()], points.start(), points.end(), _points(points))
     return None

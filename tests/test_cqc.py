@@ -156,3 +156,31 @@ def test_points_told_as_a_percentage_beside_a_rating_and_wrapped_sentences():
     assert text[a:b] == "- Quillham had scored 56% which was\nhigher than some neighbouring Local Authorities."
     assert cqc.overall_rating("Carers scored 85% for satisfaction.") is None  # no rating: no points either
     assert cqc.points_line("rated Outstanding with a score of 81%.")[0] == 81
+
+
+@pytest.mark.parametrize("text,rating,points", [
+    ("Blackpool Council is improving its services after inspectors rated the provision ‘inadequate’.", "Inadequate",
+     None),
+    ("The Care Quality Commission (CQC) – the independent regulator – has praised Quillham Borough Council, rating "
+     "the adult social care the Council provides as ‘Good’", "Good", None),
+    ("Quillham adult social care services ‘require improvement’\nThe CQC gave the council a grade of 62 out of 100.",
+     "Requires improvement", 62),
+    ("Quillham Council’s adult social care services were awarded Requires Improvement, with a score of 62.",
+     "Requires improvement", 62),
+    ("The Care Quality Commission (CQC) rated the authority ‘good’ after an inspection, with an overall score of 81. "
+     "The only local authorities to be awarded an outstanding rating so far are Camden and Kensington.", "Good", 81),
+])
+def test_ratings_told_in_news(text, rating, points):
+    found = cqc.overall_rating(text)
+    assert (found.rating, found.points) == (rating, points)
+
+
+def test_news_wording_is_not_a_rating_of_the_council():
+    assert cqc.overall_rating("85% of care homes are rated good or outstanding by the CQC.") is None
+    assert cqc.overall_rating("Inspectors found areas that require improvement in safeguarding.") is None
+    # CQC's own press release sentence wins over its headline's wording
+    text = ("CQC rates Quillham Council’s adult social care provision as outstanding\n\n"
+            "The Care Quality Commission (CQC), has rated Quillham Council as outstanding, in how well they meet "
+            "their duties.")
+    found = cqc.overall_rating(text)
+    assert text[found.start:found.end].startswith("The Care Quality Commission (CQC), has rated")
