@@ -36,13 +36,13 @@ class Speller:
         self._words = words
         self._buckets: dict[tuple[str, int], list[str]] = defaultdict(list)
         for w in words:
-            if len(w) >= 4 and w.isalpha():
+            if len(w) >= 5 and w.isalpha():
                 self._buckets[(w[:2], len(w))].append(w)
 
     def correct(self, word: str, most: int = 3) -> tuple[str, ...]:
         """The reports' words nearest to `word` (fewest edits; "inspecton": "inspection" and "inspector"), if
         `word` is not one of theirs; () if none is within reach."""
-        if word in self._words or len(word) < 4:
+        if word in self._words or len(word) < 5:  # short words are too near too many others ("came": "care")
             return ()
         found = [(distance(word, w), w) for spread in (0, 1, -1, 2, -2)
                  for w in self._buckets.get((word[:2], len(word) + spread), ()) if close(word, w)]

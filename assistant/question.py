@@ -154,7 +154,8 @@ def understand(question: str, reports: Mapping[str, Mapping[str, Any]] | Catalog
     if not any(r.authorities for r in refs if r.how != "ambiguous"):
         # "had the findings come out by the time of the assessment?": a score of nobody about nothing is no score
         parts = tuple(replace(p, intent=PASSAGES, rule=None) if p.intent == SCORE and not p.statements
-                      and p.score_value is None and not re.search(r"\b(?:we|our|us)\b", p.text, re.I) else p
+                      and p.score_value is None and not re.search(r"\b(?:we|our|us)\b", p.text, re.I)
+                      and not (p.which and _GRADE_NAMED.search(p.text)) else p  # "which council was rated good?"
                       for p in parts)
     about_scores = any(p.intent in SCORE_INTENTS for p in parts)
     # a council's bare name the reports use as a place: a council asked about only in a question about scores
@@ -213,9 +214,11 @@ _LISTING = {"list", "show", "give", "hold", "held", "have", "all", "every", "eac
 _SCORE_WORD = re.compile(r"\b(?:cqc\s+)?(?:score|scored|rating|rated|mark|grade|verdict)s?\b", re.I)
 
 
-# A question about any council, not one ("what percentage counts as Good for a council?")
-_ANY_COUNCIL = re.compile(r"\b(?:a|an|any|every|each)\s+(?:local\s+)?(?:council|authority|borough|county)\b|"
+# A question about any council, or asking which ("what percentage counts as Good for a council?", "which council
+# was rated inadequate?"), not one described by what it says
+_ANY_COUNCIL = re.compile(r"\b(?:a|an|any|every|each|which|what)\s+(?:local\s+)?(?:council|authority|borough|county)\b|"
                           r"\b(?:councils|authorities)\b", re.I)
+_GRADE_NAMED = re.compile(r"\b(?:outstanding|good|requires? improvement|inadequate)\b", re.I)
 
 
 _THAT = re.compile(r"\b(?:that|it|this|they|their|its)\b", re.I)
@@ -225,7 +228,7 @@ def _spelled(text: str, common: frozenset[str]) -> str:
     """The text, with the reports' words added after each lower-case word they never use but nearly spell
     ("inspecton" -> "inspecton inspection inspector")."""
     check = speller(common)
-    return re.sub(r"\b[a-z]{4,}\b", lambda m: " ".join((m.group(0),) + check.correct(m.group(0))), text)
+    return re.sub(r"\b[a-z]{5,}\b", lambda m: " ".join((m.group(0),) + check.correct(m.group(0))), text)
 
 
 def _authority_by_content(question: str, parts: tuple[Part, ...],

@@ -158,7 +158,9 @@ def score_block(answerer: Answerer, part: Part, u: Understanding, filters: Filte
                 part = dataclasses.replace(part, score_value=theirs[0].score)
                 scores = theirs + scores
         return _meaning(answerer, part, scores, cites)
-    if part.intent == OVERALL or (part.intent == SCORE and not statements and _PERCENT.search(part.text)):
+    if part.intent == OVERALL or (part.intent == SCORE and not statements and _PERCENT.search(part.text)) or \
+            (part.intent == SCORE and part.which and not u.authorities and not statements and
+             _GRADE_ASKED.search(part.text)):  # "which council was rated inadequate?"
         # "what did X get as a percentage?": the overall points (statements are scored 1 to 4)
         return _overall(answerer, part, u, filters, cites)
     if part.intent == HELD:
@@ -175,8 +177,10 @@ def score_block(answerer: Answerer, part: Part, u: Understanding, filters: Filte
     if part.score_value is not None and (not u.authorities or part.which) and part.intent in (SCORE, LIST):
         # "which council scored 4?", "which areas did X get a 3 in?"
         in_statement = [h for h in in_statement if h.score == part.score_value]
-    if not in_statement and not statements and part.intent == SCORE and u.authorities and part.score_value is None:
-        # "which rating did X end up with?" of an authority whose reports give an overall rating only
+    if not in_statement and not statements and part.intent in (SCORE, COMPARE) and u.authorities and \
+            part.score_value is None:
+        # "which rating did X end up with?", "which came out higher, X or Y?" of authorities whose reports give an
+        # overall rating only
         overall = _overall_if_held(answerer, part, u, filters, cites)
         if overall:
             return overall
@@ -267,6 +271,9 @@ def _meaning(answerer: Answerer, part: Part, scores: list[Held], cites: list[Cit
 # of 3 - good standard" is a statement's descriptor, not a rating)
 _OVERALL_ASKED = re.compile(r"\boverall\b|\b(?:outstanding|requires? improvement|inadequate)\b|"
                             r"\bgood\b(?!\s+standard)", re.I)
+_GRADE = cqc.OVERALL_RATINGS  # best first
+# "which council was rated inadequate?": the councils of that rating only
+_GRADE_ASKED = re.compile(r"\b(?:outstanding|good|requires? improvement|inadequate)\b", re.I)
 _PERCENT = re.compile(r"\bper ?cent|%", re.I)
 _POINTS_ASKED = re.compile(r"\bpoints?\b|\bout of (?:a )?(?:100|hundred)\b|\bpercent", re.I)
 
@@ -288,12 +295,19 @@ def _overall(answerer: Answerer, part: Part, u: Understanding, filters: Filters,
     points_asked = bool(_POINTS_ASKED.search(part.text))
     lines: list[str] = []
     points: dict[str, int] = {}  # line: its authority's overall points
+    grades: dict[str, str] = {}  # line: its authority's overall rating
+    asked = _GRADE_ASKED.search(part.text) if not u.authorities and part.which else None
     docs = list(answerer.index.manifest.reports)
     if part.intent == COMPARE:  # "who came out higher overall?": the highest first
-        docs.sort(key=lambda d: -(answerer.index.metadata(d).overall_points or -1))
+        def rank(d: str) -> tuple[int, int]:
+            md = answerer.index.metadata(d)
+            return -(md.overall_points or -1), _GRADE.index(md.overall_rating) if md.overall_rating in _GRADE else 9
+
+        docs.sort(key=rank)
     for doc in docs:
         md = answerer.index.metadata(doc)
         if not md.overall_rating or (u.authorities and md.authority not in u.authorities) or \
+                (asked and md.overall_rating.lower() != asked.group(0).lower().replace("require ", "requires ")) or \
                 (md.superseded_by and not u.about_past) or (filters.doc and filters.doc != doc) or \
                 (filters.authority and filters.authority.lower() not in (md.authority or "").lower()):
             continue
@@ -317,6 +331,7 @@ def _overall(answerer: Answerer, part: Part, u: Understanding, filters: Filters,
             if more:
                 said += f" {_quoted(text, apart[1], apart[2])} {more}"
             lines.append(f"{md.authority or doc}: {said}")
+            grades[lines[-1]] = md.overall_rating
             if md.overall_points is not None:
                 points[lines[-1]] = md.overall_points
     if lines and part.intent == COMPARE and len(points) == len(lines) > 1:
@@ -325,6 +340,12 @@ def _overall(answerer: Answerer, part: Part, u: Understanding, filters: Filters,
         head = f"Highest overall: {best[0]} ({top} out of 100)." if len(best) == 1 else \
             f"Level overall: {' and '.join(best)} ({top} out of 100)."
         lines.insert(0, head)
+    elif lines and part.intent == COMPARE and len(grades) == len(lines) > 1:
+        # no points for some: the ratings' order (Outstanding, Good, Requires improvement, Inadequate)
+        top = min(grades.values(), key=_GRADE.index)
+        best = [line.split(":", 1)[0] for line in lines if grades[line] == top]
+        lines.insert(0, f"Highest overall: {best[0]} ({top})." if len(best) == 1 else
+                     f"Level overall: {' and '.join(best)} ({top}).")
     if lines:
         return "\n".join(lines), True
     who = " and ".join(u.authorities) if u.authorities else "any authority"

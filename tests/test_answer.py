@@ -283,3 +283,20 @@ def test_a_council_named_only_in_a_report_whose_authority_went_undetected(tmp_pa
     assert "free flu vaccinations" in answer.citations[0].quote
     assert_all_verbatim(answer, corpus)
     assert answerer.ask("What is Manchester City Council doing for unpaid carers?").abstained
+
+
+def test_overall_ratings_told_in_news_are_compared_and_asked_by_grade(tmp_path, real_embedder):
+    answerer, corpus = small_answerer(tmp_path, real_embedder, {
+        "quillham-news.txt": ("Praise for Quillham Borough Council’s adult social care as inspectors rate service "
+                              "as Good\n\nThe Care Quality Commission (CQC) has praised Quillham Borough Council, "
+                              "rating the adult social care the Council provides as ‘Good’.\n"),
+        "wessex-news.txt": ("Wessexshire County Council is working to improve adult social care after inspectors "
+                            "rated the provision ‘inadequate’.\n\nThe council said it took the findings seriously "
+                            "and would publish an improvement plan.\n")})
+    better = answerer.ask("Is Quillham's CQC rating better than Wessexshire's?")
+    assert better.text.startswith("Highest overall: Quillham Borough Council (Good).")
+    assert [c.doc for c in better.citations if c.role == "answer"] == ["quillham-news.txt", "wessex-news.txt"]
+    which = answerer.ask("Which council in the reports had its adult social care rated inadequate?")
+    assert not which.abstained and {c.doc for c in which.citations if c.role == "answer"} == {"wessex-news.txt"}
+    for answer in (better, which):
+        assert_all_verbatim(answer, corpus)
