@@ -211,10 +211,15 @@ class Answerer:
         best passage's fused search score (the best passage names the council a fact describes)."""
         weights: dict[str, float] = {}
         figures = set(_FIGURE.findall(text))  # "went from 392 to 465", "a 22% rise ... since 2011"
-        for h in self.retriever.search(text, top_k=10 if figures else 5):
+        # and names: "whose cabinet member is Councillor John Spence", "with its County Hall in Northallerton"
+        names = {w for w in _NAME_WORD.findall(text) if w.lower() not in self.common_words}
+        for h in self.retriever.search(text, top_k=10 if figures or names else 5):
             a = self._reports.get(h.chunk.doc, {}).get("authority")
-            # a passage stating every figure of the description is the one it describes, whatever the wording
-            w = h.score + (STATES_FIGURE if figures and figures <= set(_FIGURE.findall(h.chunk.text)) else 0.0)
+            # a passage stating every figure and name of the description is the one it describes, whatever the
+            # wording
+            states = (figures or names) and figures <= set(_FIGURE.findall(h.chunk.text)) and \
+                names <= set(_NAME_WORD.findall(h.chunk.text))
+            w = h.score + (STATES_FIGURE if states else 0.0)
             if a and w > weights.get(a, 0.0):
                 weights[a] = w
         return weights
@@ -887,6 +892,7 @@ _ASKING = {"what", "which", "who", "whom", "whose", "how", "when", "where", "why
            "said", "tell", "actual", "actually", "realli", "pleas", "kind", "sort", "thing", "happen", "mean", "mani",
            "much", "often", "long", "it", "ha", "has", "have", "had"}
 _FIGURE = re.compile(r"\d+(?:[.,]\d+)*")
+_NAME_WORD = re.compile(r"\b[A-Z][a-z]{2,}\b")  # a capitalised word: a name, when the reports never write it lower-case
 _PERCENT_ASKED = re.compile(r"\bper ?cent|%", re.I)
 # Words saying where in the reports to look, not what about: "what's listed under ...", "in the minutes".
 _LOCATOR = re.compile(r"\b(?:listed|included|mentioned|recorded|written)\s+(?:under|in)\b|"

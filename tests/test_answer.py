@@ -289,14 +289,19 @@ def test_overall_ratings_told_in_news_are_compared_and_asked_by_grade(tmp_path, 
     answerer, corpus = small_answerer(tmp_path, real_embedder, {
         "quillham-news.txt": ("Praise for Quillham Borough Council’s adult social care as inspectors rate service "
                               "as Good\n\nThe Care Quality Commission (CQC) has praised Quillham Borough Council, "
-                              "rating the adult social care the Council provides as ‘Good’.\n"),
+                              "rating the adult social care the Council provides as ‘Good’.\n"
+                              "Councillor Jane Okafor, cabinet member for adult social care, welcomed the report.\n"),
         "wessex-news.txt": ("Wessexshire County Council is working to improve adult social care after inspectors "
                             "rated the provision ‘inadequate’.\n\nThe council said it took the findings seriously "
-                            "and would publish an improvement plan.\n")})
+                            "and would publish an improvement plan.\nCouncillor Tom Reeve, cabinet member for adult "
+                            "social care, said the council welcomed the report's challenge.\n")})
     better = answerer.ask("Is Quillham's CQC rating better than Wessexshire's?")
     assert better.text.startswith("Highest overall: Quillham Borough Council (Good).")
     assert [c.doc for c in better.citations if c.role == "answer"] == ["quillham-news.txt", "wessex-news.txt"]
     which = answerer.ask("Which council in the reports had its adult social care rated inadequate?")
     assert not which.abstained and {c.doc for c in which.citations if c.role == "answer"} == {"wessex-news.txt"}
-    for answer in (better, which):
+    # described by a person's name its report alone prints
+    named = answerer.ask("What rating did the council whose cabinet member is Councillor Jane Okafor get from CQC?")
+    assert not named.abstained and named.citations[0].doc == "quillham-news.txt"
+    for answer in (better, which, named):
         assert_all_verbatim(answer, corpus)
