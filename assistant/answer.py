@@ -44,7 +44,7 @@ from .intents import SCORE as SCORE_ASKED
 from .lexical import tokenize
 from .metadata import CQC_ASSESSMENT
 from .parse import BULLET, ROW, SCORE
-from .question import PERCENT, RATING, Catalog, Part, Understanding, has_expected, resolve_followup, understand
+from .question import POINTS, RATING, Catalog, Part, Understanding, has_expected, resolve_followup, understand
 from .retrieve import Filters, Hit, Retriever, clean_query
 from .settings import Settings
 from .store import Index
@@ -321,9 +321,9 @@ class Answerer:
         """A score or rating asked of an authority whose reports hold no score line: the passage of theirs that
         tells it in words ("the Local Authority rating had been 'Requires improvement'", "scored 56%"), if one
         does; None (and `cites` untouched) if none does."""
-        expects = PERCENT if _PERCENT_ASKED.search(part.text) else RATING
+        expects = POINTS if _POINTS_ASKED.search(part.text) else RATING
         asked = dataclasses.replace(part, intent=PASSAGES, expects=expects)
-        rating_words = "scored rated rating" + (" percentage" if expects == PERCENT else "")
+        rating_words = "scored rated rating" + (" percentage points" if expects == POINTS else "")
         kept = [c for c in cites if c.role == ANSWER]
         names = [core_name(a) for a in u.authorities]
         anyone = dataclasses.replace(u, authorities=(), named=(), comparison=False)
@@ -418,7 +418,7 @@ class Answerer:
         None when what answers it is already quoted (`taken`: (doc, start, end) quoted for another part)."""
         s = self.settings
         # a rating asked in words (no score line of theirs is held): score lines are what did not answer it
-        units, qstems = self._units(q, qvec, hits, scores=bool(_SCORE_TALK.search(u.text)) and u.expects != RATING)
+        units, qstems = self._units(q, qvec, hits, scores=bool(_SCORE_TALK.search(u.text)) and u.expects not in (RATING, POINTS))
         if not units:
             return []
         taken = taken or []
@@ -482,7 +482,7 @@ class Answerer:
             # (a rating asked of an authority whose reports hold no score line: its passage that tells one)
             alt = next((c for c in units[1: s.expect_depth]
                         if (c.score >= best.score - s.expect_within or rarest in self.index.unit_tokens(c.row)
-                            or u.expects == RATING)
+                            or u.expects in (RATING, POINTS))
                         and has_expected(u, self._text(c.chunk, c.start, c.end), self.common_words)), None)
             if alt is not None:
                 quote = self._window(alt, units, qvec, qstems, budget, u)
@@ -893,7 +893,7 @@ _ASKING = {"what", "which", "who", "whom", "whose", "how", "when", "where", "why
            "much", "often", "long", "it", "ha", "has", "have", "had"}
 _FIGURE = re.compile(r"\d+(?:[.,]\d+)*")
 _NAME_WORD = re.compile(r"\b[A-Z][a-z]{2,}\b")  # a capitalised word: a name, when the reports never write it lower-case
-_PERCENT_ASKED = re.compile(r"\bper ?cent|%", re.I)
+_POINTS_ASKED = re.compile(r"\bper ?cent|%|\bpoints?\b|\bout of (?:a )?(?:100|hundred)\b", re.I)
 # Words saying where in the reports to look, not what about: "what's listed under ...", "in the minutes".
 _LOCATOR = re.compile(r"\b(?:listed|included|mentioned|recorded|written)\s+(?:under|in)\b|"
                       r"\b(?:in|from) (?:the|its|their|our|this|that) (?:minutes|report|page|press release|document|"

@@ -25,8 +25,9 @@ __all__ = ["Catalog", "Part", "Understanding", "understand", "has_expected", "co
 
 NAME, WHO, DATE, COUNT, PERCENT, DURATION, MONEY, FREQUENCY = "name", "who", "date", "count", "percent", \
     "duration", "money", "frequency"
-# A rating told in words: what a score question asks of a report that holds no score lines (minutes, news)
-RATING = "rating"
+# A rating told in words: what a score question asks of a report that holds no score lines (minutes, news); and
+# points out of 100 ("a grade of 62 out of 100", "scored 56%")
+RATING, POINTS = "rating", "points"
 _EXPECTS = [
     # a person's name: "the name of ..."
     (NAME, re.compile(r"\bname of\b|\b(?:what|which) (?:is|was|'s) (?:the |their |its )?name\b|"
@@ -507,6 +508,10 @@ _RATING_IN = re.compile(r"\b(?:rated|rating|ranked|graded|judged|scored|scoring|
                         # or that it is not known yet: "We are awaiting our report ... and final rating"
                         r"\b(?:awaiting|await|yet to (?:receive|get|hear)|not yet (?:received|had|published))\b"
                         r"[^.]{0,60}\b(?:rating|result|report)\b", re.I)
+# (a score, not a band's bounds: "63 to 87%", "38% or lower")
+_POINTS_IN = re.compile(r"(?<!to )(?<![\d-])\b\d{1,3}\s*(?:%|per ?cent\b|points\b|out of 100\b)"
+                        r"(?!\s*(?:or (?:lower|higher|less|more|above|below)|to \d))|"
+                        r"\b(?:score|grade|mark) of \d{2,3}\b", re.I)
 _MONEY_IN = re.compile(r"£|\$|€|\bpounds?\b|\b(?:million|billion|bn)\b|\b\d+(?:\.\d+)?\s?[mk]\b", re.I)
 _NUMBER = r"(?:\d[\d,.]*|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|" \
           r"forty|fifty|hundred|thousand|a few|several|no)"
@@ -539,6 +544,8 @@ def has_expected(u: Understanding | Part | str | None, quote: str, common: froze
         return bool(_PERCENT_IN.search(quote))
     if kind == RATING:
         return bool(_RATING_IN.search(quote))
+    if kind == POINTS:
+        return bool(_POINTS_IN.search(quote))
     if kind == MONEY:
         return bool(_MONEY_IN.search(quote))
     if kind == DURATION:

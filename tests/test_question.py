@@ -12,6 +12,7 @@ from assistant.question import (
     MONEY,
     NAME,
     PERCENT,
+    POINTS,
     RATING,
     WHO,
     has_expected,
@@ -301,3 +302,11 @@ def test_a_misspelt_word_gets_the_reports_words_beside_it():
     assert speller.correct("winter") == () and speller.correct("zebra") == () and speller.correct("pla") == ()
     part = understand("norfolk wintr plan inspecton", REPORTS, common=words).parts[0]
     assert "wintr winter" in part.search_text and "inspecton inspection inspector" in part.search_text
+
+
+def test_points_out_of_100_in_a_quote():
+    for said in ("Leicester had scored 56% which was higher", "a grade of 62 out of 100", "an overall score of 81",
+                 "a score of 70 points"):
+        assert has_expected(POINTS, said, frozenset()), said
+    for said in ("how it must improve -39 to 62%", "taken action against it - 38% or lower.", "CQC rating Good"):
+        assert not has_expected(POINTS, said, frozenset()), said  # a band's bounds, or no figure
