@@ -33,12 +33,12 @@ from typing import Any
 
 import numpy as np
 
+from .authorities import STATES_FIGURE, core_name
 from .chunk import Chunk, segments
 from .corpus import decode_text, text_path
-from .cqc import FRAMEWORK_SECTIONS
+from .cqc import FRAMEWORK_SECTIONS, PERCENT_ASKED, POINTS_ASKED
 from .embed import Embedder
 from .extract import page_of
-from .authorities import STATES_FIGURE, core_name
 from .intents import MEANING, OVERALL, PASSAGES, SCORE_INTENTS, Neighbours
 from .intents import SCORE as SCORE_ASKED
 from .lexical import tokenize
@@ -321,7 +321,7 @@ class Answerer:
         """A score or rating asked of an authority whose reports hold no score line: the passage of theirs that
         tells it in words ("the Local Authority rating had been 'Requires improvement'", "scored 56%"), if one
         does; None (and `cites` untouched) if none does."""
-        expects = POINTS if _POINTS_ASKED.search(part.text) else RATING
+        expects = POINTS if PERCENT_ASKED.search(part.text) or POINTS_ASKED.search(part.text) else RATING
         asked = dataclasses.replace(part, intent=PASSAGES, expects=expects)
         rating_words = "scored rated rating" + (" percentage points" if expects == POINTS else "")
         kept = [c for c in cites if c.role == ANSWER]
@@ -418,7 +418,8 @@ class Answerer:
         None when what answers it is already quoted (`taken`: (doc, start, end) quoted for another part)."""
         s = self.settings
         # a rating asked in words (no score line of theirs is held): score lines are what did not answer it
-        units, qstems = self._units(q, qvec, hits, scores=bool(_SCORE_TALK.search(u.text)) and u.expects not in (RATING, POINTS))
+        scores = bool(_SCORE_TALK.search(u.text)) and u.expects not in (RATING, POINTS)
+        units, qstems = self._units(q, qvec, hits, scores=scores)
         if not units:
             return []
         taken = taken or []
@@ -464,7 +465,8 @@ class Answerer:
             # "who introduced the plan?": the answer names who did it, in a sentence that says it was done
             # (nearly as good, or saying the deed of the question's thing: "Dawood introduced the report")
             doer = next((x for x in units[1: s.expect_depth] if done in self.index.unit_tokens(x.row)
-                         and (x.score >= best.score - s.extend_within or len(qstems & self.index.unit_tokens(x.row)) >= 2)
+                         and (x.score >= best.score - s.extend_within
+                              or len(qstems & self.index.unit_tokens(x.row)) >= 2)
                          and has_expected(u, self._text(x.chunk, x.start, x.end), self.common_words)), None)
             best = doer or best
         role = _asked_role(u.text)
@@ -893,7 +895,6 @@ _ASKING = {"what", "which", "who", "whom", "whose", "how", "when", "where", "why
            "much", "often", "long", "it", "ha", "has", "have", "had"}
 _FIGURE = re.compile(r"\d+(?:[.,]\d+)*")
 _NAME_WORD = re.compile(r"\b[A-Z][a-z]{2,}\b")  # a capitalised word: a name, when the reports never write it lower-case
-_POINTS_ASKED = re.compile(r"\bper ?cent|%|\bpoints?\b|\bout of (?:a )?(?:100|hundred)\b", re.I)
 # Words saying where in the reports to look, not what about: "what's listed under ...", "in the minutes".
 _LOCATOR = re.compile(r"\b(?:listed|included|mentioned|recorded|written)\s+(?:under|in)\b|"
                       r"\b(?:in|from) (?:the|its|their|our|this|that) (?:minutes|report|page|press release|document|"

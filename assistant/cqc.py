@@ -48,7 +48,18 @@ SCORE_DESCRIPTORS = {
 }
 # The words people use for each score ("a good standard", "exceptional").
 SCORE_WORDS = {1: "significant shortfalls", 2: "some shortfalls", 3: "good", 4: "exceptional"}
-OVERALL_RATINGS = ("Outstanding", "Good", "Requires improvement", "Inadequate")
+OVERALL_RATINGS = ("Outstanding", "Good", "Requires improvement", "Inadequate")  # best first
+# An overall rating's word in a question or a sentence ("rated inadequate", "services ‘require improvement’")
+GRADE_WORD = re.compile(r"\b(?:outstanding|good|requires?\s+improvement|inadequate)\b", re.I)
+# A result asked as a percentage, or as points out of 100
+PERCENT_ASKED = re.compile(r"\bper ?cent|%", re.I)
+POINTS_ASKED = re.compile(r"\bpoints?\b|\bout of (?:a )?(?:100|hundred)\b|\bpercent", re.I)
+
+
+def grade(word: str) -> str:
+    """The overall rating a grade word names ("require improvement" -> "Requires improvement")."""
+    said = re.sub(r"\s+", " ", word.lower()).replace("require improvement", "requires improvement")
+    return next(r for r in OVERALL_RATINGS if r.lower() == said)
 
 NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4}
 
@@ -343,8 +354,7 @@ def overall_rating(text: str) -> Rating | None:
             break  # a page's own rating line or CQC's "has rated X as ..." sentence: news wording is not needed
         m = pattern.search(text)
         if m:
-            said = re.sub(r"\s+", " ", m.group("rating").lower()).replace("require improvement", "requires improvement")
-            rating = next(r for r in OVERALL_RATINGS if r.lower() == said)
+            rating = grade(m.group("rating"))
             a, b = m.span()
             if pattern is _RATING_LINES[2]:  # cite the authority's line and its rating together
                 a = text.index("\n", a) + 1

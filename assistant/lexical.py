@@ -12,12 +12,11 @@ merged (as in Lucene); they are never returned.
 
 from __future__ import annotations
 
-import re
-
 import functools
 import json
 import logging
 import math
+import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field

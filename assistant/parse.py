@@ -217,7 +217,7 @@ def _wrap_width(lines: list[_Line]) -> float | None:
     """If the text is hard-wrapped (minutes copied from a PDF: sentences run on in lower case on the next line,
     again and again), the median length its wrapped lines run to; else None."""
     wrapped, open_ends = [], 0
-    for prev, ln in zip(lines, lines[1:]):
+    for prev, ln in zip(lines, lines[1:], strict=False):
         p, s = prev.raw.rstrip(), ln.stripped
         if ln.start != prev.end + 1 or not p or p[-1] in _TERMINAL or BULLET.match(ln.raw):
             continue

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from .authorities import DOMINANT, Catalog, Reference, core_name
-from .cqc import statement_in, statements_in
+from .cqc import GRADE_WORD, statement_in, statements_in
 from .fuzzy import speller
 from .intents import LIST, MEANING, OVERALL, PASSAGES, SCORE, SCORE_INTENTS, Neighbours, decide
 
@@ -156,7 +156,7 @@ def understand(question: str, reports: Mapping[str, Mapping[str, Any]] | Catalog
         # "had the findings come out by the time of the assessment?": a score of nobody about nothing is no score
         parts = tuple(replace(p, intent=PASSAGES, rule=None) if p.intent == SCORE and not p.statements
                       and p.score_value is None and not re.search(r"\b(?:we|our|us)\b", p.text, re.I)
-                      and not (p.which and _GRADE_NAMED.search(p.text)) else p  # "which council was rated good?"
+                      and not (p.which and GRADE_WORD.search(p.text)) else p  # "which council was rated good?"
                       for p in parts)
     about_scores = any(p.intent in SCORE_INTENTS for p in parts)
     # a council's bare name the reports use as a place: a council asked about only in a question about scores
@@ -219,7 +219,6 @@ _SCORE_WORD = re.compile(r"\b(?:cqc\s+)?(?:score|scored|rating|rated|mark|grade|
 # was rated inadequate?"), not one described by what it says
 _ANY_COUNCIL = re.compile(r"\b(?:a|an|any|every|each|which|what)\s+(?:local\s+)?(?:council|authority|borough|county)\b|"
                           r"\b(?:councils|authorities)\b", re.I)
-_GRADE_NAMED = re.compile(r"\b(?:outstanding|good|requires? improvement|inadequate)\b", re.I)
 
 
 _THAT = re.compile(r"\b(?:that|it|this|they|their|its)\b", re.I)

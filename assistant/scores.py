@@ -158,9 +158,9 @@ def score_block(answerer: Answerer, part: Part, u: Understanding, filters: Filte
                 part = dataclasses.replace(part, score_value=theirs[0].score)
                 scores = theirs + scores
         return _meaning(answerer, part, scores, cites)
-    if part.intent == OVERALL or (part.intent == SCORE and not statements and _PERCENT.search(part.text)) or \
+    if part.intent == OVERALL or (part.intent == SCORE and not statements and cqc.PERCENT_ASKED.search(part.text)) or \
             (part.intent == SCORE and part.which and not u.authorities and not statements and
-             _GRADE_ASKED.search(part.text)):  # "which council was rated inadequate?"
+             cqc.GRADE_WORD.search(part.text)):  # "which council was rated inadequate?"
         # "what did X get as a percentage?": the overall points (statements are scored 1 to 4)
         return _overall(answerer, part, u, filters, cites)
     if part.intent == HELD:
@@ -215,9 +215,11 @@ def legend_block(answerer: Answerer, part: Part, u: Understanding, cites: list[C
     """What a score means, from the key to the scores the named authorities' reports print ("2 = requires
     improvement"): for a report that holds no score line of its own ("on Sefton's page, what does a 2 stand
     for?")."""
+    if part.score_value is None:
+        return "", False
     for doc in answerer.index.manifest.reports:
         md = answerer.index.metadata(doc)
-        if md.authority not in u.authorities or part.score_value is None:
+        if md.authority not in u.authorities:
             continue
         text = answerer.index.texts[doc]
         for m in cqc.LEGEND_LINE.finditer(text):
@@ -271,11 +273,12 @@ def _meaning(answerer: Answerer, part: Part, scores: list[Held], cites: list[Cit
 # of 3 - good standard" is a statement's descriptor, not a rating)
 _OVERALL_ASKED = re.compile(r"\boverall\b|\b(?:outstanding|requires? improvement|inadequate)\b|"
                             r"\bgood\b(?!\s+standard)", re.I)
-_GRADE = cqc.OVERALL_RATINGS  # best first
-# "which council was rated inadequate?": the councils of that rating only
-_GRADE_ASKED = re.compile(r"\b(?:outstanding|good|requires? improvement|inadequate)\b", re.I)
-_PERCENT = re.compile(r"\bper ?cent|%", re.I)
-_POINTS_ASKED = re.compile(r"\bpoints?\b|\bout of (?:a )?(?:100|hundred)\b|\bpercent", re.I)
+
+
+def _rank(md: Metadata) -> tuple[int, int]:
+    """Higher overall first: points out of 100, then the rating's place (Outstanding first)."""
+    grade = cqc.OVERALL_RATINGS.index(md.overall_rating) if md.overall_rating in cqc.OVERALL_RATINGS else 9
+    return -(md.overall_points or -1), grade
 
 
 def _overall_if_held(answerer: Answerer, part: Part, u: Understanding, filters: Filters,
@@ -292,22 +295,19 @@ def _overall_if_held(answerer: Answerer, part: Part, u: Understanding, filters: 
 
 def _overall(answerer: Answerer, part: Part, u: Understanding, filters: Filters,
              cites: list[Citation]) -> tuple[str, bool]:
-    points_asked = bool(_POINTS_ASKED.search(part.text))
+    points_asked = bool(cqc.POINTS_ASKED.search(part.text))
     lines: list[str] = []
-    points: dict[str, int] = {}  # line: its authority's overall points
-    grades: dict[str, str] = {}  # line: its authority's overall rating
-    asked = _GRADE_ASKED.search(part.text) if not u.authorities and part.which else None
+    standing: dict[str, tuple[int | None, str]] = {}  # line: its authority's overall points and rating
+    # "which council was rated inadequate?": the councils of that rating only
+    named = cqc.GRADE_WORD.search(part.text) if not u.authorities and part.which else None
+    asked = cqc.grade(named.group(0)) if named else None
     docs = list(answerer.index.manifest.reports)
     if part.intent == COMPARE:  # "who came out higher overall?": the highest first
-        def rank(d: str) -> tuple[int, int]:
-            md = answerer.index.metadata(d)
-            return -(md.overall_points or -1), _GRADE.index(md.overall_rating) if md.overall_rating in _GRADE else 9
-
-        docs.sort(key=rank)
+        docs.sort(key=lambda d: _rank(answerer.index.metadata(d)))
     for doc in docs:
         md = answerer.index.metadata(doc)
         if not md.overall_rating or (u.authorities and md.authority not in u.authorities) or \
-                (asked and md.overall_rating.lower() != asked.group(0).lower().replace("require ", "requires ")) or \
+                (asked and md.overall_rating != asked) or \
                 (md.superseded_by and not u.about_past) or (filters.doc and filters.doc != doc) or \
                 (filters.authority and filters.authority.lower() not in (md.authority or "").lower()):
             continue
@@ -331,21 +331,20 @@ def _overall(answerer: Answerer, part: Part, u: Understanding, filters: Filters,
             if more:
                 said += f" {_quoted(text, apart[1], apart[2])} {more}"
             lines.append(f"{md.authority or doc}: {said}")
-            grades[lines[-1]] = md.overall_rating
-            if md.overall_points is not None:
-                points[lines[-1]] = md.overall_points
-    if lines and part.intent == COMPARE and len(points) == len(lines) > 1:
-        top = points[lines[0]]
-        best = [line.split(":", 1)[0] for line in lines if points[line] == top]
-        head = f"Highest overall: {best[0]} ({top} out of 100)." if len(best) == 1 else \
-            f"Level overall: {' and '.join(best)} ({top} out of 100)."
-        lines.insert(0, head)
-    elif lines and part.intent == COMPARE and len(grades) == len(lines) > 1:
-        # no points for some: the ratings' order (Outstanding, Good, Requires improvement, Inadequate)
-        top = min(grades.values(), key=_GRADE.index)
-        best = [line.split(":", 1)[0] for line in lines if grades[line] == top]
-        lines.insert(0, f"Highest overall: {best[0]} ({top})." if len(best) == 1 else
-                     f"Level overall: {' and '.join(best)} ({top}).")
+            standing[lines[-1]] = (md.overall_points, md.overall_rating)
+    if lines and part.intent == COMPARE and len(standing) == len(lines) > 1:
+        # by points out of 100 when every one has them, else by the ratings' order
+        by_points = all(pts is not None for pts, _ in standing.values())
+
+        def place(line: str) -> int:
+            pts, rating = standing[line]
+            return -pts if by_points and pts is not None else cqc.OVERALL_RATINGS.index(rating)
+
+        first = min(lines, key=place)
+        best = [line.split(":", 1)[0] for line in lines if place(line) == place(first)]
+        said = f"{standing[first][0]} out of 100" if by_points else standing[first][1]
+        lines.insert(0, f"Highest overall: {best[0]} ({said})." if len(best) == 1 else
+                     f"Level overall: {' and '.join(best)} ({said}).")
     if lines:
         return "\n".join(lines), True
     who = " and ".join(u.authorities) if u.authorities else "any authority"

@@ -100,8 +100,9 @@ def test_a_description_by_overall_points():
     # points no report's metadata holds: the authority whose report states them ("Leicester had scored 56%")
     minutes = Catalog.of({"l.txt": {"authority": "Leicester City Council", "kind": "committee minutes"},
                           "s.txt": {"authority": "Staffordshire County Council", "kind": CQC, "overall_points": 75}})
+    weights = {"Leicester City Council": 1.4, "Staffordshire County Council": 0.3}
     (found,) = minutes.references("In the city council that scored 56%, whose strengths were a source of learning?",
-                                  search=lambda text: {"Leicester City Council": 1.4, "Staffordshire County Council": 0.3})
+                                  search=lambda text: weights)
     assert found.authorities == ("Leicester City Council",) and found.how == "rating"
     # a passage that only talks alike (no passage states the figure) describes nobody
     (alike,) = minutes.references("the council that scored 67% overall", search=lambda text: {

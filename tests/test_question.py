@@ -146,7 +146,8 @@ def test_expected_facts_in_quotes():
     # a rating told in words, by a grade or by points; not any use of "good"
     assert has_expected(RATING, "The Local Authority rating had been\n‘Requires improvement’.", common)
     assert has_expected(RATING, "Derbyshire County Council scored 67% and their strengths", common)
-    assert has_expected(RATING, "the commission has ranked the borough’s Adult Social Care as performing ‘well’", common)
+    assert has_expected(RATING, "the commission has ranked the borough’s Adult Social Care as performing ‘well’",
+                        common)
     assert not has_expected(RATING, "Good practice was shared with providers.", common)
     # the name of a thing is a capitalised title, whatever ordinary words it is made of
     strategy = u("what's the name of their co-production strategy?")
