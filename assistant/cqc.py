@@ -443,9 +443,17 @@ def is_chrome(line: str) -> bool:
         (len(words) <= 6 and all(w in _CONTROL_WORDS for w in words) and any(len(w) > 3 for w in words))
 
 
+# A news page's dateline: a date alone on its line, after the publisher's name, before a time ("Norfolk County
+# Council, 27 October 2023 00:00", "27 October 2023")
+DATELINE = re.compile(r"^[ \t]*(?:[A-Z][\w'’&. -]{2,60},[ \t]*)?"
+                      r"(?P<d>\d{1,2})(?:st|nd|rd|th)? (?P<m>[A-Za-z]+),? (?P<y>(?:19|20)\d\d)"
+                      r"(?:,?[ \t]+\d{1,2}[:.]\d{2}(?:[ \t]*[ap]m)?)?[ \t]*$", re.M | re.I)
+
+
 def is_stamp(line: str) -> bool:
-    """Is this line a date stamp ("Published: 17 May 2024")? Content, but never a title."""
-    return bool(_STAMP_LINE.match(line.strip()))
+    """Is this line a date stamp ("Published: 17 May 2024", a dateline "Norfolk County Council, 27 October 2023
+    00:00")? Content, but never a title or a heading."""
+    return bool(_STAMP_LINE.match(line.strip()) or DATELINE.match(line))
 
 
 # Words a title or sentence never ends on: a line ending on one was cut mid-sentence (a PDF's hard wrap).

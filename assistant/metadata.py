@@ -48,11 +48,6 @@ _DATE_LINE = re.compile(rf"^[ \t]*{_DATE_FIELD}[: \t]+"
                         rf"(?:(?P<d>\d{{1,2}})(?:st|nd|rd|th)? (?P<m>[A-Za-z]+),? (?P<y>\d{{4}})|"
                         rf"(?P<m2>[A-Za-z]+) (?P<d2>\d{{1,2}}),? (?P<y2>\d{{4}})|"
                         rf"(?P<d3>\d{{1,2}})/(?P<m3>\d{{1,2}})/(?P<y3>\d{{4}}))", re.M | re.I)
-# A news page's dateline near its top: a date alone on its line, after the publisher's name, before a time
-# ("Norfolk County Council, 27 October 2023 00:00", "27 October 2023")
-_DATELINE = re.compile(r"^[ \t]*(?:[A-Z][\w'’&. -]{2,60},[ \t]*)?"
-                       r"(?P<d>\d{1,2})(?:st|nd|rd|th)? (?P<m>[A-Za-z]+),? (?P<y>(?:19|20)\d\d)"
-                       r"(?:,?[ \t]+\d{1,2}[:.]\d{2}(?:[ \t]*[ap]m)?)?[ \t]*$", re.M | re.I)
 _DATELINE_WITHIN = 600  # characters from the top
 _THEME_LINE = re.compile(r"^[ \t]*Theme[ \t]+(?P<n>[1-4])\b", re.M | re.I)
 _TITLE_CHARS = 120  # a title longer than this (a page whose first line is a sentence) is shown cut
@@ -160,7 +155,7 @@ def _kind(text: str, title: str | None, cqc_marks: bool) -> str:
 
 def _published(head: str) -> tuple[str | None, int | None, int | None]:
     """The publication date (ISO) and the span of the line that prints it."""
-    m = _DATE_LINE.search(head) or _DATELINE.search(head[:_DATELINE_WITHIN])
+    m = _DATE_LINE.search(head) or cqc.DATELINE.search(head[:_DATELINE_WITHIN])
     if not m:
         return None, None, None
     line_end = head.find("\n", m.end())

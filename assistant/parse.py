@@ -183,7 +183,7 @@ def _is_subheading(line: str, next_line: str | None) -> bool:
         # its paragraph ("Reason for Decision:")
         s = s[:-1].rstrip()
     if not s or len(s) > 80 or s[-1] in _TERMINAL or not s[0].isupper() or len(s.split()) > 10 or BULLET.match(s) \
-            or re.search(r"\w: \S", s):
+            or re.search(r"\w: \S", s) or cqc.is_stamp(s):
         return False
     return next_line is not None and (len(next_line.strip()) > len(s) + 20 or bool(BULLET.match(next_line)))
 

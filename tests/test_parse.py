@@ -223,3 +223,12 @@ def test_a_news_story_opening_with_a_sentence_quotes_it():
             "required for its 11,000 service users.\n\nThis is the positive verdict of the CQC.\n")
     p = parse(text)
     assert p.units[0].cells[0].endswith("11,000 service users.") and not p.headings
+
+
+def test_a_dateline_is_no_heading():
+    text = ("Cabinet reviews Health and Social Care Winter Plan\n\nNorfolk County Council, 27 October 2023 00:00\n\n"
+            "Plans to support the health and social care sector through the pressures expected this winter are being "
+            "put to the Cabinet.\n")
+    p = parse(text)
+    assert all("27 October" not in " ".join(u.section) for u in p.units)
+    assert any(u.cells[0].startswith("Norfolk County Council, 27 October 2023") for u in p.units)  # still quotable
