@@ -196,11 +196,18 @@ class Answerer:
             self._neighbours = Neighbours(lambda texts: self.embedder.embed_documents(texts))
         return self._neighbours
 
+    @functools.cached_property
+    def dictionary(self) -> frozenset[str]:
+        """Real words (the model's vocabulary, when it has one): not misspellings of the reports' words."""
+        words = getattr(self.embedder, "words", None)
+        return words() if words else frozenset()
+
     def understand(self, question: str, vectors: _Vectors | None = None) -> Understanding:
         """Read a question against this index (see `question.understand`)."""
         vectors = vectors or _Vectors(self.embedder)
         return understand(question, self.catalog, self.common_words, search=self._authorities_stating,
-                          neighbours=self.neighbours, vector=vectors, mentioned=self.index.mentions)
+                          neighbours=self.neighbours, vector=vectors, mentioned=self.index.mentions,
+                          dictionary=self.dictionary)
 
     def follow_up(self, question: str, previous: str | None) -> str:
         """A question asked after `previous` in a conversation, made whole (see `question.resolve_followup`)."""
@@ -332,9 +339,10 @@ class Answerer:
             # another council's report may say it ("Derbyshire County Council scored 67%" in Leicester's minutes):
             # any report's passage that names them and tells it
             tries.append((f"{names[0]} {rating_words}", anyone))
+        meaning = vectors(asked.search_text)  # the later tries change the words searched, not what is meant
         for words, who in tries:
             trial = list(kept)
-            text, ok, found = self._passage_block(dataclasses.replace(asked, search_text=words), vectors(words), who,
+            text, ok, found = self._passage_block(dataclasses.replace(asked, search_text=words), meaning, who,
                                                   filters, trial, budget)
             said = trial[len(kept):]
             if ok and said and (who is u or all(_names(c.quote, names[0]) for c in said)):

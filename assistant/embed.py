@@ -110,6 +110,14 @@ class SentenceTransformerEmbedder:
     def warm_up(self) -> None:
         self.model  # noqa: B018 - loads it
 
+    def words(self) -> frozenset[str]:
+        """The whole lower-case words the model's tokenizer knows (its vocab.txt, without word pieces): a
+        dictionary of real words, so a correctly spelt word the reports never use is not taken for a typo."""
+        vocab = self.path / "vocab.txt"
+        if not vocab.is_file():
+            return frozenset()
+        return frozenset(w for w in vocab.read_text(encoding="utf-8").split() if w.isalpha() and w.islower())
+
     def embed_documents(self, texts: Sequence[str], progress: bool = False) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)

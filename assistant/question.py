@@ -134,14 +134,16 @@ _AFTER = re.compile(r"\s*\(after “(?P<previous>.+)”\)\s*$")
 def understand(question: str, reports: Mapping[str, Mapping[str, Any]] | Catalog, common: frozenset[str] = frozenset(),
                search: Callable[[str], dict[str, float]] | None = None, neighbours: Neighbours | None = None,
                vector: Callable[[str], np.ndarray] | None = None,
-               mentioned: Callable[[str], bool] | None = None) -> Understanding:
+               mentioned: Callable[[str], bool] | None = None,
+               dictionary: frozenset[str] = frozenset()) -> Understanding:
     """Read a (cleaned) question against the indexed reports ({doc: metadata dict}, or their Catalog).
 
     `common`: the reports' ordinary lower-case words (to tell "Reading" the council from "reading");
     `search`: finds which authorities' reports state a fact (for descriptions such as "the council that
     works with its neighbours on quality assurance"); `neighbours` and `vector`: the labelled example
     questions and the question's vector, consulted when no intent rule decides; `mentioned`: whether the
-    reports mention a name (a council's name they use as a place is not a council asked about)."""
+    reports mention a name (a council's name they use as a place is not a council asked about); `dictionary`:
+    real words (the model's vocabulary), never taken for misspellings of the reports' words."""
     catalog = reports if isinstance(reports, Catalog) else Catalog.of(reports)
     context = None
     m = _AFTER.search(question)
@@ -197,7 +199,7 @@ def understand(question: str, reports: Mapping[str, Mapping[str, Any]] | Catalog
                       if p.intent == PASSAGES and p.expects == PERCENT and _THAT.search(p.text) else p
                       for p in parts)
     if common:  # "norfolk wintr plan": the reports' word too, so the search finds what was meant
-        parts = tuple(replace(p, search_text=_spelled(p.search_text, common)) for p in parts)
+        parts = tuple(replace(p, search_text=_spelled(p.search_text, common, dictionary)) for p in parts)
     first = parts[0]
     score_kind = first.intent if first.intent in SCORE_INTENTS else None
     statement = next((p.statement for p in parts if p.statement), None)
@@ -224,11 +226,13 @@ _ANY_COUNCIL = re.compile(r"\b(?:a|an|any|every|each|which|what)\s+(?:local\s+)?
 _THAT = re.compile(r"\b(?:that|it|this|they|their|its)\b", re.I)
 
 
-def _spelled(text: str, common: frozenset[str]) -> str:
+def _spelled(text: str, common: frozenset[str], dictionary: frozenset[str] = frozenset()) -> str:
     """The text, with the reports' words added after each lower-case word they never use but nearly spell
-    ("inspecton" -> "inspecton inspection inspector")."""
+    ("inspecton" -> "inspecton inspection inspector"), unless it is a real word ("proportion" is no
+    misspelt "promotion")."""
     check = speller(common)
-    return re.sub(r"\b[a-z]{5,}\b", lambda m: " ".join((m.group(0),) + check.correct(m.group(0))), text)
+    return re.sub(r"\b[a-z]{5,}\b", lambda m: m.group(0) if m.group(0) in dictionary else
+                  " ".join((m.group(0),) + check.correct(m.group(0))), text)
 
 
 def _authority_by_content(question: str, parts: tuple[Part, ...],

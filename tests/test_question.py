@@ -305,6 +305,22 @@ def test_a_misspelt_word_gets_the_reports_words_beside_it():
     assert "wintr winter" in part.search_text and "inspecton inspection inspector" in part.search_text
 
 
+def test_a_real_word_the_reports_never_use_is_no_misspelling():
+    """"proportion" is one edit from the reports' "promotion": with the model's vocabulary as a dictionary it is
+    searched as itself, and typos still get the reports' words."""
+    words = frozenset({"promotion", "winter", "staff"})
+    asked = "what proportion of staff wintr"
+    assert "proportion promotion" in understand(asked, REPORTS, common=words).parts[0].search_text
+    part = understand(asked, REPORTS, common=words, dictionary=frozenset({"proportion", "winter"})).parts[0]
+    assert "promotion" not in part.search_text and "wintr winter" in part.search_text
+
+
+def test_the_bundled_models_vocabulary_is_a_dictionary_of_real_words(real_embedder):
+    words = real_embedder.words()
+    assert {"proportion", "occupational", "promotion"} <= words
+    assert not {"wintr", "safegaurding", "asessment", "##ing"} & words
+
+
 def test_points_out_of_100_in_a_quote():
     for said in ("Leicester had scored 56% which was higher", "a grade of 62 out of 100", "an overall score of 81",
                  "a score of 70 points"):
