@@ -36,10 +36,10 @@ import numpy as np
 from .authorities import STATES_FIGURE, core_name
 from .chunk import Chunk, segments
 from .corpus import decode_text, text_path
-from .cqc import FRAMEWORK_SECTIONS, PERCENT_ASKED, POINTS_ASKED
+from .cqc import FRAMEWORK_SECTIONS, PERCENT_ASKED, POINTS_ASKED, QUALITY_STATEMENTS, statements_in
 from .embed import Embedder
 from .extract import page_of
-from .intents import MEANING, OVERALL, PASSAGES, SCORE_INTENTS, Neighbours
+from .intents import LIST, MEANING, OVERALL, PASSAGES, SCORE_INTENTS, Neighbours
 from .intents import SCORE as SCORE_ASKED
 from .lexical import tokenize
 from .metadata import CQC_ASSESSMENT
@@ -286,9 +286,21 @@ class Answerer:
                             hits.extend(found)
                 if not ok:
                     text, ok = score_block(self, part, u, filters, cites)
-                if not ok and u.authorities and part.intent in (SCORE_ASKED, OVERALL) and not part.statements:
+                if not ok and u.authorities and part.intent != MEANING and (
+                        part.intent in (SCORE_ASKED, OVERALL) and not part.statements or
+                        not any(h.md.authority in u.authorities for h in held(self, filters))):
                     # no score line or rating of theirs is held: their minutes or news may tell it in words
+                    # ("the lowest rating of one out of four ... for eight of the nine areas")
+                    before = list(cites)
                     told = self._rating_in_words(part, u, filters, cites, vectors, budget)
+                    which = part.intent == LIST and not re.search(r"\bhow many\b", part.text, re.I)
+                    if told and (part.statements or which) and not any(
+                            set(statements_in(c.quote)) & set(part.statements or QUALITY_STATEMENTS)
+                            for c in cites if c not in before):
+                        # a quality statement's score (or which statements) asked: words that name none (an
+                        # overall score) do not answer it
+                        cites[:] = before
+                        told = None
                     if told:
                         text, ok, found = told
                         hits.extend(found)

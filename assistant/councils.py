@@ -45,6 +45,38 @@ def is_council(name: str) -> bool:
     return any(low in (c.name.lower(), c.short.lower()) for c in english_councils())
 
 
+@functools.lru_cache(maxsize=1)
+def _full_names() -> tuple[re.Pattern[str], dict[str, str]]:
+    """Every council's full name, and its short name with "Council", "&" and "and" alike, longest first; and
+    what each (lower case, "&" as "and") stands for: the full name itself, or None for a short name + "Council"
+    (printed as the text prints it)."""
+    names = {c.name: c.name for c in english_councils() if c.current}
+    names.update({f"{c.short} Council": "" for c in english_councils() if c.current and f"{c.short} Council" not in names})
+
+    def pattern(name: str) -> str:
+        return r"\s+".join("(?:and|&)" if w in ("and", "&") else re.escape(w) for w in name.split())
+
+    regex = re.compile(r"(?<![\w-])(?:" + "|".join(pattern(n) for n in sorted(names, key=len, reverse=True)) +
+                       r")(?![\w-])")
+    return regex, {_key(n): full for n, full in names.items()}
+
+
+def _key(name: str) -> str:
+    return " ".join(name.lower().replace("&", "and").split())
+
+
+def known_name_around(text: str, start: int, end: int) -> str | None:
+    """A council's full name in `text` that holds text[start:end] and runs further left ("Bath & North East
+    Somerset Council" around "East Somerset Council", "East Riding of Yorkshire Council" around "Yorkshire
+    Council"), as the list of councils spells it ("Bath and North East Somerset Council": one council, one
+    name, however a page prints it); a short name and "Council" as printed."""
+    regex, full = _full_names()
+    for m in regex.finditer(text, max(0, start - 60), end):
+        if m.start() < start and m.end() >= end:
+            return full.get(_key(m.group(0))) or " ".join(m.group(0).split())
+    return None
+
+
 def _mentions(short: str, text: str) -> int:
     """How often a text names a council by its short name: a name that is also an ordinary word ("Bury",
     "Reading", "Brent") only where it is capitalised mid-sentence ("getting Bury to", "of Brent's")."""

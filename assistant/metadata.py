@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from . import cqc
-from .councils import is_council, most_mentioned
+from .councils import is_council, known_name_around, most_mentioned
 from .cqc import OVERALL_RATINGS, QUALITY_STATEMENTS, SCORE_DESCRIPTORS, THEME_OF, THEMES  # noqa: F401 - re-exported
 from .errors import CorpusError
 
@@ -139,7 +139,8 @@ def _authority(text: str) -> str | None:
     for m in _COUNCIL_NAME.finditer(text[:2500]):
         name = m.group("authority")
         if not _NOT_AUTHORITY.search(name):
-            return name
+            # a name longer than the pattern reads ("Bath & North East Somerset Council"), if it is a council's
+            return known_name_around(text, m.start("authority"), m.end("authority")) or name
     return most_mentioned(text[:3000])
 
 

@@ -503,10 +503,12 @@ _PERCENT_IN = re.compile(r"%|\bper ?cent\b|\b(?:half|a third|two[- ]thirds|a qua
                          r"(?:\d+|two|three|four|five|six|seven|eight|nine) in (?:ten|10|five|5|four|4|three|3)\b"
                          r"(?!\s*(?:years?|months?|weeks?|days?)))\b", re.I)
 # A rating or score told in prose: "The Local Authority rating had been 'Requires improvement'", "scored 56%",
-# "ranked ... as performing 'well'", "rated Outstanding", "a score of 70 points"
+# "ranked ... as performing 'well'", "rated Outstanding",
+# "a score of 70 points", "the lowest rating of one out of four"
 _RATING_IN = re.compile(r"\b(?:rated|rating|ranked|graded|judged|scored|scoring|scores?|verdict)\b[^.]{0,80}?"
                         r"(?:\b(?:outstanding|good|requires improvement|inadequate|well|excellent\w*|adequate\w*|"
-                        r"poor\w*|exceptional)\b|\b\d{1,3}\s*(?:%|per ?cent\b|points\b|out of))|"
+                        r"poor\w*|exceptional|(?:significant|some) shortfalls|(?:one|two|three|four) (?:out of|in) "
+                        r"(?:four|4))\b|\b\d{1,3}\s*(?:%|per ?cent\b|points\b|out of))|"
                         r"\b(?:outstanding|requires improvement|inadequate)\b[^.]{0,30}\b(?:rated|rating)\b|"
                         # or that it is not known yet: "We are awaiting our report ... and final rating"
                         r"\b(?:awaiting|await|yet to (?:receive|get|hear)|not yet (?:received|had|published))\b"

@@ -256,6 +256,23 @@ def test_a_rating_told_in_minutes_answers_a_score_question(tmp_path, real_embedd
         assert_all_verbatim(answer, corpus)
 
 
+def test_scores_told_in_news_prose_answer_score_questions_but_not_a_statements_score(tmp_path, real_embedder):
+    # a news page with no score line: a score question of any kind (how many areas got the lowest mark) is
+    # answered from its words; a quality statement's score it never gives is not (an overall rating is no answer)
+    answerer, corpus = small_answerer(tmp_path, real_embedder, {"quillham-news.txt": (
+        "Adult care services 'inadequate', council told\n\n"
+        "A council has admitted it must do better after a watchdog criticised adult social care services.\n"
+        "The Care Quality Commission gave Quillham Borough Council the lowest rating in a newly published report.\n"
+        "Inspectors gave the authority the lowest rating of one out of four, meaning the evidence showed "
+        "significant shortfalls, for eight of the nine areas it examined.\n"
+        "The council said it recognised too many residents were waiting far too long for care.\n"),
+        "derbyshire.txt": CORPUS / DERBYSHIRE})
+    lowest = answerer.ask("In how many of the nine areas was Quillham given the lowest mark of one out of four?")
+    assert not lowest.abstained and "eight of the nine areas" in lowest.citations[0].quote
+    assert_all_verbatim(lowest, corpus)
+    assert answerer.ask("What did Quillham score for safeguarding?").abstained
+
+
 def test_a_council_named_in_a_passage_is_not_another_whose_name_holds_it():
     assert _names("Local Authorities. Derbyshire County\nCouncil scored 67%", "Derbyshire")
     assert not _names("CQC has rated North Somerset Council as requires improvement", "Somerset")

@@ -84,6 +84,15 @@ def test_invalid_metadata_file_gives_an_actionable_error(tmp_path, content, mess
     # a name in capitals, as a local paper prints it
     ("CHESHIRE West and Chester adult social care is performing well.\nCheshire West and Chester was praised.\n",
      "Cheshire West and Chester Council"),
+    # a council's name longer than two capitalised words, printed with "&" or "of": the whole name, spelt as
+    # the list of councils spells it (the same council in minutes and news is one authority)
+    ("Inexperienced inspectors were the reason why Bath & North East Somerset Council was rated “requires "
+     "improvement”.\n", "Bath and North East Somerset Council"),
+    ("The report highlights the dedication of staff (picture posed by models) at East Riding of Yorkshire "
+     "Council\n- Published\n", "East Riding of Yorkshire Council"),
+    # a name the pattern reads whole stays as printed; one no council has stays as read
+    ("Hull City Council was given an overall rating.\n", "Hull City Council"),
+    ("Inspectors praised Wessex Vale Council for its work.\n", "Wessex Vale Council"),
 ])
 def test_the_authority_of_minutes_and_news(text, authority):
     assert detect(text).authority == authority
