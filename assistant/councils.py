@@ -48,10 +48,10 @@ def is_council(name: str) -> bool:
 @functools.lru_cache(maxsize=1)
 def _full_names() -> tuple[re.Pattern[str], dict[str, str]]:
     """Every council's full name, and its short name with "Council", "&" and "and" alike, longest first; and
-    what each (lower case, "&" as "and") stands for: the full name itself, or None for a short name + "Council"
+    what each (lower case, "&" as "and") stands for: the full name itself, or "" for a short name + "Council"
     (printed as the text prints it)."""
-    names = {c.name: c.name for c in english_councils() if c.current}
-    names.update({f"{c.short} Council": "" for c in english_councils() if c.current and f"{c.short} Council" not in names})
+    current = [c for c in english_councils() if c.current]
+    names = {f"{c.short} Council": "" for c in current} | {c.name: c.name for c in current}
 
     def pattern(name: str) -> str:
         return r"\s+".join("(?:and|&)" if w in ("and", "&") else re.escape(w) for w in name.split())

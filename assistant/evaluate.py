@@ -227,7 +227,8 @@ def project_sets() -> list[QuestionSet]:
                                (*reports, *(EVAL_DIR / "reports" / f for f in ("tune-3", "tune-4", "tune-5")))),
                    # and the next: more of those, councils with names of three words or a hyphen (10 pages)
                    QuestionSet("tune-6", EVAL_DIR / "tune-6.jsonl",
-                               (*reports, *(EVAL_DIR / "reports" / f for f in ("tune-3", "tune-4", "tune-5", "tune-6")))),
+                               (*reports,
+                                *(EVAL_DIR / "reports" / f for f in ("tune-3", "tune-4", "tune-5", "tune-6")))),
                    QuestionSet("test", EVAL_DIR / "test.jsonl", reports, held_out=True),
                    # a second held-out set, written after all tuning, over every report folder
                    QuestionSet("test-2", EVAL_DIR / "test-2.jsonl",
