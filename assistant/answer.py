@@ -36,10 +36,10 @@ import numpy as np
 from .authorities import STATES_FIGURE, core_name
 from .chunk import Chunk, segments
 from .corpus import decode_text, text_path
-from .cqc import FRAMEWORK_SECTIONS, PERCENT_ASKED, POINTS_ASKED, QUALITY_STATEMENTS, statements_in
+from .cqc import AREAS_ASKED, FRAMEWORK_SECTIONS, PERCENT_ASKED, POINTS_ASKED, QUALITY_STATEMENTS, statements_in
 from .embed import Embedder
 from .extract import page_of
-from .intents import LIST, MEANING, OVERALL, PASSAGES, SCORE_INTENTS, Neighbours
+from .intents import MEANING, OVERALL, PASSAGES, SCORE_INTENTS, Neighbours
 from .intents import SCORE as SCORE_ASKED
 from .lexical import tokenize
 from .metadata import CQC_ASSESSMENT
@@ -293,8 +293,7 @@ class Answerer:
                     # ("the lowest rating of one out of four ... for eight of the nine areas")
                     before = list(cites)
                     told = self._rating_in_words(part, u, filters, cites, vectors, budget)
-                    which = part.intent == LIST and not re.search(r"\bhow many\b", part.text, re.I)
-                    if told and (part.statements or which) and not any(
+                    if told and (part.statements or AREAS_ASKED.search(part.text)) and not any(
                             set(statements_in(c.quote)) & set(part.statements or QUALITY_STATEMENTS)
                             for c in cites if c not in before):
                         # a quality statement's score (or which statements) asked: words that name none (an
@@ -619,6 +618,12 @@ class Answerer:
                 return None
             return rs, re_, "\n" in gap
 
+        def list_item(rs: int, re_: int) -> bool:
+            return bool(BULLET.match(text[text.rfind("\n", 0, rs) + 1:re_]))
+
+        # a window that ends by introducing a list ("2 areas were rated good -", "strengths, including:") goes on
+        # with its items while they last
+        listing = bool(_LEADS_IN.search(text[start:end]))
         while True:
             options = []
             for r, forward in ((hi + 1, True), (lo - 1, False)):
@@ -632,8 +637,10 @@ class Answerer:
                 within = st.extend_within * (st.paragraph_factor if broken else 1.0)
                 words = qstems & idx.unit_tokens(r)
                 # the rest of the paragraph after the best sentence is the evidence's continuation ("Despite
-                # this, ..."), whatever its own similarity; elsewhere a line must earn its place
-                useful = (forward and not broken) or score >= best.score - within \
+                # this, ..."), whatever its own similarity; so are the items of a list it introduces; elsewhere a
+                # line must earn its place
+                useful = (forward and not broken) or (forward and listing and list_item(rs, re_)) \
+                    or score >= best.score - within \
                     or (need and has_expected(part, text[rs:re_], self.common_words)) \
                     or bool(words - covered) and score >= best.score - 2 * within
                 if useful:
@@ -641,6 +648,8 @@ class Answerer:
             if not options:
                 break
             _, r, rs, re_, found = max(options)
+            if r > hi:
+                listing = (listing and list_item(rs, re_)) or bool(_LEADS_IN.search(text[rs:re_]))
             lo, hi = min(lo, r), max(hi, r)
             start, end = min(start, rs), max(end, re_)
             covered |= found
@@ -923,6 +932,10 @@ _SCORE_TALK = re.compile(r"\b(?:scores?|scored|ratings?|rated|marks?|grades?|gra
 # A sentence opening by pointing back at the one before ("This led to ...", "However, ...", "They also ...").
 _POINTS_BACK = re.compile(r"\s*(?:This|These|That|Those|It|They|Such|However|Despite this|As a result|Therefore|"
                           r"Consequently|In addition|Also|But)\b")
+
+
+# A sentence or line that introduces a list: "The Care Quality Commission found that -", "including:"
+_LEADS_IN = re.compile(r"(?:[:\-–—]|\bincluding)\s*$")
 
 
 def _words_of(text: str) -> set[str]:

@@ -54,6 +54,10 @@ GRADE_WORD = re.compile(r"\b(?:outstanding|good|requires?\s+improvement|inadequa
 # A result asked as a percentage, or as points out of 100
 PERCENT_ASKED = re.compile(r"\bper ?cent|%", re.I)
 POINTS_ASKED = re.compile(r"\bpoints?\b|\bout of (?:a )?(?:100|hundred)\b|\bpercent", re.I)
+# Which of the assessed areas (quality statements) a question asks for, not how many: "which areas were rated
+# good?", "which two of X's quality areas ...?"; an overall rating does not answer it
+AREAS_ASKED = re.compile(r"\b(?:which|what)\b(?:(?!\bhow many\b)[^?]){0,40}?\b(?:areas?|quality statements?|"
+                         r"categor(?:y|ies)|domains?)\b", re.I)
 
 
 def grade(word: str) -> str:

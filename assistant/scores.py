@@ -168,7 +168,8 @@ def score_block(answerer: Answerer, part: Part, u: Understanding, filters: Filte
     if part.intent == PUBLISHED:
         return _published(answerer, part, u, filters, cites)
 
-    if not statements and part.intent in (SCORE, COMPARE) and _OVERALL_ASKED.search(part.text):
+    areas = cqc.AREAS_ASKED.search(part.text)  # "which areas were rated good?": no overall rating answers it
+    if not statements and not areas and part.intent in (SCORE, COMPARE) and _OVERALL_ASKED.search(part.text):
         # "who came out higher overall, X or Y?", "was X rated good like Y was?": their overall ratings
         overall = _overall_if_held(answerer, part, u, filters, cites)
         if overall:
@@ -177,8 +178,8 @@ def score_block(answerer: Answerer, part: Part, u: Understanding, filters: Filte
     if part.score_value is not None and (not u.authorities or part.which) and part.intent in (SCORE, LIST):
         # "which council scored 4?", "which areas did X get a 3 in?"
         in_statement = [h for h in in_statement if h.score == part.score_value]
-    if not in_statement and not statements and part.intent in (SCORE, COMPARE) and u.authorities and \
-            part.score_value is None:
+    if not in_statement and not statements and not areas and part.intent in (SCORE, COMPARE) and u.authorities \
+            and part.score_value is None:
         # "which rating did X end up with?", "which came out higher, X or Y?" of authorities whose reports give an
         # overall rating only
         overall = _overall_if_held(answerer, part, u, filters, cites)

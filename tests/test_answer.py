@@ -273,6 +273,29 @@ def test_scores_told_in_news_prose_answer_score_questions_but_not_a_statements_s
     assert answerer.ask("What did Quillham score for safeguarding?").abstained
 
 
+def test_a_list_is_quoted_with_the_line_that_introduces_it(tmp_path, real_embedder):
+    # a council's page lists its areas under lines ending in " -": "which areas were rated good?" is answered by
+    # the line and its items (not by the overall rating), and a quote of a line introducing a list goes on
+    # with the list's items
+    answerer, corpus = small_answerer(tmp_path, real_embedder, {"quillham-cqc-page.txt": (
+        "What the Care Quality Commission said\n\n"
+        "Quillham City Council was given an overall rating of “Requires Improvement”, with a score of 50%.\n\n"
+        "The Care Quality Commission looked at 9 areas.\n\n"
+        "2 areas required immediate improvement -\n\n  • Assessing people’s needs\n"
+        "  • Supporting people to live healthier lives\n\n"
+        "2 areas were rated good -\n\n  • Safeguarding\n  • Working with partners and communities\n\n"
+        "5 areas had some strengths, but also room for improvement.\n\n"
+        "The Care Quality Commission also recognised important strengths in Quillham, including -\n\n"
+        "  • strong safeguarding arrangements\n  • good partnership working with other organisations\n"),
+        "derbyshire.txt": CORPUS / DERBYSHIRE})
+    good = answerer.ask("Which areas did Quillham do well enough in to be rated good?")
+    assert not good.abstained and "Working with partners and communities" in good.citations[0].quote
+    strengths = answerer.ask("What strengths did the CQC recognise in Quillham?")
+    assert "good partnership working" in strengths.citations[0].quote
+    for answer in (good, strengths):
+        assert_all_verbatim(answer, corpus)
+
+
 def test_a_council_named_in_a_passage_is_not_another_whose_name_holds_it():
     assert _names("Local Authorities. Derbyshire County\nCouncil scored 67%", "Derbyshire")
     assert not _names("CQC has rated North Somerset Council as requires improvement", "Somerset")
