@@ -472,9 +472,12 @@ class Answerer:
         def overlap(x: _Unit) -> float:
             return qstems.share(self._words(x.row, self.index.chunks[x.chunk], self._text(x.chunk, x.start, x.end)))
 
-        if best.cos < s.abstain_below and overlap(best) < s.abstain_overlap:
+        # a later part of a question whose first part is answered ("..., and were annual reviews done on time?")
+        # says less on its own: half its words will do
+        enough = s.abstain_overlap if not taken else s.later_part_overlap
+        if best.cos < s.abstain_below and overlap(best) < enough:
             # far from the question in meaning: a unit among the best holding most of its words may answer it
-            wordy = [x for x in units[: s.expect_depth] if overlap(x) >= s.abstain_overlap]
+            wordy = [x for x in units[: s.expect_depth] if overlap(x) >= enough]
             if not wordy:
                 log.info("declined %r: best cosine %.3f, %.0f%% of its words", q, best.cos, 100 * overlap(best))
                 return []

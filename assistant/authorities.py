@@ -29,12 +29,16 @@ GENERIC_NAME_WORDS = {"london", "borough", "of", "county", "city", "council", "d
                       "the", "and", "unitary", "authority", "corporation"}
 
 
+# A word of a name, or "&" ("Bath & North East Somerset", "Hammersmith & Fulham": read as "and")
+_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’-]*|&")
+
+
 def _tokens(text: str) -> list[str]:
-    return [_norm(t) for t in re.findall(r"[A-Za-z0-9][A-Za-z0-9'’-]*", text)]
+    return [_norm(t) for t in _WORD.findall(text)]
 
 
 def _norm(token: str) -> str:
-    t = token.lower().replace("’", "'")
+    t = "and" if token == "&" else token.lower().replace("’", "'")
     return re.sub(r"(?:'s|s')$", "", t).strip("'-")
 
 
@@ -189,7 +193,7 @@ class Catalog:
     def _names(self, question: str, common: frozenset[str],
                mentioned: Callable[[str], bool] | None = None) -> list[Reference]:
         table = _alias_table(self.authorities)
-        spans = [(m.start(), m.end(), m.group(0)) for m in re.finditer(r"[A-Za-z0-9][A-Za-z0-9'’-]*", question)]
+        spans = [(m.start(), m.end(), m.group(0)) for m in _WORD.finditer(question)]
         toks = [_norm(t) for _, _, t in spans]
         out: list[Reference] = []
         i = 0

@@ -296,6 +296,30 @@ def test_a_list_is_quoted_with_the_line_that_introduces_it(tmp_path, real_embedd
         assert_all_verbatim(answer, corpus)
 
 
+def test_a_later_part_that_says_little_is_answered_from_its_words(tmp_path, real_embedder):
+    # "..., and were annual reviews being done on time?": after the first part is answered, the second holds
+    # only half its words in the passage that answers it, which is enough for a later part
+    answerer, corpus = small_answerer(tmp_path, real_embedder, {"quillham-news.txt": (
+        "Adult social care provided by Quillham Borough Council requires improvement, according to the health "
+        "watchdog, which has found shortfalls in safeguarding and some people facing long waits for support. \n\n"
+        "Inspectors found 'shortfalls' in work around safeguarding, management, partnerships, and care provision, "
+        "as well as some people waiting 'too long' for occupational therapy. \n\n"
+        "But the report said that those in need were waiting 'too long for a full assessment of their occupational "
+        "therapy needs', with some waiting up to six months.\n\n"
+        "At the time of the assessment, there were almost 200 people waiting for a full occupational therapy "
+        "assessment. \n\n"
+        "Staff also weren’t always able to deliver timely annual reviews of people’s care and support need, "
+        "according to the report. \n\n"
+        "Among other issues highlighted was a lack of personal payments, which can be spent on care and support "
+        "services  for people needing adult social care.\n"),
+        "derbyshire.txt": CORPUS / DERBYSHIRE})
+    answer = answerer.ask("How long were people in Quillham waiting for occupational therapy, and were annual "
+                          "reviews being done on time?")
+    quoted = " ".join(c.quote for c in answer.citations if c.role == "answer")
+    assert "six months" in quoted and "timely annual reviews" in quoted
+    assert_all_verbatim(answer, corpus)
+
+
 def test_a_council_named_in_a_passage_is_not_another_whose_name_holds_it():
     assert _names("Local Authorities. Derbyshire County\nCouncil scored 67%", "Derbyshire")
     assert not _names("CQC has rated North Somerset Council as requires improvement", "Somerset")

@@ -38,6 +38,11 @@ def refs(q, **kw):
     ("What overall rating did CQC give Redcar and Cleveland?",
      [("Redcar and Cleveland", ("Redcar and Cleveland Borough Council",), "name", None)]),
     ("Stockton's minutes", [("Stockton's", ("Stockton-on-Tees Borough Council",), "name", None)]),
+    # "&" for "and", and a council of several words none of whose words is read alone
+    ("how many errors did Redcar & Cleveland find?",
+     [("Redcar & Cleveland", ("Redcar and Cleveland Borough Council",), "name", None)]),
+    ("Bath & North East Somerset's rating",
+     [("Bath & North East Somerset's", (), "unknown", "Bath and North East Somerset Council")]),
 ])
 def test_authorities_by_name(q, found):
     assert refs(q) == found
