@@ -39,12 +39,12 @@ from .corpus import decode_text, text_path
 from .cqc import AREAS_ASKED, FRAMEWORK_SECTIONS, PERCENT_ASKED, POINTS_ASKED, QUALITY_STATEMENTS, statements_in
 from .embed import Embedder
 from .extract import page_of
-from .intents import MEANING, OVERALL, PASSAGES, SCORE_INTENTS, Neighbours
+from .intents import COMPARE, LIST, MEANING, OVERALL, PASSAGES, PUBLISHED, SCORE_INTENTS, Neighbours
 from .intents import SCORE as SCORE_ASKED
 from .lexical import tokenize
 from .metadata import CQC_ASSESSMENT
 from .parse import BULLET, ROW, SCORE
-from .question import POINTS, RATING, Catalog, Part, Understanding, has_expected, resolve_followup, understand
+from .question import DATE, POINTS, RATING, Catalog, Part, Understanding, has_expected, resolve_followup, understand
 from .retrieve import Filters, Hit, Retriever, clean_query
 from .settings import Settings
 from .store import Index
@@ -286,7 +286,16 @@ class Answerer:
                             hits.extend(found)
                 if not ok:
                     text, ok = score_block(self, part, u, filters, cites)
-                if not ok and u.authorities and part.intent != MEANING and (
+                if not ok and part.intent == PUBLISHED:
+                    # no date line of theirs was read as the publication date: a sentence may say it ("The final
+                    # report was published on 24 October 2025.")
+                    trial = list(cites)
+                    own = dataclasses.replace(part, intent=PASSAGES, expects=DATE)
+                    said, ok, found = self._passage_block(own, vectors(own.search_text), u, filters, trial, budget)
+                    if ok:
+                        text, cites[:] = said, trial
+                        hits.extend(found)
+                if not ok and u.authorities and part.intent in (SCORE_ASKED, COMPARE, LIST, OVERALL) and (
                         part.intent in (SCORE_ASKED, OVERALL) and not part.statements or
                         not any(h.md.authority in u.authorities for h in held(self, filters))):
                     # no score line or rating of theirs is held: their minutes or news may tell it in words

@@ -447,10 +447,13 @@ def is_chrome(line: str) -> bool:
         (len(words) <= 6 and all(w in _CONTROL_WORDS for w in words) and any(len(w) > 3 for w in words))
 
 
-# A news page's dateline: a date alone on its line, after the publisher's name, before a time ("Norfolk County
-# Council, 27 October 2023 00:00", "27 October 2023")
-DATELINE = re.compile(r"^[ \t]*(?:[A-Z][\w'’&. -]{2,60},[ \t]*)?"
-                      r"(?P<d>\d{1,2})(?:st|nd|rd|th)? (?P<m>[A-Za-z]+),? (?P<y>(?:19|20)\d\d)"
+# A news page's dateline: a date alone on its line, after the publisher's name, a byline or "Published", before
+# a time, day or month first, the month in full or short ("Norfolk County Council, 27 October 2023 00:00",
+# "27 October 2023", "May 9, 2025", "By Phil Corrigan - Local Democracy Reporter 13th Jun 2025",
+# "Author: Nichola Hunter-WarburtonPublished 28th Jan 2026")
+DATELINE = re.compile(r"^[ \t]*(?:[A-Z][\w'’&. -]{2,60},[ \t]*|By [^\n]{2,80}?[ \t]+|[^\n]{0,80}?Published:?[ \t]*)?"
+                      r"(?:(?P<d>\d{1,2})(?:st|nd|rd|th)? (?P<m>[A-Za-z]{3,9})\.?,? (?P<y>(?:19|20)\d\d)|"
+                      r"(?P<m2>[A-Za-z]{3,9})\.? (?P<d2>\d{1,2})(?:st|nd|rd|th)?, (?P<y2>(?:19|20)\d\d))"
                       r"(?:,?[ \t]+\d{1,2}[:.]\d{2}(?:[ \t]*[ap]m)?)?[ \t]*$", re.M | re.I)
 
 

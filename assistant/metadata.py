@@ -166,9 +166,11 @@ def _published(head: str) -> tuple[str | None, int | None, int | None]:
         d, mo, y = int(g["d3"]), int(g["m3"]), g["y3"]
     else:
         name = (g["m"] or g["m2"]).lower()
-        if name not in _MONTHS:
+        # in full or short ("Jan", "Sept")
+        month = next((i for i, full in enumerate(_MONTHS) if len(name) >= 3 and full.startswith(name)), None)
+        if month is None:
             return None, None, None
-        d, mo, y = int(g["d"] or g["d2"]), _MONTHS.index(name) + 1, g["y"] or g.get("y2")
+        d, mo, y = int(g["d"] or g["d2"]), month + 1, g["y"] or g.get("y2")
     if not (1 <= mo <= 12 and 1 <= d <= 31):
         return None, None, None
     return f"{y}-{mo:02d}-{d:02d}", span[0], len(head[:span[1]].rstrip())

@@ -320,6 +320,19 @@ def test_a_later_part_that_says_little_is_answered_from_its_words(tmp_path, real
     assert_all_verbatim(answer, corpus)
 
 
+def test_a_publication_date_told_in_a_sentence_answers_when_a_report_was_published(tmp_path, real_embedder):
+    # no date line at the top: the sentence that says when the report was published answers it, not a rating
+    answerer, corpus = small_answerer(tmp_path, real_embedder, {"quillham-cqc-page.txt": (
+        "In 2022, the Health and Care Act gave the Care Quality Commission a new role.\n\n"
+        "Quillham City Council’s Adult Social Care services were assessed by the Care Quality Commission in May "
+        "2025. The final report was published on 24 October 2025.\n\n"
+        "Quillham City Council was given an overall rating of “Requires Improvement”, with a score of 50%.\n"),
+        "derbyshire.txt": CORPUS / DERBYSHIRE})
+    answer = answerer.ask("When was Quillham's CQC assessment report published?")
+    assert not answer.abstained and "24 October 2025" in answer.citations[0].quote
+    assert_all_verbatim(answer, corpus)
+
+
 def test_a_council_named_in_a_passage_is_not_another_whose_name_holds_it():
     assert _names("Local Authorities. Derbyshire County\nCouncil scored 67%", "Derbyshire")
     assert not _names("CQC has rated North Somerset Council as requires improvement", "Somerset")

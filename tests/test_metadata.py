@@ -104,5 +104,18 @@ def test_a_news_pages_dateline_is_its_publication_date():
     m = detect(text)
     assert m.published == "2023-10-27" and text[m.published_start:m.published_end].startswith("Norfolk County")
     assert m.title == "Cabinet reviews Health and Social Care Winter Plan"
+    # month first, a short month after a byline or run into "Published"
+    for head, iso, line in (
+            ("Shortfalls in 8 out of 9 areas. Picture: Rawpixel.com\nMay 9, 2025\nThe care watchdog said.\n",
+             "2025-05-09", "May 9, 2025"),
+            ("Adult social care rated 'good'\n\nBy Phil Corrigan - Local Democracy Reporter 13th Jun 2025\n\nThe CQC "
+             "has given adult social care a rating.\n", "2025-06-13",
+             "By Phil Corrigan - Local Democracy Reporter 13th Jun 2025"),
+            ("CQC rates the council\n\nAuthor: Nichola Hunter-WarburtonPublished 28th Jan 2026\n\nThe CQC has "
+             "published its first assessment.\n", "2026-01-28",
+             "Author: Nichola Hunter-WarburtonPublished 28th Jan 2026")):
+        m = detect(head)
+        assert m.published == iso and head[m.published_start:m.published_end] == line
+    assert detect("Rated good\nBy Jo Bloggs 13th Jux 2025\n").published is None  # no month
     # a date in a sentence further down is no dateline
     assert detect("Winter Plan\n\n" + "The plan was agreed. " * 40 + "\n27 October 2023\n").published is None
