@@ -58,6 +58,9 @@ POINTS_ASKED = re.compile(r"\bpoints?\b|\bout of (?:a )?(?:100|hundred)\b|\bperc
 # good?", "which two of X's quality areas ...?"; an overall rating does not answer it
 AREAS_ASKED = re.compile(r"\b(?:which|what)\b(?:(?!\bhow many\b)[^?]){0,40}?\b(?:areas?|quality statements?|"
                          r"categor(?:y|ies)|domains?)\b", re.I)
+# ... or how many of them got a score: "in how many of the nine areas was X given the lowest mark?"
+AREAS_COUNTED = re.compile(r"\bhow many\b[^?]{0,40}?\b(?:areas?|quality statements?|categor(?:y|ies)|domains?)\b",
+                           re.I)
 
 
 def grade(word: str) -> str:
@@ -315,10 +318,15 @@ _RATING_LINES = [
     # care the Council provides as ‘Good’"), not care homes rated by it
     re.compile(r"\b(?:CQC|Care Quality Commission|inspectors?|regulator|watchdog)\W+(?:[\w’'-]+\W+){0,12}?"
                r"(?:rated|rates|rate|rating)\s+(?:[\w’'-]+\s+){0,8}?(?:as\s+)?['‘\"“]?" + _RATING + r"\b", re.I),
-    # the council's services "require improvement" or "were awarded Requires Improvement" (not "areas that
-    # require improvement", not "the only local authorities to be awarded an outstanding rating")
+    # the council's services "require improvement" or "were awarded Requires Improvement", "Adult social care
+    # provided by the Royal Borough of Windsor and Maidenhead requires improvement" (not "areas that require
+    # improvement", not "the only local authorities to be awarded an outstanding rating")
     re.compile(r"\b(?:services?|care|provision)\W+(?:[\w’'-]+\W+){0,6}?['‘\"“]?(?P<rating>requires?\s+improvement|"
                r"require\s+improvement)\b", re.I),
+    re.compile(r"\b(?:services?|care|provision)[^\w\n]+(?:(?!(?:that|which|where|areas?)\b)[\w’'-]+[^\w\n]+){7,10}?"
+               r"['‘\"“]?(?P<rating>requires?\s+improvement)\b", re.I),
+    # a headline's quoted verdict: "Adult care services 'inadequate', council told"
+    re.compile(r"\b(?:services?|care|provision)\s+['‘\"“]" + _RATING + r"['’\"”]", re.I),
     re.compile(r"\b(?:services?|care|provision)\W+(?:[\w’'-]+\W+){0,4}?awarded\s+(?:an?\s+)?['‘\"“]?" + _RATING
                + r"\b", re.I),
 ]

@@ -168,7 +168,8 @@ def score_block(answerer: Answerer, part: Part, u: Understanding, filters: Filte
     if part.intent == PUBLISHED:
         return _published(answerer, part, u, filters, cites)
 
-    areas = cqc.AREAS_ASKED.search(part.text)  # "which areas were rated good?": no overall rating answers it
+    # "which areas were rated good?", "in how many areas ...?": no overall rating answers it
+    areas = cqc.AREAS_ASKED.search(part.text) or cqc.AREAS_COUNTED.search(part.text)
     if not statements and not areas and part.intent in (SCORE, COMPARE) and _OVERALL_ASKED.search(part.text):
         # "who came out higher overall, X or Y?", "was X rated good like Y was?": their overall ratings
         overall = _overall_if_held(answerer, part, u, filters, cites)
@@ -198,7 +199,7 @@ def score_block(answerer: Answerer, part: Part, u: Understanding, filters: Filte
         lines_of.sort(key=lambda h: -h.score)
     lines = [_line(answerer, h, cites, "answer") for h in lines_of]
     if part.intent == COMPARE and len({h.authority for h in lines_of}) > 1:
-        lines = _heads(lines_of) + lines
+        lines = _heads(lines_of, lowest=bool(_LOWER.search(part.text))) + lines
     elif part.intent == COMPARE and len({h.statement for h in lines_of}) > 1:
         # one authority's scores on two statements ("did X do any better on A than on B?")
         top, rest = lines_of[0], lines_of[1:]
@@ -233,7 +234,11 @@ def legend_block(answerer: Answerer, part: Part, u: Understanding, cites: list[C
     return "", False
 
 
-def _heads(scores: list[Held]) -> list[str]:
+# A comparison asking who did worse ("which was rated worse, X or Y?"): the lowest is named first
+_LOWER = re.compile(r"\b(?:worse|worst|lower|lowest|weaker|weakest|poorer|poorest)\b", re.I)
+
+
+def _heads(scores: list[Held], lowest: bool = False) -> list[str]:
     by_statement: dict[str, list[Held]] = {}
     for h in scores:
         if not h.md.superseded_by:
@@ -242,10 +247,10 @@ def _heads(scores: list[Held]) -> list[str]:
     for statement, hs in by_statement.items():
         if len({h.authority for h in hs}) < 2:
             continue
-        top = max(h.score for h in hs)
+        top = (min if lowest else max)(h.score for h in hs)
         best = sorted({h.authority for h in hs if h.score == top})
         who = " and ".join(best)
-        heads.append(f"Highest on {statement}: {who} ({top})." if len(best) == 1
+        heads.append(f"{'Lowest' if lowest else 'Highest'} on {statement}: {who} ({top})." if len(best) == 1
                      else f"Level on {statement}: {who} ({top}).")
     return heads
 
@@ -341,10 +346,11 @@ def _overall(answerer: Answerer, part: Part, u: Understanding, filters: Filters,
             pts, rating = standing[line]
             return -pts if by_points and pts is not None else cqc.OVERALL_RATINGS.index(rating)
 
-        first = min(lines, key=place)
+        lowest = bool(_LOWER.search(part.text))  # "which was rated worse?": the lowest named
+        first = (max if lowest else min)(lines, key=place)
         best = [line.split(":", 1)[0] for line in lines if place(line) == place(first)]
         said = f"{standing[first][0]} out of 100" if by_points else standing[first][1]
-        lines.insert(0, f"Highest overall: {best[0]} ({said})." if len(best) == 1 else
+        lines.insert(0, f"{'Lowest' if lowest else 'Highest'} overall: {best[0]} ({said})." if len(best) == 1 else
                      f"Level overall: {' and '.join(best)} ({said}).")
     if lines:
         return "\n".join(lines), True

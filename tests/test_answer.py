@@ -90,6 +90,8 @@ def test_which_authority_scored_higher(answerer):
     a = answerer.ask("which authority scored higher on safe pathways?")
     assert a.text.startswith("Highest on Safe pathways, systems and transitions: London Borough of Camden (4).")
     assert [c.doc for c in a.citations] == [CAMDEN, DERBYSHIRE]
+    lower = answerer.ask("which authority scored lower on safe pathways?")  # the lowest is named first
+    assert lower.text.startswith("Lowest on Safe pathways, systems and transitions: Derbyshire County Council (3).")
 
 
 def test_what_a_score_means_is_quoted_from_a_report(answerer):
@@ -267,9 +269,12 @@ def test_scores_told_in_news_prose_answer_score_questions_but_not_a_statements_s
         "significant shortfalls, for eight of the nine areas it examined.\n"
         "The council said it recognised too many residents were waiting far too long for care.\n"),
         "derbyshire.txt": CORPUS / DERBYSHIRE})
-    lowest = answerer.ask("In how many of the nine areas was Quillham given the lowest mark of one out of four?")
-    assert not lowest.abstained and "eight of the nine areas" in lowest.citations[0].quote
-    assert_all_verbatim(lowest, corpus)
+    for asked in ("In how many of the nine areas was Quillham given the lowest mark of one out of four?",
+                  "In how many of the nine assessed areas was Quillham given the lowest mark of one out of four?"):
+        # (a list asked, then a comparison: neither answered by the headline's overall 'inadequate')
+        lowest = answerer.ask(asked)
+        assert not lowest.abstained and "eight of the nine areas" in lowest.citations[0].quote
+        assert_all_verbatim(lowest, corpus)
     assert answerer.ask("What did Quillham score for safeguarding?").abstained
 
 
@@ -374,6 +379,8 @@ def test_overall_ratings_told_in_news_are_compared_and_asked_by_grade(tmp_path, 
                             "social care, said the council welcomed the report's challenge.\n")})
     better = answerer.ask("Is Quillham's CQC rating better than Wessexshire's?")
     assert better.text.startswith("Highest overall: Quillham Borough Council (Good).")
+    worse = answerer.ask("Which was rated worse by the CQC, Quillham or Wessexshire?")
+    assert worse.text.startswith("Lowest overall: Wessexshire County Council (Inadequate).")
     assert [c.doc for c in better.citations if c.role == "answer"] == ["quillham-news.txt", "wessex-news.txt"]
     which = answerer.ask("Which council in the reports had its adult social care rated inadequate?")
     assert not which.abstained and {c.doc for c in which.citations if c.role == "answer"} == {"wessex-news.txt"}

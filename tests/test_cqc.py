@@ -119,6 +119,23 @@ def test_a_rating_in_running_text_is_quoted_as_its_sentence():
     assert found.prose
 
 
+@pytest.mark.parametrize("text, rating", [
+    # a long name between the services and their verdict, on one line
+    ("Adult social care provided by the Royal Borough of Wessex and Vale requires improvement, according to the "
+     "health watchdog.\nThe overall CQC grade was just one point away from a rating of 'Good'.\n",
+     "Requires improvement"),
+    # a headline's quoted verdict
+    ("Adult care services 'inadequate', council told\n\nA council has admitted it must do better.\n", "Inadequate"),
+    # a list of the ratings a council may receive is no rating of its own
+    ("Councils will receive an overall rating, the ratings can result in the Adult Social Care services being "
+     "deemed :\nOutstanding\nThe service is performing exceptionally well\n\nGood\nThe service is performing "
+     "well\n\nRequires improvement\nThe service is not performing as well as it should\n", None),
+])
+def test_ratings_told_in_news_headlines_and_long_names(text, rating):
+    found = cqc.overall_rating(text)
+    assert (found.rating if found else None) == rating
+
+
 def test_page_furniture_is_not_the_title():
     assert cqc.title_line("Toggle menu\n\n# Adult Social Care Winter Plan\nText") is not None
     text = "Toggle menu\n\n# Adult Social Care Winter Plan\nText"
