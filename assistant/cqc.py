@@ -311,8 +311,11 @@ _RATING_LINES = [
     re.compile(r"\bhas rated (?:the )?[A-Z][^.\n]{2,80}? as " + _RATING + r"\b", re.I),
     re.compile(r"\b(?:their|its|an?) (?:indicative )?['‘\"]?" + _RATING + r"['’\"]? rating\b", re.I),
     # minutes and news: "The Local Authority rating had been ‘Requires improvement’", "was rated Outstanding"
+    # "was given an overall rating of “Requires Improvement”" (not "2 areas were rated good")
     re.compile(r"\b(?:(?:authority|council|overall|cqc)\s+rating\s+(?:had\s+been|has\s+been|was|is)\s+(?:of\s+)?|"
-               r"(?:was|were|has\s+been|had\s+been|is)\s+rated\s+(?:as\s+)?)['‘\"]?" + _RATING + r"\b", re.I),
+               r"overall\s+rating\s+of\s+|"
+               r"(?<!areas )(?<!area )(?:was|were|has\s+been|had\s+been|is)\s+rated\s+(?:as\s+)?)['‘\"“]?" + _RATING +
+               r"\b", re.I),
     # news: the regulator or its inspectors rating the council ("inspectors rated the provision ‘inadequate’",
     # "the regulator rated the council as “good”", "CQC rating Good", "has praised X, rating the adult social
     # care the Council provides as ‘Good’"), not care homes rated by it
@@ -354,6 +357,9 @@ _POINTS = re.compile(r"\bscored (?P<points>\d{1,3}) out of 100(?: overall)?(?:, 
 _STANDARD_RATING = {"exceptional": "Outstanding", "outstanding": "Outstanding", "good": "Good"}
 
 
+_PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
+
+
 def overall_rating(text: str) -> Rating | None:
     """The overall rating the text states, with the passage that states it (the first found in CQC's
     layouts: "Overall rating: Good", a summary page's rating line, "scored 78 out of 100 overall", a press
@@ -364,7 +370,9 @@ def overall_rating(text: str) -> Rating | None:
     for pattern in _RATING_LINES:
         if pattern in _NEWS_LINES and any(r.stated for r in found):
             break  # a page's own rating line or CQC's "has rated X as ..." sentence: news wording is not needed
-        m = pattern.search(text)
+        # news wording is one sentence: never across a blank line (a list of the ratings a council may get)
+        m = next((m for m in pattern.finditer(text)
+                  if pattern not in _NEWS_LINES or not _PARAGRAPH_BREAK.search(m.group(0))), None)
         if m:
             rating = grade(m.group("rating"))
             a, b = m.span()

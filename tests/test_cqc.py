@@ -126,6 +126,10 @@ def test_a_rating_in_running_text_is_quoted_as_its_sentence():
      "Requires improvement"),
     # a headline's quoted verdict
     ("Adult care services 'inadequate', council told\n\nA council has admitted it must do better.\n", "Inadequate"),
+    # "given an overall rating of", before areas rated otherwise
+    ("What the Care Quality Commission said\n\nQuillham City Council was given an overall rating of “Requires "
+     "Improvement”, with a score of 50%.\n\n2 areas were rated good -\n\n  • Safeguarding\n", "Requires improvement"),
+    ("The council's 2 areas were rated good.\n", None),
     # a list of the ratings a council may receive is no rating of its own
     ("Councils will receive an overall rating, the ratings can result in the Adult Social Care services being "
      "deemed :\nOutstanding\nThe service is performing exceptionally well\n\nGood\nThe service is performing "
