@@ -35,7 +35,8 @@ _EXPECTS = [
     # "who" asking after a person's role ("who chairs the board?", "who is the director of public health?"): a
     # person or the role; "who runs the helpline?" may be an organisation, so no expectation there
     (WHO, re.compile(r"^\s*who\b(?=.*\b(?:director|chairs?|chaired|chairman|chairwoman|chairperson|head|heads|leader|"
-                     r"leads|manager|chief|councillor|officer|commissioner|minister|executive|mayor|principal "
+                     r"leads|manager|chief|councillor|officer|commissioner|minister|executive|mayor|cabinet member|"
+                     r"portfolio holder|lead member|principal "
                      r"social worker|introduced|presented|wrote|authored)\b)", re.I)),
     (DATE, re.compile(r"^\s*(?:and\s+)?when (?:is|was|were|did|does|do|will|has|have|are|can|should)\b|"
                       r"^\s*(?:and\s+)?when\s*\??\s*$|\b(?:what|which) "
@@ -501,7 +502,8 @@ _ROLE_WORD = re.compile(r"\b(?:senior |service |team |strategic |operational )?(
                         r"officers?|chairs?|councillors?|commissioners?|executives?|heads? of \w+)\b", re.I)
 _PERCENT_IN = re.compile(r"%|\bper ?cent\b|\b(?:half|a third|two[- ]thirds|a quarter|three[- ]quarters|one in \w+|"
                          r"(?:\d+|two|three|four|five|six|seven|eight|nine) in (?:ten|10|five|5|four|4|three|3)\b"
-                         r"(?!\s*(?:years?|months?|weeks?|days?)))\b", re.I)
+                         r"(?!\s*(?:years?|months?|weeks?|days?|categor(?:y|ies)|areas?|statements?|domains?)))\b",
+                         re.I)
 # A rating or score told in prose: "The Local Authority rating had been 'Requires improvement'", "scored 56%",
 # "ranked ... as performing 'well'", "rated Outstanding",
 # "a score of 70 points", "the lowest rating of one out of four"
@@ -528,6 +530,33 @@ _NO_WAIT_IN = re.compile(r"\bno (?:waits?|waiting(?: lists?)?|delays?)\b|\bimmed
 _PEOPLE = {"people", "peopl", "person", "resident", "adult", "carer", "staff", "user", "individual", "population"}
 
 
+# Words of a question that say nothing of its subject: asking, shares, councils and the care they give
+_NOT_SUBJECT = {"what", "which", "percentage", "percent", "proportion", "share", "rate", "many", "much", "number",
+                "council", "councils", "authority", "borough", "county", "city", "adult", "adults", "social", "care",
+                "cqc", "service", "services", "overall", "total", "current", "currently", "figure", "level", "per",
+                "cent", "year", "were", "their", "there", "does", "have", "been", "being", "said", "according"}
+
+
+def _subject_stems(text: str) -> set[str]:
+    """The roots of the words of what a question asks a figure of ("what % of people supported by the council
+    get direct payments?": people, support, direct, payment)."""
+    return {_root(w) for w in re.findall(r"[a-z]+", text.lower())
+            if len(w) > 3 and w not in _STOP and w not in _VERBS and _root(w) not in _NOT_SUBJECT_ROOTS}
+
+
+def _root(word: str) -> str:
+    """A word without its ending ("supported", "supporting", "supports": "support"; "scored", "score": "scor";
+    "improvement", "improve": "improv")."""
+    w = re.sub(r"(?<=\w{3})(?:ment|ing|ed|s)$", "", word.lower().replace("ies", "y"))
+    return re.sub(r"(?<=\w{3})e$", "", w)
+
+
+_NOT_SUBJECT_ROOTS = {_root(w) for w in _NOT_SUBJECT}
+# A score asked as a percentage is a share of the same thing whatever its word ("what percentage did X get in its
+# assessment?": "received a score of 59%")
+_SCORE_ROOTS = {"scor", "rat", "grad", "band", "mark", "assess", "point", "threshold"}
+
+
 def _stem(word: str) -> str:
     return re.sub(r"(?:ies|es|s)$", "", word.lower())
 
@@ -546,7 +575,15 @@ def has_expected(u: Understanding | Part | str | None, quote: str, common: froze
             return bool(_CALENDAR_IN.search(quote))
         return bool(_DATE_IN.search(quote))
     if kind == PERCENT:
-        return bool(_PERCENT_IN.search(quote))
+        # a share of what the question asks about ("what % of people get direct payments?": "12 percent of
+        # supported individuals were receiving direct payments"), not a share of something else ("a score of 64
+        # per cent")
+        subject = _subject_stems(u.search_text) if isinstance(u, Understanding | Part) else set()
+        for m in _PERCENT_IN.finditer(quote):
+            near = {_root(w) for w in re.findall(r"[a-z]+", quote[max(0, m.start() - 80):m.end() + 80].lower())}
+            if not subject or subject & near or (subject & _SCORE_ROOTS and near & _SCORE_ROOTS):
+                return True
+        return False
     if kind == RATING:
         return bool(_RATING_IN.search(quote))
     if kind == POINTS:

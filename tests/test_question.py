@@ -305,6 +305,29 @@ def test_a_misspelt_word_gets_the_reports_words_beside_it():
     assert "wintr winter" in part.search_text and "inspecton inspection inspector" in part.search_text
 
 
+def test_a_share_asked_of_one_thing_is_not_a_share_of_another():
+    # "what % of people get direct payments?": a share near what is asked, not the council's score in per cent,
+    # nor "two in four categories"
+    part = understand("what % of people supported by Quillham council get direct payments", REPORTS).parts[0]
+    assert part.expects == PERCENT
+    assert has_expected(part, "Just 12 percent of supported individuals were receiving direct payments", frozenset())
+    assert not has_expected(part, "The city council was found to be 'good' overall with a score of 64 per cent.",
+                            frozenset())
+    assert not has_expected(part, "But the authority received scores of two in four categories.", frozenset())
+    # a score asked as a percentage is a score, whatever its word
+    scored = understand("what percentage did Quillham get in its CQC assessment?", REPORTS).parts[0]
+    assert has_expected(PERCENT, "the Council had received a score of 59%", frozenset())
+    assert not scored.expects or has_expected(scored, "the Council had received a score of 59%", frozenset())
+
+
+def test_who_holds_a_council_role_wants_a_person():
+    part = understand("Who is Quillham's cabinet member for adult social care?", REPORTS).parts[0]
+    assert part.expects == WHO
+    assert not has_expected(part, "Quillham City Council is now working with partners, including The Department of "
+                                  "Health and Social Care", frozenset())
+    assert has_expected(part, "Councillor Jane Okafor, cabinet member for adult social care, said", frozenset())
+
+
 def test_a_real_word_the_reports_never_use_is_no_misspelling():
     """"proportion" is one edit from the reports' "promotion": with the model's vocabulary as a dictionary it is
     searched as itself, and typos still get the reports' words."""
