@@ -350,6 +350,21 @@ class Catalog:
         return found, how if len(found) <= 1 else "ambiguous"
 
 
+# Counties' usual short forms, as people write them ("West Northants", "Herts", "Notts")
+_COUNTY_SHORT = {"bedfordshire": "beds", "berkshire": "berks", "buckinghamshire": "bucks", "cambridgeshire": "cambs",
+                 "derbyshire": "derbys", "gloucestershire": "glos", "hampshire": "hants", "hertfordshire": "herts",
+                 "lancashire": "lancs", "leicestershire": "leics", "lincolnshire": "lincs",
+                 "northamptonshire": "northants", "nottinghamshire": "notts", "oxfordshire": "oxon",
+                 "staffordshire": "staffs", "warwickshire": "warks", "wiltshire": "wilts",
+                 "worcestershire": "worcs", "yorkshire": "yorks"}
+
+
+def _with_short_county(tokens: tuple[str, ...]) -> tuple[str, ...] | None:
+    """The name with its county written short ("west northamptonshire" -> "west northants"), if it has one."""
+    short = tuple(_COUNTY_SHORT.get(t, t) for t in tokens)
+    return short if short != tokens else None
+
+
 @functools.lru_cache(maxsize=4)
 def _alias_table(authorities: tuple[str, ...]) -> dict[tuple[str, ...], str | Council]:
     """Token sequences naming councils -> the covered authority (a str) or the uncovered Council. Cached: an
@@ -361,11 +376,19 @@ def _alias_table(authorities: tuple[str, ...]) -> dict[tuple[str, ...], str | Co
         target: str | Council = held.get(c.name.lower()) or held_core.get(c.short.lower(), c)
         for alias in (c.name, c.short, f"{c.short} council", f"{c.short} county council",
                       f"{c.short} city council", f"{c.short} borough council", f"city of {c.short}"):
-            table.setdefault(tuple(_tokens(alias)), target)
+            tokens = tuple(_tokens(alias))
+            table.setdefault(tokens, target)
+            short = _with_short_county(tokens)
+            if short:
+                table.setdefault(short, target)
     for a in authorities:  # covered authorities last: they win over the list's entries of the same words
         for alias in (a, core_name(a)):
             if alias and alias.lower() not in GENERIC_NAME_WORDS:
-                table[tuple(_tokens(alias))] = a
+                tokens = tuple(_tokens(alias))
+                table[tokens] = a
+                short = _with_short_county(tokens)
+                if short:
+                    table[short] = a
         words = core_name(a).split()
         first = words[0].split("-")[0] if words else ""
         if (len(words) > 1 or "-" in words[0] if words else False) and len(first) >= 5:

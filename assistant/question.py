@@ -537,6 +537,11 @@ _NOT_SUBJECT = {"what", "which", "percentage", "percent", "proportion", "share",
                 "cent", "year", "were", "their", "there", "does", "have", "been", "being", "said", "according"}
 
 
+def _near_words(text: str, m: re.Match[str], reach: int = 80) -> set[str]:
+    """The roots of the words within `reach` characters of a match."""
+    return {_root(w) for w in re.findall(r"[a-z]+", text[max(0, m.start() - reach):m.end() + reach].lower())}
+
+
 def _subject_stems(text: str) -> set[str]:
     """The roots of the words of what a question asks a figure of ("what % of people supported by the council
     get direct payments?": people, support, direct, payment)."""
@@ -554,7 +559,7 @@ def _root(word: str) -> str:
 _NOT_SUBJECT_ROOTS = {_root(w) for w in _NOT_SUBJECT}
 # A score asked as a percentage is a share of the same thing whatever its word ("what percentage did X get in its
 # assessment?": "received a score of 59%")
-_SCORE_ROOTS = {"scor", "rat", "grad", "band", "mark", "assess", "point", "threshold"}
+_SCORE_ROOTS = {"scor", "rat", "grad", "band", "mark", "assess", "point", "threshold", "overall"}
 
 
 def _stem(word: str) -> str:
@@ -580,14 +585,14 @@ def has_expected(u: Understanding | Part | str | None, quote: str, common: froze
         # per cent")
         subject = _subject_stems(u.search_text) if isinstance(u, Understanding | Part) else set()
         for m in _PERCENT_IN.finditer(quote):
-            near = {_root(w) for w in re.findall(r"[a-z]+", quote[max(0, m.start() - 80):m.end() + 80].lower())}
+            near = _near_words(quote, m)
             if not subject or subject & near or (subject & _SCORE_ROOTS and near & _SCORE_ROOTS):
                 return True
         return False
     if kind == RATING:
         return bool(_RATING_IN.search(quote))
-    if kind == POINTS:
-        return bool(_POINTS_IN.search(quote))
+    if kind == POINTS:  # points out of 100 said of a score ("scored 56%", "a grade of 62"), not any percentage
+        return any(_near_words(quote, m) & _SCORE_ROOTS for m in _POINTS_IN.finditer(quote))
     if kind == MONEY:
         return bool(_MONEY_IN.search(quote))
     if kind == DURATION:

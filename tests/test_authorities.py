@@ -48,6 +48,15 @@ def test_authorities_by_name(q, found):
     assert refs(q) == found
 
 
+def test_a_county_written_short_names_it():
+    catalog = Catalog.of({"w.txt": {"authority": "West Northamptonshire Council", "kind": "council report"},
+                          "h.txt": {"authority": HERTS, "kind": CQC}})
+    found = [(r.authorities, r.how, r.unknown) for r in catalog.references("When did CQC notify West Northants?")]
+    assert found == [(("West Northamptonshire Council",), "name", None)]
+    assert [r.authorities for r in catalog.references("what did Herts score?")] == [(HERTS,)]
+    assert [r.unknown for r in catalog.references("Notts rating")] == ["Nottinghamshire County Council"]
+
+
 def test_a_misspelt_word_of_a_longer_name_names_that_authority_not_a_shorter_one():
     catalog = Catalog.of({"n.txt": {"authority": "North Somerset Council", "kind": CQC},
                           "s.txt": {"authority": "Somerset Council", "kind": "council report"}})

@@ -348,5 +348,6 @@ def test_points_out_of_100_in_a_quote():
     for said in ("Leicester had scored 56% which was higher", "a grade of 62 out of 100", "an overall score of 81",
                  "a score of 70 points"):
         assert has_expected(POINTS, said, frozenset()), said
-    for said in ("how it must improve -39 to 62%", "taken action against it - 38% or lower.", "CQC rating Good"):
-        assert not has_expected(POINTS, said, frozenset()), said  # a band's bounds, or no figure
+    for said in ("how it must improve -39 to 62%", "taken action against it - 38% or lower.", "CQC rating Good",
+                 "Just 12 percent of supported individuals were receiving direct payments"):
+        assert not has_expected(POINTS, said, frozenset()), said  # a band's bounds, no figure, a share of people
