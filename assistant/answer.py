@@ -578,7 +578,10 @@ class Answerer:
         for r in range(lo, hi + 1):
             pos, a, b = self.index.unit(r)
             shared = qstems & self.index.unit_tokens(r)
-            if (r == best.row or len(shared) >= 2 or rarest in shared) and \
+            # the best sentence, one sharing the question's words, or a later one on the same subject ("The Stepdown
+            # service is delivered with Curo. There are six flats. The Stepdown service provides short term (up to
+            # 12 weeks) ...")
+            if (r == best.row or len(shared) >= 2 or rarest in shared or (r > best.row and shared)) and \
                     has_expected(part, self.index.texts[self.index.chunks[pos].doc][a:b], self.common_words):
                 return True
         return False

@@ -51,10 +51,15 @@ RULES: tuple[Rule, ...] = (
           rf"\bwhen is (?:it|the \w+) dated\b|"
           # "what date is the AUTH winter plan news item?": the date a page or report bears
           rf"\bwhat (?:date|day) (?:is|was|'s) (?:the |this |that |its |our )?(?:[\w'-]+ ){{0,5}}?"
-          rf"(?:{_REPORT}|news item|news story|article|story|item)\s*(?:from|dated|\?|$)",
+          rf"(?:{_REPORT}|news item|news story|article|story|item)\s*(?:from|dated|\?|$)|"
+          # "what's the date on the AUTH CQC article we hold?", "... and what date is on it?": the date it bears
+          rf"\bwhat(?:'s| is) the date (?:on|of) (?:the |this |that |its |our )?(?:[\w'-]+ ){{0,5}}?"
+          rf"(?:{_REPORT}|news item|news story|article|story|item|page)\b|\bwhat date is (?:on|printed on) "
+          rf"(?:it|them|the \w+)\b",
           ("When did CQC publish its AUTH assessment?", "when was AUTH's report published?",
            "What is the publication date of the AUTH press release?",
-           "When did CQC publish AUTH's rating", "What date is the AUTH winter plan news item?"),
+           "When did CQC publish AUTH's rating", "What date is the AUTH winter plan news item?",
+           "What's the date on the AUTH CQC article we hold?"),
           ("when did AUTH publish guidance on visiting care homes?",)),
     _rule("what a score means", MEANING,
           rf"\bwhat (?:does|do|would|is|'s|was) (?:an? |the )?(?:score (?:of )?|mark (?:of )?)?['‘\"]?{_N}['’\"]?"

@@ -319,11 +319,16 @@ def _masked(question: str, a: int, b: int, refs: list[Reference]) -> tuple[str, 
     words = {w for w in re.findall(r"[a-z]+", own.lower()) if w not in _STOP}
     described = {w for w in re.findall(r"[a-z]+", " ".join(kept).lower())
                  if w not in _STOP and w not in _EVERY_REPORT and len(w) > 3}
-    if kept and (len(words) < 3 or words & described):
+    if kept and (len(words) < 3 or words & described or _POINTS_BACK_TO.search(own)):
         # "in the council that uses the 3 conversations model, what is each of the three conversations for?": the
         # description says what; "the council notified by CQC on 7 April - which team supports its assessment?" not
         own = f"{own} {' '.join(kept)}"
     return "".join(masked).strip(), own
+
+
+# A part pointing back at what its description names ("In the council whose stepdown flats are run with Curo, how
+# long can someone stay in one?"): the description's words are its topic
+_POINTS_BACK_TO = re.compile(r"\b(?:in|at|of|from|to|use|uses|get|gets) (?:one|them|those|these|it)\b", re.I)
 
 
 def _quoted(text: str, start: int, end: int) -> bool:

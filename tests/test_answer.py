@@ -338,6 +338,23 @@ def test_a_publication_date_told_in_a_sentence_answers_when_a_report_was_publish
     assert_all_verbatim(answer, corpus)
 
 
+def test_a_fact_later_in_the_paragraph_about_what_the_description_names(tmp_path, real_embedder):
+    # the authority described by what its minutes say ("whose stepdown flats are run with Curo"); the question
+    # points back at it ("stay in one") and the duration is two sentences after the one that matches
+    answerer, corpus = small_answerer(tmp_path, real_embedder, {"quillham-minutes.txt": (
+        "Agenda item\n\nAdult Social Care Residential Services update\n\n"
+        "The Assistant Director summarised the update on in-house residential and extra care services.\n\n"
+        "·  Extra Care is provided across 5 service locations, for individuals who value independence.\n\n \n\n"
+        "·  The Stepdown service is delivered in partnership with Curo as a social housing landlord. There are six "
+        "stepdown flats at two Extra Care sites (Hawthorn Court and St John’s Court). The Stepdown service provides "
+        "short term (up to 12 weeks) accommodation with care to people who are at risk of hospital admission.\n"),
+        "metadata.json": '{"quillham-minutes.txt": {"authority": "Quillham City Council"}}',
+        "derbyshire.txt": CORPUS / DERBYSHIRE})
+    answer = answerer.ask("In the council whose stepdown flats are run with Curo, how long can someone stay in one?")
+    assert not answer.abstained and "up to 12 weeks" in answer.citations[0].quote
+    assert_all_verbatim(answer, corpus)
+
+
 def test_a_council_named_in_a_passage_is_not_another_whose_name_holds_it():
     assert _names("Local Authorities. Derbyshire County\nCouncil scored 67%", "Derbyshire")
     assert not _names("CQC has rated North Somerset Council as requires improvement", "Somerset")
