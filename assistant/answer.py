@@ -390,7 +390,7 @@ class Answerer:
         if u.authorities and not u.named:  # the authority was only described: the best passages of any, too
             found = hits + self.retriever.search(part.search_text, top_k=2, query_vector=qvec)
         taken = [(c.doc, c.start, c.end) for c in cites if c.role == ANSWER]
-        quotes = self._select(part.search_text, qvec, hits, part, budget, taken)
+        quotes = self._select(part.search_text, qvec, hits, part, budget, taken, several=len(u.parts) > 1)
         if quotes is None:  # what answers this part is already quoted for another
             return "", True, found
         if not quotes:
@@ -440,7 +440,7 @@ class Answerer:
         return words
 
     def _select(self, q: str, qvec: np.ndarray, hits: list[Hit], u: Part, budget: int,
-                taken: list[tuple[str, int, int]] | None = None) -> list[_Quote] | None:
+                taken: list[tuple[str, int, int]] | None = None, several: bool = False) -> list[_Quote] | None:
         """The evidence that answers the question from these hits: the best unit and the neighbouring sentences
         or lines that carry the asked fact, up to `budget` characters. [] when the reports don't answer it;
         None when what answers it is already quoted (`taken`: (doc, start, end) quoted for another part)."""
@@ -481,9 +481,9 @@ class Answerer:
         def overlap(x: _Unit) -> float:
             return qstems.share(self._words(x.row, self.index.chunks[x.chunk], self._text(x.chunk, x.start, x.end)))
 
-        # a later part of a question whose first part is answered ("..., and were annual reviews done on time?")
-        # says less on its own: half its words will do
-        enough = s.abstain_overlap if not taken else s.later_part_overlap
+        # a part of a question of several parts, or a later authority of a comparison, says less on its own ("...,
+        # and were annual reviews done on time?"): half its words will do
+        enough = s.part_overlap if several or taken else s.abstain_overlap
         if best.cos < s.abstain_below and overlap(best) < enough:
             # far from the question in meaning: a unit among the best holding most of its words may answer it
             wordy = [x for x in units[: s.expect_depth] if overlap(x) >= enough]

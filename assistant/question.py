@@ -36,7 +36,7 @@ _EXPECTS = [
     # person or the role; "who runs the helpline?" may be an organisation, so no expectation there
     (WHO, re.compile(r"^\s*who\b(?=.*\b(?:director|chairs?|chaired|chairman|chairwoman|chairperson|head|heads|leader|"
                      r"leads|manager|chief|councillor|officer|commissioner|minister|executive|mayor|cabinet member|"
-                     r"portfolio holder|lead member|principal "
+                     r"portfolio holder|lead member|gave|provided|delivered|briefed|principal "
                      r"social worker|introduced|presented|wrote|authored)\b)", re.I)),
     (DATE, re.compile(r"^\s*(?:and\s+)?when (?:is|was|were|did|does|do|will|has|have|are|can|should)\b|"
                       r"^\s*(?:and\s+)?when\s*\??\s*$|\b(?:what|which) "

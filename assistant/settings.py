@@ -75,7 +75,7 @@ class Settings:
     # than `abstain_overlap` of the question's words (calibrated on the tuning half: see README).
     abstain_below: float = 0.30
     abstain_overlap: float = 0.6
-    later_part_overlap: float = 0.5  # the same, for a later part of a question whose earlier part was answered
+    part_overlap: float = 0.5  # the same, for a part of a question of several parts
     # CQC's framework text ("What people expect", "The local authority commitment"), the same in every report of
     # a statement, scores this much lower as a passage to quote.
     framework_penalty: float = 0.15
