@@ -217,6 +217,13 @@ class Catalog:
                 i += n - 1
                 break
             else:
+                acronym = _acronyms(self.authorities).get(toks[i])
+                raw = spans[i][2]
+                if acronym and (len(raw) >= 4 or raw.isupper()) and toks[i] not in common and \
+                        toks[i] not in _ENGLISH:  # "BANES", "RBWM", "WNC" (three letters only in capitals)
+                    out.append(Reference(spans[i][0], spans[i][1], (acronym,), "name"))
+                    i += 1
+                    continue
                 longer = self._typo_name(toks, i, common)
                 if longer:
                     typo, n = longer
@@ -348,6 +355,26 @@ class Catalog:
             return None, ""
         found = tuple(sorted(pool))
         return found, how if len(found) <= 1 else "ambiguous"
+
+
+@functools.lru_cache(maxsize=4)
+def _acronyms(authorities: tuple[str, ...]) -> dict[str, str]:
+    """Covered authorities' initials as people write them: of the full name and of its distinctive words, with
+    and without "and"/"of" ("Bath and North East Somerset": "banes", "bnes"; "Royal Borough of Windsor and
+    Maidenhead": "rbwm"; "East Riding of Yorkshire Council": "eryc"); an acronym two authorities share is
+    neither's."""
+    found: dict[str, set[str]] = {}
+    for a in authorities:
+        for name in (a, core_name(a)):
+            words = [w for w in re.findall(r"[A-Za-z]+", name.replace("&", " and "))]
+            if len(words) < 3 and name == a or len(words) < 2:
+                continue
+            for keep in ({"and"}, set()):
+                letters = "".join(w[0] for w in words if w.lower() not in {"of", "the", "upon", "on"} - keep
+                                  and (w.lower() != "and" or keep)).lower()
+                if len(letters) >= 3:
+                    found.setdefault(letters, set()).add(a)
+    return {k: next(iter(v)) for k, v in found.items() if len(v) == 1}
 
 
 # Counties' usual short forms, as people write them ("West Northants", "Herts", "Notts")

@@ -57,6 +57,17 @@ def test_a_county_written_short_names_it():
     assert [r.unknown for r in catalog.references("Notts rating")] == ["Nottinghamshire County Council"]
 
 
+def test_a_covered_authority_by_its_initials():
+    catalog = Catalog.of({"b.txt": {"authority": "Bath and North East Somerset Council", "kind": "council report"},
+                          "w.txt": {"authority": "Royal Borough of Windsor and Maidenhead", "kind": "council report"},
+                          "n.txt": {"authority": "West Northamptonshire Council", "kind": "council report"}})
+    for q, who in (("when did cqc inspect banes?", "Bath and North East Somerset Council"),
+                   ("RBWM rating", "Royal Borough of Windsor and Maidenhead"),
+                   ("what did WNC get?", "West Northamptonshire Council")):
+        assert [r.authorities for r in catalog.references(q)] == [(who,)], q
+    assert catalog.references("wnc rating") == []  # three letters only in capitals
+
+
 def test_a_misspelt_word_of_a_longer_name_names_that_authority_not_a_shorter_one():
     catalog = Catalog.of({"n.txt": {"authority": "North Somerset Council", "kind": CQC},
                           "s.txt": {"authority": "Somerset Council", "kind": "council report"}})
