@@ -317,9 +317,14 @@ class Catalog:
             how, told = "rating", True
         points = _POINTS_NAMED.search(text)
         if points:  # "the council that scored 75% overall", "whose adult social care scored 70 points"
-            held = {a for a, n in self.points.items() if n == int(points.group(1) or points.group(2))}
+            # a quality statement's percentage ("got 75% for safeguarding") is no overall score: only a report
+            # stating it tells whose it is
+            of_statement = statement_in(text) is not None
+            held = set() if of_statement else \
+                {a for a, n in self.points.items() if n == int(points.group(1) or points.group(2))}
             if not held and search is not None:  # no report's metadata holds it: the report that states it
-                ranked = sorted(((w, a) for a, w in search(points.group(0)).items() if a in pool), reverse=True)
+                ranked = sorted(((w, a) for a, w in search(text if of_statement else points.group(0)).items()
+                                 if a in pool), reverse=True)
                 if ranked and ranked[0][0] >= STATES_FIGURE and \
                         (len(ranked) == 1 or ranked[0][0] >= DOMINANT * ranked[1][0]):
                     held = {ranked[0][1]}
@@ -436,7 +441,12 @@ _TYPE_HEADS = {"county", "borough", "city", "district", "london borough", "count
                "borough council", "metropolitan borough", "unitary"}
 _QWORD = (r"(?:how|what|who|when|where|why|which|is|are|does|do|did|was|were|can|has|have|had|could|would|should|"
           r"will|may|might|must|tell|list|name|describe|explain)")
+# Where a description's clause ends and the question resumes: ", how ...", ", in what areas ...", "... get overall",
+# "... end up with", "... score for"
 _CLAUSE_END = (rf"(?:,\s*|\s+and\s+|\s+or\s+){_QWORD}\b|\s+or\s+the\b|[?;]|\.(?:\s|$)|\s+-\s|"
+               r",\s*(?:in|on|for|at|from|of|with|by|to|under)\s+(?:what|which|whom|whose|how)\b|"
+               r"\s+(?:end|ended|ends|wind|wound|come|came|comes)\s+(?:up|out)\b|"
+               r"\s+(?:score|scored|get|got|receive|received|achieve|achieved)\s+overall\b|"
                r"\s+(?:score|scored|get|got|receive|received|achieve|achieved|do|did|say|says|said|rated|marked|graded)"
                r"\s+(?:for|on|in|from|about|when|at|under)\b")
 _DESCRIPTION = re.compile(

@@ -319,13 +319,18 @@ def _masked(question: str, a: int, b: int, refs: list[Reference]) -> tuple[str, 
     words = {w for w in re.findall(r"[a-z]+", own.lower()) if w not in _STOP}
     described = {w for w in re.findall(r"[a-z]+", " ".join(kept).lower())
                  if w not in _STOP and w not in _EVERY_REPORT and len(w) > 3}
-    if kept and (len(words) < 3 or words & described or _POINTS_BACK_TO.search(own)):
+    if kept and (len(words) < 3 or words & described or _POINTS_BACK_TO.search(own)) and \
+            not (len(words) < 3 and _SCORE_ASKED_WORDS.search(own)):
+        # (not when it asks a score: "what percentage did the council that became a unitary in 2021 get
+        # overall?" asks the score, whatever the description says)
         # "in the council that uses the 3 conversations model, what is each of the three conversations for?": the
         # description says what; "the council notified by CQC on 7 April - which team supports its assessment?" not
         own = f"{own} {' '.join(kept)}"
     return "".join(masked).strip(), own
 
 
+_SCORE_ASKED_WORDS = re.compile(r"\b(?:percentage|per ?cent|%|score|scored|rating|rated|grade|mark|points|overall)\b",
+                                re.I)
 # A part pointing back at what its description names ("In the council whose stepdown flats are run with Curo, how
 # long can someone stay in one?"): the description's words are its topic
 _POINTS_BACK_TO = re.compile(r"\b(?:in|at|of|from|to|use|uses|get|gets) (?:one|them|those|these|it)\b", re.I)

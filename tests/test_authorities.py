@@ -105,6 +105,9 @@ def test_authorities_by_description(q, authorities, how):
     "In the borough CQC rated outstanding, had the findings of the pilot come out?",
     "In the borough CQC rated outstanding, tell me about the pilot",
     "For the borough CQC rated outstanding, will the pilot continue?",
+    "For the borough CQC rated outstanding, in what areas was innovation highlighted?",
+    "What rating did the borough CQC rated outstanding end up with?",
+    "What percentage did the borough CQC rated outstanding get overall from the CQC?",
 ])
 def test_a_description_ends_where_the_question_begins(q):
     (found,) = CATALOG.references(q)
@@ -129,6 +132,11 @@ def test_a_description_by_overall_points():
     (found,) = minutes.references("In the city council that scored 56%, whose strengths were a source of learning?",
                                   search=lambda text: weights)
     assert found.authorities == ("Leicester City Council",) and found.how == "rating"
+    # a quality statement's percentage is no overall score: the report stating it tells whose it is
+    stated = {"Leicester City Council": 1.5, "Staffordshire County Council": 0.2}
+    (found,) = minutes.references("For the council that got 75% for safeguarding, what was highlighted?",
+                                  search=lambda text: stated)
+    assert found.authorities == ("Leicester City Council",)
     # a passage that only talks alike (no passage states the figure) describes nobody
     (alike,) = minutes.references("the council that scored 67% overall", search=lambda text: {
         "Staffordshire County Council": 0.6})

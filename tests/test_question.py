@@ -262,6 +262,13 @@ def test_a_description_by_a_fact_lends_its_words_only_when_the_question_is_about
     (model,) = understand("In the council that uses the 3 conversations model for assessments, what is each of "
                           "the three conversations for?", REPORTS, search=search).parts
     assert "model" in model.search_text
+    # ... or when the question points back at it ("stay in one"), but not when it asks a score
+    (stay,) = understand("In the council whose stepdown flats are run with Curo, how long can someone stay in "
+                         "one?", REPORTS, search=search).parts
+    assert "stepdown" in stay.search_text
+    (scored,) = understand("What percentage did the council whose stepdown flats are run with Curo get overall?",
+                           REPORTS, search=search).parts
+    assert "stepdown" not in scored.search_text
     # "the council short of ...": an adjective's description, resolved by the report that states it
     short = understand("What did the council short of extra care and supported living options get for "
                        "safeguarding?", REPORTS, search=search)
