@@ -309,7 +309,7 @@ _RATING_LINES = [
                re.M | re.I),
     # a press release: "has rated Surrey County Council as good", "their indicative requires improvement rating"
     re.compile(r"\bhas rated (?:the )?[A-Z][^.\n]{2,80}? as " + _RATING + r"\b", re.I),
-    re.compile(r"\b(?:their|its|an?) (?:indicative )?['‘\"]?" + _RATING + r"['’\"]? rating\b", re.I),
+    re.compile(r"\b(?:their|its|an?) (?:indicative )?['‘\"“]?" + _RATING + r"['’\"”]? (?:overall )?rating\b", re.I),
     # minutes and news: "The Local Authority rating had been ‘Requires improvement’", "was rated Outstanding"
     # "was given an overall rating of “Requires Improvement”" (not "2 areas were rated good")
     re.compile(r"\b(?:(?:authority|council|overall|cqc)\s+rating\s+(?:had\s+been|has\s+been|was|is)\s+(?:of\s+)?|"
@@ -330,6 +330,8 @@ _RATING_LINES = [
                r"['‘\"“]?(?P<rating>requires?\s+improvement)\b", re.I),
     # a headline's quoted verdict: "Adult care services 'inadequate', council told"
     re.compile(r"\b(?:services?|care|provision)\s+['‘\"“]" + _RATING + r"['’\"”]", re.I),
+    # "Leeds City Council’s adult social care ... scored a ‘good’ 70 out of 100"
+    re.compile(r"\bscored an? ['‘\"“]" + _RATING + r"['’\"”]", re.I),
     re.compile(r"\b(?:services?|care|provision)\W+(?:[\w’'-]+\W+){0,4}?awarded\s+(?:an?\s+)?['‘\"“]?" + _RATING
                + r"\b", re.I),
 ]
@@ -343,11 +345,14 @@ def _points(m: re.Match[str]) -> int | None:
     return n if 0 <= n <= 100 else None
 # Points out of 100, as CQC's pages and councils print them: "X scored 78 out of 100 overall, indicating a good
 # standard", a summary page's "Overall rating for X: 75%", a council's "a score of 70 points" or "a score of 81%",
-# minutes' "Leicester had scored 56%" (read only beside an overall rating)
-_POINTS = re.compile(r"\bscored (?P<points>\d{1,3}) out of 100(?: overall)?(?:, indicating an? (?P<std>[a-z]+) "
-                     r"standard)?|"
+# minutes' "Leicester had scored 56%" (read only beside an overall rating), news' "scored a ‘good’ 70 out of 100",
+# "Services were rated as 70 out of 100", "with a rating of 70%"
+_POINTS = re.compile(r"\b(?:scored|scoring|rated as|rated at) (?:an? ['‘\"“]?(?:outstanding|good|requires improvement|"
+                     r"inadequate)['’\"”]? )?(?P<points>\d{1,3}) out of 100(?: overall)?"
+                     r"(?:, indicating an? (?P<std>[a-z]+) standard)?|"
                      r"^[ \t]*Overall rating for [^\n:]{2,80}:[ \t]*(?P<pct>\d{1,3})[ \t]*%|"
-                     r"\b(?:a |its |their |our )?(?:overall )?score of (?P<pts>\d{1,3})(?: points| out of 100|[ \t]*%)|"
+                     r"\b(?:a |its |their |our )?(?:overall )?(?:score|rating) of (?P<pts>\d{1,3})"
+                     r"(?: points| out of 100|[ \t]*%)|"
                      # news: "a score of 62", "a grade of 62 out of 100", "an overall score of 81" (two or three
                      # digits: a quality statement's score is 1 to 4)
                      r"\b(?:an? |its |their |our )?(?:overall )?(?:score|grade|mark) of (?P<news>\d{2,3})\b"

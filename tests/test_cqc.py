@@ -93,6 +93,15 @@ def test_press_releases_list_the_nine_scores_in_several_layouts(half, name, firs
     ("The director presented a report on the CQC inspection, which resulted in a ‘Good’ rating. Members were "
      "pleased.\nMembers heard that our service’s score of 70 points compared favourably to the average.\n",
      "Good", 70, "Members heard that our service’s score of 70 points compared favourably to the average."),
+    # news: a rating and its points in one phrase, "rated as" points, "a rating of" a percentage
+    ("Leeds City Council’s adult social care scored a ‘good’ 70 out of 100 in the CQC assessment.\n", "Good", 70,
+     "Leeds City Council’s adult social care scored a ‘good’ 70 out of 100 in the CQC assessment."),
+    ("Adult social care provision in Northumberland has been rated as ‘good’ by the Care Quality Commission.\n\n"
+     "Services were rated as 70 out of 100, with all but two areas rated as “good”.\n", "Good", 70,
+     "Services were rated as 70 out of 100, with all but two areas rated as “good”."),
+    ("The council received an overall rating of 'Good' from the CQC, with a rating of 70%.\nThe CQC rates each of "
+     "the 9 quality statements.\n", "Good", 70,
+     "The council received an overall rating of 'Good' from the CQC, with a rating of 70%."),
 ])
 def test_overall_ratings_and_points_in_every_layout(text, rating, points, quoted):
     found = cqc.overall_rating(text)
