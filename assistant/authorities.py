@@ -20,7 +20,7 @@ from typing import Any
 
 from .councils import AMBIGUOUS_SHORT, Council, english_councils
 from .cqc import OVERALL_RATINGS, SCORE_WORDS, statement_in
-from .fuzzy import close
+from .fuzzy import close, distance
 
 CQC_KIND = "CQC assessment"  # metadata.CQC_ASSESSMENT, without importing the metadata stage
 
@@ -263,8 +263,11 @@ class Catalog:
         """A covered authority this word misspells by a letter or two ("camdn", "gloucestershre")."""
         if len(token) < 5 or token in common or token in _ENGLISH or not token.isalpha():
             return None
-        found = {a for a in self.authorities for w in core_name(a).lower().split() if self._misspells(token, w, common)}
-        return next(iter(found)) if len(found) == 1 else None
+        found = {(distance(token, w), a) for a in self.authorities for w in core_name(a).lower().split()
+                 if self._misspells(token, w, common)}
+        # the nearest, if one is nearer than the rest ("herefordshre": Herefordshire, not Hertfordshire)
+        nearest = {a for d, a in found if d == min(d for d, _ in found)} if found else set()
+        return next(iter(nearest)) if len(nearest) == 1 else None
 
     # ---------------------------------------------------------------------------------------- descriptions
 
@@ -382,6 +385,8 @@ def _acronyms(authorities: tuple[str, ...]) -> dict[str, str]:
     return {k: next(iter(v)) for k, v in found.items() if len(v) == 1}
 
 
+# First words of councils' names that name no council alone ("North West London" is not North Somerset)
+_DIRECTIONS = {"north", "south", "east", "west", "central", "mid", "greater", "great", "upper", "lower", "royal"}
 # Counties' usual short forms, as people write them ("West Northants", "Herts", "Notts")
 _COUNTY_SHORT = {"bedfordshire": "beds", "berkshire": "berks", "buckinghamshire": "bucks", "cambridgeshire": "cambs",
                  "derbyshire": "derbys", "gloucestershire": "glos", "hampshire": "hants", "hertfordshire": "herts",
@@ -423,7 +428,8 @@ def _alias_table(authorities: tuple[str, ...]) -> dict[tuple[str, ...], str | Co
                     table[short] = a
         words = core_name(a).split()
         first = words[0].split("-")[0] if words else ""
-        if (len(words) > 1 or "-" in words[0] if words else False) and len(first) >= 5:
+        if (len(words) > 1 or "-" in words[0] if words else False) and len(first) >= 5 and \
+                first.lower() not in _DIRECTIONS and first.lower() not in GENERIC_NAME_WORDS:  # never "North"
             table.setdefault((_norm(first),), a)  # "Stockton" for Stockton-on-Tees, "Redcar" for Redcar and Cleveland
     return table
 

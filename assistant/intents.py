@@ -75,14 +75,14 @@ RULES: tuple[Rule, ...] = (
            "On AUTH's assessing needs page there's a 2 - what does that number actually mean?"),
           ("what does the winter plan mean for AUTH's care homes?", "what did AUTH score?")),
     _rule("an overall rating", OVERALL,
-          rf"\boverall\b.{{0,40}}\b(?:{_SCORE_NOUN}|rat\w*|judg\w*|standard|result|verdict)|"
+          rf"\boverall\b.{{0,40}}\b(?:{_SCORE_NOUN}|rat\w*|judg\w*|standard|result|verdict|outcome)|"
           rf"\b(?:{_SCORE_NOUN}|rat\w*)\b.{{0,30}}\boverall\b|\bout of (?:a )?(?:100|hundred)\b|"
           rf"\bpoints?\b.*\b(?:overall|total)\b|"
           # "AUTH cqc percentage", "AUTH's rating as a percentage": an overall result out of 100
           rf"\b(?:cqc|ratings?|scores?|result)\b.{{0,20}}\b(?:percentage|per ?cent)\b",
           ("what's AUTH's overall cqc rating?", "what is AUTH's overall rating?", "was AUTH rated outstanding overall?",
            "How many points out of 100 did AUTH get?", "AUTH overall score", "what did AUTH score out of 100?",
-           "AUTH cqc percentage"),
+           "AUTH cqc percentage", "What overall outcome did the CQC give AUTH?"),
           ("what did AUTH score on safeguarding?", "overall, how are carers supported in AUTH?",
            "what percentage of AUTH's carers were satisfied with their support?")),
     _rule("a list of scores", LIST,
@@ -203,7 +203,10 @@ COUNTER = {
 # AUTH's rating?").
 _PASSAGE_FIRST = re.compile(r"^\s*(?:and\s+)?(?:when|where|why|whom|who\b(?!\s+(?:got|scored|did|came|comes|"
                             r"was rated|were rated|received|had|has|is rated|is ahead|was ahead|does better|"
-                            r"did better)))\b", re.I)
+                            r"did better))|"
+                            # "what did AUTH do after the star ratings?": what was done, whatever it followed
+                            r"what (?:did|does|do|has|have|will|is|was) (?:AUTH(?: council)?|the council|they|it) "
+                            r"(?:do|done|doing|plan|planning|say|said)\b)\b", re.I)
 
 
 # A question asking for another kind of fact than a score, whatever score words it uses: a time ("in what month

@@ -195,9 +195,11 @@ def understand(question: str, reports: Mapping[str, Mapping[str, Any]] | Catalog
             in SCORE_INTENTS:  # after a score: "what does that mean?" asks what the score means
         parts = tuple(replace(p, intent=MEANING, rule="what the score asked before means", expects=None)
                       if _THAT_MEANS.match(p.text) else
-                      # "and what percentage was that?": the score asked before, as points out of 100
+                      # "and what percentage was that?", "and what was the actual number?": the score asked
+                      # before, as points out of 100
                       replace(p, intent=OVERALL, rule="the score asked before, as a percentage", expects=None)
-                      if p.intent == PASSAGES and p.expects == PERCENT and _THAT.search(p.text) else p
+                      if p.intent == PASSAGES and (p.expects == PERCENT and _THAT.search(p.text) or
+                                                   _THE_FIGURE.match(p.text)) else p
                       for p in parts)
     if common:  # "norfolk wintr plan": the reports' word too, so the search finds what was meant
         parts = tuple(replace(p, search_text=_spelled(p.search_text, common, dictionary)) for p in parts)
@@ -225,6 +227,8 @@ _ANY_COUNCIL = re.compile(r"\b(?:a|an|any|every|each|which|what)\s+(?:local\s+)?
 
 
 _THAT = re.compile(r"\b(?:that|it|this|they|their|its)\b", re.I)
+_THE_FIGURE = re.compile(r"^\s*(?:and\s+|so\s+|ok\s+)?what (?:was|is|'s) (?:the|their|its) (?:actual |exact )?"
+                         r"(?:number|figure|score|mark|percentage)\s*\??\s*$", re.I)
 
 
 def _spelled(text: str, common: frozenset[str], dictionary: frozenset[str] = frozenset()) -> str:
@@ -537,6 +541,8 @@ _DURATION_IN = re.compile(rf"\b{_NUMBER}(?:\s+(?:and a half|or more|or fewer))?\
 _NO_WAIT_IN = re.compile(r"\bno (?:waits?|waiting(?: lists?)?|delays?)\b|\bimmediate(?:ly)?\b|\bsame day\b", re.I)
 
 
+# What is counted, in the other words reports use for it ("how many councils": "twelve local authorities")
+_COUNTED_ALIKE = {"council": ("authority", "authorit", "borough"), "authorit": ("council",), "authority": ("council",)}
 _PEOPLE = {"people", "peopl", "person", "resident", "adult", "carer", "staff", "user", "individual", "population"}
 
 
@@ -609,6 +615,7 @@ def has_expected(u: Understanding | Part | str | None, quote: str, common: froze
         return bool(_DURATION_IN.search(quote) or _NO_WAIT_IN.search(quote))
     if kind == COUNT:  # a figure near what is counted: "12 care homes", "AMHPs ... from 2 to 4", "12.9% of"
         counted = [_stem(w) for w in (u.counted if isinstance(u, Understanding | Part) else ()) if len(w) > 2]
+        counted += [alike for c in counted for alike in _COUNTED_ALIKE.get(c, ())]
         for m in re.finditer(rf"\d+(?:\.\d+)?%|\b{_NUMBER}\b", quote, re.I):
             near = [_stem(w) for w in re.findall(r"[a-z]+", quote[max(0, m.start() - 80):m.end() + 80].lower())]
             if "%" in m.group(0):  # a share is a count of people ("12.9% of the population"), not of things

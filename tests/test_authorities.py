@@ -57,6 +57,17 @@ def test_a_county_written_short_names_it():
     assert [r.unknown for r in catalog.references("Notts rating")] == ["Nottinghamshire County Council"]
 
 
+def test_a_misspelt_name_is_the_nearest_authority_and_directions_name_none():
+    catalog = Catalog.of({"h.txt": {"authority": "Herefordshire Council", "kind": "council report"},
+                          "x.txt": {"authority": HERTS, "kind": CQC},
+                          "n.txt": {"authority": "North Somerset Council", "kind": CQC}})
+    assert [r.authorities for r in catalog.references("what did herefordshre council do?")] == \
+        [("Herefordshire Council",)]
+    assert [r.authorities for r in catalog.references("hertfordshre score")] == [(HERTS,)]
+    # "North West London" is no North Somerset ("North" is no council's short name)
+    assert not any(r.authorities for r in catalog.references("had the rest of North West London been inspected?"))
+
+
 def test_a_covered_authority_by_its_initials():
     catalog = Catalog.of({"b.txt": {"authority": "Bath and North East Somerset Council", "kind": "council report"},
                           "w.txt": {"authority": "Royal Borough of Windsor and Maidenhead", "kind": "council report"},

@@ -293,6 +293,9 @@ def test_a_percentage_asked_after_a_score_asks_that_score_out_of_100():
     (part,) = understand(resolve_followup("and what percentage was that?", "What rating did Derbyshire get from CQC?",
                                          REPORTS), REPORTS).parts
     assert part.intent == "overall"
+    (number,) = understand(resolve_followup("and what was the actual number?", "What rating did Derbyshire get from "
+                                            "CQC?", REPORTS), REPORTS).parts
+    assert number.intent == "overall"
     (other,) = understand("what percentage of Derbyshire's carers were satisfied?", REPORTS).parts
     assert other.intent == "passages" and other.expects == PERCENT
     # "in 3 years' time" is a time, not a share ("one in three" is)
@@ -325,6 +328,13 @@ def test_a_share_asked_of_one_thing_is_not_a_share_of_another():
     scored = understand("what percentage did Quillham get in its CQC assessment?", REPORTS).parts[0]
     assert has_expected(PERCENT, "the Council had received a score of 59%", frozenset())
     assert not scored.expects or has_expected(scored, "the Council had received a score of 59%", frozenset())
+
+
+def test_counted_councils_are_authorities_too():
+    part = understand("How many councils were in the first group inspected?", REPORTS).parts[0]
+    assert part.expects == COUNT
+    assert has_expected(part, "Hillingdon was one of the first twelve local authorities to be inspected",
+                        frozenset())
 
 
 def test_who_holds_a_council_role_wants_a_person():
