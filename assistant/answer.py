@@ -288,10 +288,11 @@ class Answerer:
                     text, ok = score_block(self, part, u, filters, cites)
                 if not ok and part.intent == PUBLISHED:
                     # no date line of theirs was read as the publication date: a sentence may say it ("The final
-                    # report was published on 24 October 2025.")
+                    # report was published on 24 October 2025."), not one dating something else
                     trial = list(cites)
                     own = dataclasses.replace(part, intent=PASSAGES, expects=DATE)
                     said, ok, found = self._passage_block(own, vectors(own.search_text), u, filters, trial, budget)
+                    ok = ok and any(_PUBLISHED_WORD.search(c.quote) for c in trial if c not in cites)
                     if ok:
                         text, cites[:] = said, trial
                         hits.extend(found)
@@ -505,6 +506,11 @@ class Answerer:
             # "who is the executive member quoted?": the sentence naming the holder of that role
             holder = next((x for x in units[1: s.expect_depth] if role <= self.index.unit_tokens(x.row)
                            and has_expected(u, self._text(x.chunk, x.start, x.end), self.common_words)), None)
+            if holder is None and not any(role <= self.index.unit_tokens(x.row) for x in units[: s.expect_depth]):
+                # no passage among the best names the role at all ("who is X's director of adult social
+                # services?" of a page that never mentions one): nobody to name
+                log.info("declined %r: no passage names the role %s", q, sorted(role))
+                return []
             best = holder or best
         quote = self._window(best, units, qvec, qstems, budget, u)
         text = self._text(quote.chunk, quote.start, quote.end)
@@ -912,8 +918,12 @@ def _names(text: str, name: str) -> bool:
 
 _ROLE_NOUN = r"(?:member|director|chair|chairman|chairwoman|leader|head|manager|councillor|officer|mayor|" \
              r"commissioner|executive|lead)"
-_ROLE_ASKED = re.compile(r"^\s*(?:and\s+)?who(?:'s| is| was| are| were)\s+(?:the\s+|their\s+|its\s+|[\w-]+['’]s\s+)?"
+_ROLE_ASKED = re.compile(r"^\s*(?:and\s+)?who(?:'s| is| was| are| were)\s+"
+                         r"(?:the\s+|their\s+|its\s+|(?:[\w-]+\s+){0,3}?[\w-]+['’]s\s+)?"
                          rf"(?P<role>(?:[\w-]+\s+){{0,3}}?{_ROLE_NOUN}(?:\s+{_ROLE_NOUN})*)\b", re.I)
+
+
+_PUBLISHED_WORD = re.compile(r"\bpublish|\bpublication\b|\breleased?\b", re.I)
 
 
 def _asked_role(question: str) -> set[str]:

@@ -478,6 +478,10 @@ DATELINE = re.compile(r"^[ \t]*(?:[A-Z][\w'’&. -]{2,60},[ \t]*|By [^\n]{2,80}?
                       r"(?:,?[ \t]+\d{1,2}[:.]\d{2}(?:[ \t]*[ap]m)?)?[ \t]*$", re.M | re.I)
 
 
+# A saved web page's date stamp: "date 2025-09-11" opening its first line
+ISO_DATELINE = re.compile(r"^[ \t]*date[ \t]+(?P<y3>(?:19|20)\d\d)-(?P<m3>\d\d)-(?P<d3>\d\d)\b", re.M)
+
+
 def is_stamp(line: str) -> bool:
     """Is this line a date stamp ("Published: 17 May 2024", a dateline "Norfolk County Council, 27 October 2023
     00:00")? Content, but never a title or a heading."""

@@ -157,9 +157,11 @@ def _kind(text: str, title: str | None, cqc_marks: bool) -> str:
 def _published(head: str) -> tuple[str | None, int | None, int | None]:
     """The publication date (ISO) and the span of the line that prints it."""
     m = _DATE_LINE.search(head) or cqc.DATELINE.search(head[:_DATELINE_WITHIN])
+    iso = None if m else cqc.ISO_DATELINE.search(head[:_DATELINE_WITHIN])  # the stamp alone, not its line
+    m = m or iso
     if not m:
         return None, None, None
-    line_end = head.find("\n", m.end())
+    line_end = m.end() if iso else head.find("\n", m.end())
     span = (m.start() + len(m.group(0)) - len(m.group(0).lstrip()), len(head) if line_end < 0 else line_end)
     g = m.groupdict()
     if g.get("y3"):

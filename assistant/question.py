@@ -40,7 +40,7 @@ _EXPECTS = [
                      r"social worker|introduced|presented|wrote|authored)\b)", re.I)),
     (DATE, re.compile(r"^\s*(?:and\s+)?when (?:is|was|were|did|does|do|will|has|have|are|can|should)\b|"
                       r"^\s*(?:and\s+)?when\s*\??\s*$|\b(?:what|which) "
-                      r"(?:date|year|month|day)\b|\bby when\b|\bwhat time\b", re.I)),
+                      r"(?:dates?|year|month|days?)\b|\bby when\b|\bwhat time\b", re.I)),
     (FREQUENCY, re.compile(r"\bhow (?:often|regularly|frequently)\b|\bfrequency\b", re.I)),
     (PERCENT, re.compile(r"\b(?:what|which) (?:proportion|percentage|percent|share|fraction|%)|\bwhat %|"
                          r"\bhow many (?:per ?cent|percent)\b|\bpercentage\b", re.I)),
@@ -496,10 +496,14 @@ _DATE_IN = re.compile(rf"\b(?:{_MONTHS}|(?:19|20)\d\d|\d{{1,2}}(?:st|nd|rd|th)|m
 
 # "On what date ...?", "what was the date of ...?": a day or month of a year, not "by the end of the month" or a
 # year alone
-_ON_A_DATE = re.compile(r"\b(?:what|which|exact) (?:date|day)\b|\bthe date\b", re.I)
+_ON_A_DATE = re.compile(r"\b(?:what|which|exact) (?:dates?|days?)\b|\bthe dates?\b", re.I)
+# ... and the days themselves ("on what dates ...?", "which days ...?"): a month alone does not say them
+_ON_DAYS = re.compile(r"\b(?:what|which|exact) (?:dates|days)\b|\bon what dates?\b|\bexact date\b", re.I)
 _CALENDAR_IN = re.compile(rf"\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?(?:{_MONTHS})\b|\b(?:{_MONTHS})\s+\d{{1,2}}\b|"
                           rf"\b(?:{_MONTHS})\s+(?:19|20)\d\d\b|\b\d{{1,2}}/\d{{1,2}}/\d{{2,4}}\b|"
                           r"\b\d{4}-\d\d-\d\d\b", re.I)
+_DAY_IN = re.compile(rf"\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?(?:{_MONTHS})\b|\b(?:{_MONTHS})\s+\d{{1,2}}\b|"
+                     r"\b\d{1,2}/\d{1,2}/\d{2,4}\b|\b\d{4}-\d\d-\d\d\b", re.I)
 _NUMBER_IN = re.compile(r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|"
                         r"thirty|forty|fifty|hundred|thousand|half|dozen|single|no)\b", re.I)
 _FREQUENCY_IN = re.compile(r"\b(?:daily|weekly|monthly|fortnightly|annually|yearly|quarterly|hourly|every|each|"
@@ -592,7 +596,9 @@ def has_expected(u: Understanding | Part | str | None, quote: str, common: froze
         for given in set(re.findall(r"\d[\d,./-]*\d|\d", u.text)):
             quote = re.sub(rf"(?<![\d,.]){re.escape(given)}(?![\d,])", " ", quote)
     if kind == DATE:
-        if isinstance(u, Understanding | Part) and _ON_A_DATE.search(u.text):  # "on what date": a calendar date
+        if isinstance(u, Understanding | Part) and _ON_DAYS.search(u.text):  # "on what dates": days of a month
+            return bool(_DAY_IN.search(quote))  # ("in August 2025" does not say which days)
+        if isinstance(u, Understanding | Part) and _ON_A_DATE.search(u.text):  # "what date": a calendar date
             return bool(_CALENDAR_IN.search(quote))
         return bool(_DATE_IN.search(quote))
     if kind == PERCENT:

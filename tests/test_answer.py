@@ -336,6 +336,16 @@ def test_a_publication_date_told_in_a_sentence_answers_when_a_report_was_publish
     answer = answerer.ask("When was Quillham's CQC assessment report published?")
     assert not answer.abstained and "24 October 2025" in answer.citations[0].quote
     assert_all_verbatim(answer, corpus)
+    # a role the page never names has no holder to quote
+    assert answerer.ask("Who is Quillham City Council's director of adult social services?").abstained
+    # minutes dating the inspection, not the report: no publication date to give
+    (tmp_path / "minutes").mkdir()
+    minutes, _ = small_answerer(tmp_path / "minutes", real_embedder, {"wessex-minutes.txt": (
+        "Agenda item\n\nAdult Social Care Update\n\nWessexshire had been advised in 2023 that it would be "
+        "inspected by the CQC in 2024. The Council received the templates and started to develop an action plan.\n"),
+        "metadata.json": '{"wessex-minutes.txt": {"authority": "Wessexshire County Council"}}',
+        "derbyshire.txt": CORPUS / DERBYSHIRE})
+    assert minutes.ask("When was Wessexshire's CQC assessment report published?").abstained
 
 
 def test_a_fact_later_in_the_paragraph_about_what_the_description_names(tmp_path, real_embedder):

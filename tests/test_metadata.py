@@ -117,5 +117,9 @@ def test_a_news_pages_dateline_is_its_publication_date():
         m = detect(head)
         assert m.published == iso and head[m.published_start:m.published_end] == line
     assert detect("Rated good\nBy Jo Bloggs 13th Jux 2025\n").published is None  # no month
+    # a saved page's stamp opening its first line: the stamp alone
+    saved = " date 2025-09-11 Quillham Council reports it is already working on ways to improve.\n"
+    m = detect(saved)
+    assert m.published == "2025-09-11" and saved[m.published_start:m.published_end] == "date 2025-09-11"
     # a date in a sentence further down is no dateline
     assert detect("Winter Plan\n\n" + "The plan was agreed. " * 40 + "\n27 October 2023\n").published is None

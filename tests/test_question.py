@@ -330,6 +330,16 @@ def test_a_share_asked_of_one_thing_is_not_a_share_of_another():
     assert not scored.expects or has_expected(scored, "the Council had received a score of 59%", frozenset())
 
 
+def test_which_days_want_days_of_a_month():
+    days = understand("which days in august 2025 were the cqc on site in Quillham", REPORTS).parts[0]
+    assert days.expects == DATE
+    assert not has_expected(days, "The site inspection took place in August 2025.", frozenset())
+    assert has_expected(days, "Inspectors were on site from 12 to 14 August 2025.", frozenset())
+    # "what date are its figures as of?": a month will do
+    month = understand("what date are the figures as of?", REPORTS).parts[0]
+    assert has_expected(month, "As of January 2024, there were 1,076 vacancies.", frozenset())
+
+
 def test_counted_councils_are_authorities_too():
     part = understand("How many councils were in the first group inspected?", REPORTS).parts[0]
     assert part.expects == COUNT
