@@ -102,11 +102,16 @@ RULES: tuple[Rule, ...] = (
           rf"compare\w*|same)\b|"
           rf"\b(?:higher|lower|better|worse|best|worst|highest|lowest|differ\w*|compare\w*|same)\b.{{0,60}}\b"
           rf"{_SCORE_NOUN}\b|"
-          rf"\b(?:which|who)\b.{{0,40}}\b(?:did|do|does|came out|come out|comes out|fared|performed|scored|got|"
-          rf"was rated)\s+(?:\w+\s+)?(?:better|best|higher|worse|worst|lower|highest|lowest|top|ahead|on top)\b|"
+          rf"\b(?:which|who)\b.{{0,40}}\b(?:did|do|does|came out|come out|comes out|came off|come off|comes off|"
+          rf"fared|performed|scored|got|was rated)\s+(?:\w+\s+)?(?:better|best|higher|worse|worst|lower|highest|"
+          rf"lowest|top|ahead|on top)\b|"
+          # "did AUTH or AUTH come out better?"
+          rf"\b(?:did|does|do|has|have)\s+AUTH\s+or\s+AUTH\s+(?:come|came|do|fare|perform|score|get)\w*\s+"
+          rf"(?:out\s+|off\s+)?(?:better|worse|higher|lower)\b|"
           rf"\b(?:did|does|do)\s+AUTH\s+(?:do|score|fare|perform|rate)\s+(?:any |much |a lot |slightly |even )?"
           rf"(?:better|worse|higher|lower)\b",
           ("which authority scored higher?", "Is AUTH's score higher or lower than AUTH's?",
+           "who came off better with the cqc, AUTH or AUTH?", "Did AUTH or AUTH come out better with CQC?",
            "which one did better on transitions, AUTH or AUTH?", "compare the ratings of AUTH and AUTH",
            "who got the best score for safeguarding?", "did AUTH do better than AUTH on safeguarding?",
            "How does AUTH's safeguarding rating compare with AUTH's?",
