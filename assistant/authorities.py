@@ -282,6 +282,12 @@ class Catalog:
             post = post.strip()
             if not pre and not post and head.lower() not in _TYPE_HEADS:
                 continue  # "the council", "this authority": no description
+            asked = _ASKED_RATING.search(post)
+            if asked and _YES_NO.match(question) and re.match(r"\s*,?\s*(?:whose|that|which|who|where)\b", post, re.I):
+                # "Was the county council whose director is Neil Bradley [rated outstanding by the CQC]?": the
+                # rating is what is asked, not part of the description
+                end -= len(post) - asked.start()
+                post = post[:asked.start()]
             if post.lower().startswith("with"):  # "the council with the winter plan [get] for ...": a phrase
                 verb = re.search(r"\s+(?:get|got|receive\w*|scor\w*|do|did|say\w*|rat\w*|ha(?:ve|s)|is|was)\b", post)
                 if verb:
@@ -467,6 +473,10 @@ _DESCRIPTION = re.compile(
     rf"(?:still |now |currently |already |recently )?[a-z]+ing)\b(?:(?!{_CLAUSE_END}).)*)?)",
     re.I)
 # A description ends before the verb the question asks with: "what did the council that ... [score]?"
+# A yes/no question ("Was ...?", "Is ...?") and the rating it asks after a description's clause
+_YES_NO = re.compile(r"^\s*(?:was|were|is|are|has|have|did|does)\b", re.I)
+_ASKED_RATING = re.compile(r"\s+(?:(?:was|were|is|has been|been)\s+)?(?:rated|scored|graded|judged)\s+(?:as\s+)?"
+                           r"['‘\"“]?(?:outstanding|good|requires improvement|inadequate)\b", re.I)
 _TRAILING_VERB = re.compile(r"\s+(?:score|scored|get|got|receive|received|achieve|achieved|rating|rated|mark|do|fare|"
                             r"perform|say|says|said|do about|doing)\s*$", re.I)
 _SCORE_NUMBER = r"([1-4]|one|two|three|four)"

@@ -126,6 +126,19 @@ def test_a_description_ends_where_the_question_begins(q):
     assert found.authorities == (CAMDEN,)
 
 
+def test_a_yes_no_question_asks_the_rating_after_a_description():
+    catalog = Catalog.of({"n.txt": {"authority": "Northumberland County Council", "kind": "council report"},
+                          "c.txt": {"authority": CAMDEN, "kind": CQC, "overall_rating": "Outstanding"}})
+    q = "Was the county council whose Director of Adult Social Services is Neil Bradley rated outstanding by the CQC?"
+    (found,) = catalog.references(q, search=lambda text: {"Northumberland County Council": 1.5, CAMDEN: 0.2})
+    assert q[found.start:found.end] == ("the county council whose Director of Adult Social Services is Neil "
+                                        "Bradley")
+    assert found.authorities == ("Northumberland County Council",)
+    # a description by its rating stays one ("the council rated outstanding")
+    (rated,) = catalog.references("What did the council rated outstanding score?")
+    assert rated.authorities == (CAMDEN,) and rated.how == "rating"
+
+
 def test_a_description_by_overall_points():
     catalog = Catalog.of({"s.txt": {"authority": "Staffordshire County Council", "kind": CQC, "overall_rating": "Good",
                                     "overall_points": 75},
