@@ -153,8 +153,16 @@ def understand(question: str, reports: Mapping[str, Mapping[str, Any]] | Catalog
     refs = catalog.references(question, common, search, mentioned)
     if any(r.how in ("name", "typo") for r in refs):  # "Camden ... what pilot was the council running?"
         refs = [r for r in refs if r.how not in ("content", "ambiguous") or not r.authorities]
+    spans = split_parts(question)
+    many = getattr(vector, "many", None)
+    if len(spans) > 1 and many is not None and neighbours is not None:
+        # several parts: what each may be voted on and searched with, encoded in one batch before any is needed
+        draft = _lean_on_before(_merge_elliptical(tuple(_part(question, a, b, refs, None, None) for a, b in spans)))
+        searched = [p.search_text for p in draft]
+        many([_masked(question, a, b, refs)[1] or question[a:b].strip() for a, b in spans] + searched +
+             ([_spelled(t, common, dictionary) for t in searched] if common else []))
     parts = _lean_on_before(_merge_elliptical(tuple(_part(question, a, b, refs, neighbours, vector)
-                                                    for a, b in split_parts(question))))
+                                                    for a, b in spans)))
     if not any(r.authorities for r in refs if r.how != "ambiguous"):
         # "had the findings come out by the time of the assessment?": a score of nobody about nothing is no score
         parts = tuple(replace(p, intent=PASSAGES, rule=None) if p.intent == SCORE and not p.statements

@@ -94,6 +94,21 @@ def test_which_authority_scored_higher(answerer):
     assert lower.text.startswith("Lowest on Safe pathways, systems and transitions: Derbyshire County Council (3).")
 
 
+def test_a_two_part_question_is_encoded_in_one_batch(answerer, monkeypatch):
+    # what each part is voted on and searched with is known once the question is read: one call to the model
+    # (the second encoding was what set ask latency's p95)
+    question = ("What proportion of staff said they needed training and felt under-informed about children's social "
+                "care law, and what has the council done since?")
+    answerer.ask(question)  # the labelled example questions are encoded once, on first use
+    calls = []
+    for name in ("embed_query", "embed_documents"):
+        real = getattr(answerer.embedder, name)
+        monkeypatch.setattr(answerer.embedder, name, lambda *a, _real=real, _n=name, **k: calls.append(_n) or
+                            _real(*a, **k))
+    a = answerer.ask(question)
+    assert not a.abstained and calls == ["embed_documents"]
+
+
 def test_what_a_score_means_is_quoted_from_a_report(answerer):
     a = answerer.ask("what does a 4 mean?")
     assert not a.abstained and a.citations[0].quote == "4 - Evidence shows an exceptional standard"
