@@ -277,24 +277,17 @@ class Answerer:
                     # key to the scores, or say it in its words
                     text, ok = legend_block(self, part, u, cites)
                     if not ok:
-                        trial = list(cites)
-                        own = dataclasses.replace(part, intent=PASSAGES)
-                        text, ok, found = self._passage_block(own, vectors(own.search_text), u, filters, trial,
-                                                              budget)
-                        if ok:
-                            cites[:] = trial
-                            hits.extend(found)
+                        text, ok, found = self._in_own_words(part, u, filters, cites, vectors, budget)
+                        hits.extend(found if ok else ())
                 if not ok:
                     text, ok = score_block(self, part, u, filters, cites)
                 if not ok and part.intent == PUBLISHED:
                     # no date line of theirs was read as the publication date: a sentence may say it ("The final
                     # report was published on 24 October 2025."), not one dating something else
-                    trial = list(cites)
-                    own = dataclasses.replace(part, intent=PASSAGES, expects=DATE)
-                    said, ok, found = self._passage_block(own, vectors(own.search_text), u, filters, trial, budget)
-                    ok = ok and any(_PUBLISHED_WORD.search(c.quote) for c in trial if c not in cites)
+                    said, ok, found = self._in_own_words(part, u, filters, cites, vectors, budget, expects=DATE,
+                                                         accept=_PUBLISHED_WORD.search)
                     if ok:
-                        text, cites[:] = said, trial
+                        text = said
                         hits.extend(found)
                 if not ok and u.authorities and part.intent in (SCORE_ASKED, COMPARE, LIST, OVERALL) and (
                         part.intent in (SCORE_ASKED, OVERALL) and not part.statements or
@@ -334,6 +327,20 @@ class Answerer:
             self._add_passages(cites, sorted(hits, key=lambda h: -h.score), vectors(main))
         kind = "score" if not passage_parts else "comparison" if self._comparison_groups(u, filters) else "quotes"
         return self._finish(q, "\n".join(blocks), False, cites, kind)
+
+    def _in_own_words(self, part: Part, u: Understanding, filters: Filters, cites: list[Citation],
+                      vectors: _Vectors, budget: int, expects: str | None = None,
+                      accept: Callable[[str], object] | None = None) -> tuple[str, bool, list[Hit]]:
+        """A part asked of the reports' metadata (a score's meaning, a publication date) answered from passages
+        instead, expecting `expects` (else what the part expects); `cites` gains their citations only if it is
+        answered and `accept` takes one of the new quotes."""
+        trial = list(cites)
+        own = dataclasses.replace(part, intent=PASSAGES, expects=expects or part.expects)
+        text, ok, found = self._passage_block(own, vectors(own.search_text), u, filters, trial, budget)
+        ok = ok and (accept is None or any(accept(c.quote) for c in trial if c not in cites))
+        if ok:
+            cites[:] = trial
+        return text, ok, found
 
     def _report_naming(self, councils: tuple[str, ...]) -> str | None:
         """The one report filed under no authority whose passages name this council, if there is one: a report

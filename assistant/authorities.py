@@ -380,12 +380,11 @@ def _acronyms(authorities: tuple[str, ...]) -> dict[str, str]:
     found: dict[str, set[str]] = {}
     for a in authorities:
         for name in (a, core_name(a)):
-            words = [w for w in re.findall(r"[A-Za-z]+", name.replace("&", " and "))]
-            if len(words) < 3 and name == a or len(words) < 2:
+            words = [w.lower() for w in re.findall(r"[A-Za-z]+", name.replace("&", " and "))]
+            if len(words) < (3 if name == a else 2):  # a full name of two words ("Bury Council") has none
                 continue
-            for keep in ({"and"}, set()):
-                letters = "".join(w[0] for w in words if w.lower() not in {"of", "the", "upon", "on"} - keep
-                                  and (w.lower() != "and" or keep)).lower()
+            for skip in ({"of", "the", "upon", "on"}, {"of", "the", "upon", "on", "and"}):
+                letters = "".join(w[0] for w in words if w not in skip)
                 if len(letters) >= 3:
                     found.setdefault(letters, set()).add(a)
     return {k: next(iter(v)) for k, v in found.items() if len(v) == 1}

@@ -157,9 +157,9 @@ def understand(question: str, reports: Mapping[str, Mapping[str, Any]] | Catalog
     many = getattr(vector, "many", None)
     if len(spans) > 1 and many is not None and neighbours is not None:
         # several parts: what each may be voted on and searched with, encoded in one batch before any is needed
-        draft = _lean_on_before(_merge_elliptical(tuple(_part(question, a, b, refs, None, None) for a, b in spans)))
-        searched = [p.search_text for p in draft]
-        many([_masked(question, a, b, refs)[1] or question[a:b].strip() for a, b in spans] + searched +
+        raw = tuple(_part(question, a, b, refs, None, None) for a, b in spans)
+        searched = [p.search_text for p in _lean_on_before(_merge_elliptical(raw))]
+        many([p.search_text for p in raw] + searched +
              ([_spelled(t, common, dictionary) for t in searched] if common else []))
     parts = _lean_on_before(_merge_elliptical(tuple(_part(question, a, b, refs, neighbours, vector)
                                                     for a, b in spans)))
@@ -507,11 +507,11 @@ _DATE_IN = re.compile(rf"\b(?:{_MONTHS}|(?:19|20)\d\d|\d{{1,2}}(?:st|nd|rd|th)|m
 _ON_A_DATE = re.compile(r"\b(?:what|which|exact) (?:dates?|days?)\b|\bthe dates?\b", re.I)
 # ... and the days themselves ("on what dates ...?", "which days ...?"): a month alone does not say them
 _ON_DAYS = re.compile(r"\b(?:what|which|exact) (?:dates|days)\b|\bon what dates?\b|\bexact date\b", re.I)
-_CALENDAR_IN = re.compile(rf"\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?(?:{_MONTHS})\b|\b(?:{_MONTHS})\s+\d{{1,2}}\b|"
-                          rf"\b(?:{_MONTHS})\s+(?:19|20)\d\d\b|\b\d{{1,2}}/\d{{1,2}}/\d{{2,4}}\b|"
-                          r"\b\d{4}-\d\d-\d\d\b", re.I)
+# a day of a month ("12 August", "August 12", "12/08/2025", "2025-08-12") ...
 _DAY_IN = re.compile(rf"\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?(?:{_MONTHS})\b|\b(?:{_MONTHS})\s+\d{{1,2}}\b|"
                      r"\b\d{1,2}/\d{1,2}/\d{2,4}\b|\b\d{4}-\d\d-\d\d\b", re.I)
+# ... or a month of a year ("August 2025")
+_CALENDAR_IN = re.compile(rf"{_DAY_IN.pattern}|\b(?:{_MONTHS})\s+(?:19|20)\d\d\b", re.I)
 _NUMBER_IN = re.compile(r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|"
                         r"thirty|forty|fifty|hundred|thousand|half|dozen|single|no)\b", re.I)
 _FREQUENCY_IN = re.compile(r"\b(?:daily|weekly|monthly|fortnightly|annually|yearly|quarterly|hourly|every|each|"
