@@ -44,7 +44,18 @@ from .intents import SCORE as SCORE_ASKED
 from .lexical import tokenize
 from .metadata import CQC_ASSESSMENT
 from .parse import BULLET, ROW, SCORE
-from .question import DATE, POINTS, RATING, Catalog, Part, Understanding, has_expected, resolve_followup, understand
+from .question import (
+    DATE,
+    POINTS,
+    RATING,
+    WHO_IS,
+    Catalog,
+    Part,
+    Understanding,
+    has_expected,
+    resolve_followup,
+    understand,
+)
 from .retrieve import Filters, Hit, Retriever, clean_query
 from .settings import Settings
 from .store import Index
@@ -925,9 +936,7 @@ def _names(text: str, name: str) -> bool:
 
 _ROLE_NOUN = r"(?:member|director|chair|chairman|chairwoman|leader|head|manager|councillor|officer|mayor|" \
              r"commissioner|executive|lead)"
-_ROLE_ASKED = re.compile(r"^\s*(?:and\s+)?who(?:'s| is| was| are| were)\s+"
-                         r"(?:the\s+|their\s+|its\s+|(?:[\w-]+\s+){0,3}?[\w-]+['’]s\s+)?"
-                         rf"(?P<role>(?:[\w-]+\s+){{0,3}}?{_ROLE_NOUN}(?:\s+{_ROLE_NOUN})*)\b", re.I)
+_ROLE_ASKED = re.compile(WHO_IS + rf"(?P<role>(?:[\w-]+\s+){{0,3}}?{_ROLE_NOUN}(?:\s+{_ROLE_NOUN})*)\b", re.I)
 
 
 _PUBLISHED_WORD = re.compile(r"\bpublish|\bpublication\b|\breleased?\b", re.I)

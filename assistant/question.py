@@ -522,8 +522,9 @@ _HELD_ROLES = r"Director|Chair|Chairman|Chairwoman|Chairperson|Head|Leader|Manag
               r"Commissioner|Cabinet Member|Portfolio Holder|Principal Social Worker"
 # ... and the roles a quote may name as the doer of something ("led by the Director of Adults Services")
 _ROLE = re.compile(rf"\b(?:{_HELD_ROLES}|Lead|Executive|Lead Member|Author)\b")
-_WHO_HOLDS = re.compile(r"^\s*(?:and\s+)?who(?:'s| is| was| are| were)\s+(?:the\s+|their\s+|its\s+|[\w-]+['’]s\s+)?"
-                        rf"(?:[\w-]+\s+){{0,2}}?(?:{_HELD_ROLES})\b", re.I)
+# "who is (the | their | Walsall Council's) ...": a question after the holder of something
+WHO_IS = r"^\s*(?:and\s+)?who(?:'s| is| was| are| were)\s+(?:the\s+|their\s+|its\s+|(?:[\w-]+\s+){0,3}?[\w-]+['’]s\s+)?"
+_WHO_HOLDS = re.compile(WHO_IS + rf"(?:[\w-]+\s+){{0,2}}?(?:{_HELD_ROLES})\b", re.I)
 _ROLE_WORD = re.compile(r"\b(?:senior |service |team |strategic |operational )?(?:leaders?|managers?|directors?|"
                         r"officers?|chairs?|councillors?|commissioners?|executives?|heads? of \w+)\b", re.I)
 _PERCENT_IN = re.compile(r"%|\bper ?cent\b|\b(?:half|a third|two[- ]thirds|a quarter|three[- ]quarters|one in \w+|"
