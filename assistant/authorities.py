@@ -217,6 +217,14 @@ class Catalog:
                 i += n - 1
                 break
             else:
+                if i + 2 < len(toks) and spans[i + 1][2] == "&" and spans[i][1] == spans[i + 1][0] and \
+                        spans[i + 1][1] == spans[i + 2][0]:  # "H&F", "B&NES": initials joined by "&"
+                    joined = question[spans[i][0]:spans[i + 2][1]]
+                    acronym = _acronyms(self.authorities).get(joined.lower()) if joined.isupper() else None
+                    if acronym:
+                        out.append(Reference(spans[i][0], spans[i + 2][1], (acronym,), "name"))
+                        i += 3
+                        continue
                 acronym = _acronyms(self.authorities).get(toks[i])
                 raw = spans[i][2]
                 if acronym and (len(raw) >= 4 or raw.isupper()) and toks[i] not in common and \
@@ -375,8 +383,8 @@ class Catalog:
 def _acronyms(authorities: tuple[str, ...]) -> dict[str, str]:
     """Covered authorities' initials as people write them: of the full name and of its distinctive words, with
     and without "and"/"of" ("Bath and North East Somerset": "banes", "bnes"; "Royal Borough of Windsor and
-    Maidenhead": "rbwm"; "East Riding of Yorkshire Council": "eryc"); an acronym two authorities share is
-    neither's."""
+    Maidenhead": "rbwm"; "East Riding of Yorkshire Council": "eryc"), and joined by "&" where the name says "and"
+    ("h&f", "b&nes"); an acronym two authorities share is neither's."""
     found: dict[str, set[str]] = {}
     for a in authorities:
         for name in (a, core_name(a)):
@@ -387,6 +395,9 @@ def _acronyms(authorities: tuple[str, ...]) -> dict[str, str]:
                 letters = "".join(w[0] for w in words if w not in skip)
                 if len(letters) >= 3:
                     found.setdefault(letters, set()).add(a)
+            if "and" in words[1:-1]:  # "Hammersmith and Fulham": "h&f"
+                letters = "".join("&" if w == "and" else w[0] for w in words if w not in {"of", "the", "upon", "on"})
+                found.setdefault(letters, set()).add(a)
     return {k: next(iter(v)) for k, v in found.items() if len(v) == 1}
 
 

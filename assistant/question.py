@@ -533,12 +533,14 @@ _PERCENT_IN = re.compile(r"%|\bper ?cent\b|\b(?:half|a third|two[- ]thirds|a qua
                          re.I)
 # A rating or score told in prose: "The Local Authority rating had been 'Requires improvement'", "scored 56%",
 # "ranked ... as performing 'well'", "rated Outstanding",
-# "a score of 70 points", "the lowest rating of one out of four"
+# "a score of 70 points", "the lowest rating of one out of four", "eight of nine areas showed some shortfalls"
 _RATING_IN = re.compile(r"\b(?:rated|rating|ranked|graded|judged|scored|scoring|scores?|verdict)\b[^.]{0,80}?"
                         r"(?:\b(?:outstanding|good|requires improvement|inadequate|well|excellent\w*|adequate\w*|"
                         r"poor\w*|exceptional|(?:significant|some) shortfalls|(?:one|two|three|four) (?:out of|in) "
                         r"(?:four|4))\b|\b\d{1,3}\s*(?:%|per ?cent\b|points\b|out of))|"
                         r"\b(?:outstanding|requires improvement|inadequate)\b[^.]{0,30}\b(?:rated|rating)\b|"
+                        # or areas told by their score's words: "eight of nine areas showed some shortfalls"
+                        r"\b(?:areas?|statements?|categories|domains?)\b[^.]{0,40}\b(?:significant|some) shortfalls\b|"
                         # or that it is not known yet: "We are awaiting our report ... and final rating"
                         r"\b(?:awaiting|await|yet to (?:receive|get|hear)|not yet (?:received|had|published))\b"
                         r"[^.]{0,60}\b(?:rating|result|report)\b", re.I)

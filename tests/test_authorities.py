@@ -71,12 +71,16 @@ def test_a_misspelt_name_is_the_nearest_authority_and_directions_name_none():
 def test_a_covered_authority_by_its_initials():
     catalog = Catalog.of({"b.txt": {"authority": "Bath and North East Somerset Council", "kind": "council report"},
                           "w.txt": {"authority": "Royal Borough of Windsor and Maidenhead", "kind": "council report"},
-                          "n.txt": {"authority": "West Northamptonshire Council", "kind": "council report"}})
+                          "n.txt": {"authority": "West Northamptonshire Council", "kind": "council report"},
+                          "h.txt": {"authority": "Hammersmith and Fulham Council", "kind": "council report"}})
     for q, who in (("when did cqc inspect banes?", "Bath and North East Somerset Council"),
                    ("RBWM rating", "Royal Borough of Windsor and Maidenhead"),
-                   ("what did WNC get?", "West Northamptonshire Council")):
+                   ("what did WNC get?", "West Northamptonshire Council"),
+                   ("H&F - how many of the nine areas had shortfalls?", "Hammersmith and Fulham Council"),
+                   ("did B&NES ask for a review?", "Bath and North East Somerset Council")):
         assert [r.authorities for r in catalog.references(q)] == [(who,)], q
     assert catalog.references("wnc rating") == []  # three letters only in capitals
+    assert catalog.references("what does h&f mean?") == []  # initials joined by "&" only in capitals
 
 
 def test_a_misspelt_word_of_a_longer_name_names_that_authority_not_a_shorter_one():
