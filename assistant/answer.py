@@ -276,7 +276,8 @@ class Answerer:
         answered = 0
         for part in u.parts:
             if part.intent == PASSAGES:
-                text, ok, found = self._passage_block(part, vectors(part.search_text), u, filters, cites, budget)
+                text, ok, found = self._passage_block(part, vectors(part.search_text), u, filters, cites, budget,
+                                                      further=True)
                 hits.extend(found)
             else:
                 from .scores import held, legend_block, score_block
@@ -397,8 +398,9 @@ class Answerer:
                    if md.get("authority") in authorities)
 
     def _passage_block(self, part: Part, qvec: np.ndarray, u: Understanding, filters: Filters,
-                       cites: list[Citation], budget: int) -> tuple[str, bool, list[Hit]]:
-        """One part answered with passages: quotes and their citations, or what the reports don't give."""
+                       cites: list[Citation], budget: int, further: bool = False) -> tuple[str, bool, list[Hit]]:
+        """One part answered with passages: quotes and their citations, or what the reports don't give;
+        with `further`, more evidence in the room the best quote leaves."""
         groups = self._comparison_groups(u, filters)
         if groups:
             return self._compare(part, qvec, u, filters, groups, cites, budget)
@@ -409,7 +411,8 @@ class Answerer:
         if u.authorities and not u.named:  # the authority was only described: the best passages of any, too
             found = hits + self.retriever.search(part.search_text, top_k=2, query_vector=qvec)
         taken = [(c.doc, c.start, c.end) for c in cites if c.role == ANSWER]
-        quotes = self._select(part.search_text, qvec, hits, part, budget, taken, several=len(u.parts) > 1)
+        quotes = self._select(part.search_text, qvec, hits, part, budget, taken, several=len(u.parts) > 1,
+                              further=further)
         if quotes is None:  # what answers this part is already quoted for another
             return "", True, found
         if not quotes:
@@ -459,7 +462,8 @@ class Answerer:
         return words
 
     def _select(self, q: str, qvec: np.ndarray, hits: list[Hit], u: Part, budget: int,
-                taken: list[tuple[str, int, int]] | None = None, several: bool = False) -> list[_Quote] | None:
+                taken: list[tuple[str, int, int]] | None = None, several: bool = False,
+                further: bool = False) -> list[_Quote] | None:
         """The evidence that answers the question from these hits: the best unit and the neighbouring sentences
         or lines that carry the asked fact, up to `budget` characters. [] when the reports don't answer it;
         None when what answers it is already quoted (`taken`: (doc, start, end) quoted for another part)."""
@@ -557,7 +561,30 @@ class Answerer:
         if u.expects and _other_group(u.text, text):
             log.info("declined %r: the passage gives the figure for another group", q)
             return []
-        return [quote]
+        if several or taken or not further:
+            return [quote]
+        second = self._second(quote, best, units, qvec, qstems, budget, u)
+        return [quote] if second is None else [quote, second]
+
+    def _second(self, quote: _Quote, best: _Unit, units: list[_Unit], qvec: np.ndarray, qstems: _Stems,
+                budget: int, part: Part) -> _Quote | None:
+        """Further evidence in the room the quote leaves: the best unit of the same report outside it, scoring
+        nearly as well as the quote's best, with its own window in what is left of the budget."""
+        s = self.settings
+        room = budget - (quote.end - quote.start)
+        if room < s.second_min_chars:
+            return None
+        doc = self.index.chunks[quote.chunk].doc
+        for x in units[: s.expect_depth]:
+            if x.score < best.score - s.second_within:
+                return None
+            if self.index.chunks[x.chunk].doc != doc or (x.start < quote.end + 1 and quote.start < x.end + 1):
+                continue  # another report's passage (a second answer, not more evidence), or the quote again
+            more = self._window(x, units, qvec, qstems, room, part)
+            if more.end - more.start > room or (more.start < quote.end and quote.start < more.end):
+                continue
+            return more
+        return None
 
     def _beyond(self, quote: _Quote, taken: list[tuple[str, int, int]]) -> _Quote | None:
         """The part of a quote that no earlier quote of the same report covers (whole sentences), if any: what
@@ -763,9 +790,13 @@ class Answerer:
     def _label(self, chunk: Chunk) -> str:
         md = self.index.metadata(chunk.doc)
         where = md.quality_statement if md.kind == CQC_ASSESSMENT and md.quality_statement else (md.title or chunk.doc)
-        if md.authority and where.lower().startswith(md.authority.lower()):
-            where = where[len(md.authority):].lstrip(" :—-")
-        parts = [p for p in (md.authority, where) if p]
+        who = md.authority
+        if who and where.lower().startswith(who.lower()):
+            if re.match(r"['’]s\b", where[len(who):]):  # "Leeds City Council’s adult social care ...": the title
+                who = None  # names its authority in its own words
+            else:
+                where = where[len(who):].lstrip(" :—-")
+        parts = [p for p in (who, where) if p]
         sub = chunk.section[-1] if len(chunk.section) > 1 else None
         if sub and sub != where and not sub.lower().startswith("key findings"):
             parts.append(sub)
@@ -784,7 +815,8 @@ class Answerer:
     def _render_block(self, quotes: list[_Quote], cites: list[Citation], label: bool) -> str:
         """Quotes as answer text with their citation numbers; appends the citations. A quote that does not
         match the report at its offsets is left out."""
-        lines = []
+        lines: list[str] = []
+        last = ""
         for qt in quotes:
             chunk = self.index.chunks[qt.chunk]
             text = self.index.texts[chunk.doc]
@@ -804,6 +836,10 @@ class Answerer:
             else:
                 body = f"“{_flat(text[qt.start:qt.end])}”"
             head = f"{self._label(chunk)}: " if label else ""
+            if lines and head and head == last:  # more from the same report: no second label
+                lines[-1] += f" … {body} {''.join(numbers)}"
+                continue
+            last = head
             lines.append(f"{head}{body} {''.join(numbers)}")
         return "\n".join(lines)
 

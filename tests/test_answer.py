@@ -291,6 +291,17 @@ def test_scores_told_in_news_prose_answer_score_questions_but_not_a_statements_s
         assert not lowest.abstained and "eight of the nine areas" in lowest.citations[0].quote
         assert_all_verbatim(lowest, corpus)
     assert answerer.ask("What did Quillham score for safeguarding?").abstained
+    # areas told by their score's words ("showed some shortfalls") answer how many areas had shortfalls
+    (tmp_path / "words").mkdir()
+    answerer, corpus = small_answerer(tmp_path / "words", real_embedder, {"wessex-news.txt": (
+        "Wessexshire County Council adult social care 'requires improvement'\n\n"
+        "The care watchdog has said Wessexshire County Council's adult social care service requires improvement.\n\n"
+        "The Care Quality Commission said eight of nine areas showed some shortfalls while plans to improve access "
+        "to care had not been fully implemented.\n\n"
+        "The council said it was already acting on the findings.\n"), "derbyshire.txt": CORPUS / DERBYSHIRE})
+    some = answerer.ask("Wessexshire - how many of the nine areas had shortfalls?")
+    assert not some.abstained and "eight of nine areas" in some.citations[0].quote
+    assert_all_verbatim(some, corpus)
 
 
 def test_a_list_is_quoted_with_the_line_that_introduces_it(tmp_path, real_embedder):
@@ -431,3 +442,28 @@ def test_overall_ratings_told_in_news_are_compared_and_asked_by_grade(tmp_path, 
     assert not named.abstained and named.citations[0].doc == "quillham-news.txt"
     for answer in (better, which, named):
         assert_all_verbatim(answer, corpus)
+
+
+def test_more_evidence_of_the_same_report_fills_the_room_the_best_quote_leaves(tmp_path, real_embedder):
+    # news prints a sentence a paragraph: the best sentence alone leaves most of the budget; a sentence of the same
+    # report scoring nearly as well is quoted after it under the same label, another report's never; a title that
+    # names its authority ("Quillham Borough Council’s ...") is the label whole
+    answerer, corpus = small_answerer(tmp_path, real_embedder, {
+        "quillham-news.txt": (
+            "Quillham Borough Council’s adult social care rated good\n\n"
+            "Inspectors praised Quillham Borough Council's safeguarding, finding clear processes and strong "
+            "partnership working.\n\n"
+            "The council's offices are on the High Street, next to the library.\n\n"
+            "Inspectors also praised Quillham's hospital discharge, finding people left hospital safely and on "
+            "time.\n"),
+        "wessex-news.txt": ("Inspectors praised Wessexshire County Council's safeguarding and its work with "
+                            "carers.\n")})
+    a = answerer.ask("What did inspectors praise at Quillham?")
+    quoted = [c for c in a.citations if c.role == "answer"]
+    assert not a.abstained and [c.doc for c in quoted] == ["quillham-news.txt", "quillham-news.txt"]
+    assert any("safeguarding" in c.quote for c in quoted) and any("hospital discharge" in c.quote for c in quoted)
+    assert "High Street" not in a.text
+    # one label, the title as it names its authority (not "Quillham Borough Council — ’s adult social care")
+    assert a.text.startswith("Quillham Borough Council’s adult social care rated good: “") and a.text.count(":") == 1
+    assert sum(len(c.quote) for c in quoted) <= answerer.settings.quote_chars
+    assert_all_verbatim(a, corpus)
