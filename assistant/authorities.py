@@ -322,7 +322,10 @@ class Catalog:
         statement = statement_in(question)
         n = _score_named(text)
         if n is not None:
-            pool &= set(self.holders(n, statement)) or (set(self.holders(n)) if not statement else set())
+            held = set(self.holders(n, statement)) or (set(self.holders(n)) if not statement else set())
+            if not held and search is not None:  # no score line holds it: the report telling it in words ("the
+                held = _stating(search(text), pool)  # lowest rating of one out of four ... for eight of nine areas")
+            pool &= held
             how, told = "score", True
         rating = _rating_named(text)
         if rating is not None:
@@ -340,11 +343,7 @@ class Catalog:
             held = set() if of_statement else \
                 {a for a, n in self.points.items() if n == int(points.group(1) or points.group(2))}
             if not held and search is not None:  # no report's metadata holds it: the report that states it
-                ranked = sorted(((w, a) for a, w in search(text if of_statement else points.group(0)).items()
-                                 if a in pool), reverse=True)
-                if ranked and ranked[0][0] >= STATES_FIGURE and \
-                        (len(ranked) == 1 or ranked[0][0] >= DOMINANT * ranked[1][0]):
-                    held = {ranked[0][1]}
+                held = _stating(search(text if of_statement else points.group(0)), pool, STATES_FIGURE)
             pool &= held
             how, told = "rating", True
         best = _EXTREME.search(text)
@@ -377,6 +376,15 @@ class Catalog:
             return None, ""
         found = tuple(sorted(pool))
         return found, how if len(found) <= 1 else "ambiguous"
+
+
+def _stating(weights: dict[str, float], pool: set[str], least: float = 0.0) -> set[str]:
+    """The one authority of `pool` whose reports state a description (`weights`: each one's best passage's search
+    weight), if its passage weighs at least `least` and clearly more than any other's; else none."""
+    ranked = sorted(((w, a) for a, w in weights.items() if a in pool), reverse=True)
+    if ranked and ranked[0][0] >= least and (len(ranked) == 1 or ranked[0][0] >= DOMINANT * ranked[1][0]):
+        return {ranked[0][1]}
+    return set()
 
 
 @functools.lru_cache(maxsize=4)

@@ -171,6 +171,24 @@ def test_a_description_by_overall_points():
     assert alike.authorities == ()
 
 
+def test_a_description_by_a_score_no_score_line_holds_is_the_authority_whose_report_tells_it():
+    catalog = Catalog.of({"e.txt": {"authority": "East Riding of Yorkshire Council", "kind": "council report"},
+                          "n.txt": {"authority": "North Yorkshire Council", "kind": "council report"},
+                          "d.txt": {"authority": DERBY, "kind": CQC,
+                                    "scores": [{"statement": "Safeguarding", "score": 3}]}})
+    q = "At the council that got one out of four in eight of its nine areas, what did the chief inspector say?"
+    told = {"East Riding of Yorkshire Council": 0.9, "North Yorkshire Council": 0.5}
+    (found,) = catalog.references(q, search=lambda text: told)
+    assert found.authorities == ("East Riding of Yorkshire Council",) and found.how == "score"
+    # two reports telling it alike: neither is the one described
+    (alike,) = catalog.references(q, search=lambda text: {"East Riding of Yorkshire Council": 0.9,
+                                                          "North Yorkshire Council": 0.88})
+    assert alike.authorities == ()
+    # a score line that holds it still decides, whatever the passages say
+    (held,) = catalog.references("the council that got a 3 for safeguarding", search=lambda text: told)
+    assert held.authorities == (DERBY,)
+
+
 def test_a_description_by_a_fact_is_the_authority_whose_report_states_it():
     def search(text):
         assert "triage" in text
