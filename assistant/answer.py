@@ -39,6 +39,7 @@ from .corpus import decode_text, text_path
 from .cqc import AREAS_ASKED, FRAMEWORK_SECTIONS, PERCENT_ASKED, POINTS_ASKED, QUALITY_STATEMENTS, statements_in
 from .embed import Embedder
 from .extract import page_of
+from .fuzzy import close
 from .intents import COMPARE, LIST, MEANING, OVERALL, PASSAGES, PUBLISHED, SCORE_INTENTS, Neighbours
 from .intents import SCORE as SCORE_ASKED
 from .lexical import tokenize
@@ -430,7 +431,8 @@ class Answerer:
         Score lines only when `scores` (the question talks of scores or ratings)."""
         s = self.settings
         idx = self.index
-        qstems = _Stems(set(tokenize([_LOCATOR.sub(" ", q)])[0]) - _ASKING, self.index.lexical.idf)
+        words = set(tokenize([_LOCATOR.sub(" ", q)])[0]) - _ASKING
+        qstems = _Stems(words - _misspellings(words, self.index.lexical.df), self.index.lexical.idf)
         top = hits[0].score if hits else 1.0
         units: list[_Unit] = []
         for h in hits:
@@ -534,7 +536,7 @@ class Answerer:
                 log.info("declined %r: no passage names the role %s", q, sorted(role))
                 return []
             best = holder or best
-        quote = self._window(best, units, qvec, qstems, budget, u)
+        quote = self._window(best, units, qvec, qstems, budget, u, avoid=taken)
         text = self._text(quote.chunk, quote.start, quote.end)
         if not self._holds_fact(quote, best, qstems, u):
             # the fact asked for is elsewhere: a unit nearly as good that holds it, or, for a strong passage
@@ -546,7 +548,7 @@ class Answerer:
                             or u.expects in (RATING, POINTS))
                         and has_expected(u, self._text(c.chunk, c.start, c.end), self.common_words)), None)
             if alt is not None:
-                quote = self._window(alt, units, qvec, qstems, budget, u)
+                quote = self._window(alt, units, qvec, qstems, budget, u, avoid=taken)
                 text = self._text(quote.chunk, quote.start, quote.end)
             elif best.cos < s.strong_cos:
                 log.info("declined %r: no %s near the best passage (cosine %.3f)", q, u.expects, best.cos)
@@ -561,7 +563,7 @@ class Answerer:
         if u.expects and _other_group(u.text, text):
             log.info("declined %r: the passage gives the figure for another group", q)
             return []
-        if several or taken or not further:
+        if taken or not further:
             return [quote]
         second = self._second(quote, best, units, qvec, qstems, budget, u)
         return [quote] if second is None else [quote, second]
@@ -580,8 +582,8 @@ class Answerer:
                 return None
             if self.index.chunks[x.chunk].doc != doc or (x.start < quote.end + 1 and quote.start < x.end + 1):
                 continue  # another report's passage (a second answer, not more evidence), or the quote again
-            more = self._window(x, units, qvec, qstems, room, part)
-            if more.end - more.start > room or (more.start < quote.end and quote.start < more.end):
+            more = self._window(x, units, qvec, qstems, room, part, avoid=[(doc, quote.start, quote.end)])
+            if more.end - more.start > room:
                 continue
             return more
         return None
@@ -638,12 +640,12 @@ class Answerer:
         return False
 
     def _window(self, best: _Unit, units: list[_Unit], qvec: np.ndarray, qstems: _Stems, budget: int,
-                part: Part) -> _Quote:
+                part: Part, avoid: list[tuple[str, int, int]] | None = None) -> _Quote:
         """The best unit and its neighbours in the same section, up to `budget` characters: the next or
         previous sentence (or line) joins while it scores within `extend_within` of the best, holds the kind
         of fact asked for when the window does not yet, or adds words of the question the window lacks; the
-        next is preferred (a passage's fact usually follows the sentence that introduces it). A table row or
-        a score is quoted whole."""
+        next is preferred (a passage's fact usually follows the sentence that introduces it); never into what
+        `avoid` holds ((doc, start, end) quoted already). A table row or a score is quoted whole."""
         idx = self.index
         chunk = idx.chunks[best.chunk]
         if chunk.kind in (ROW, SCORE):
@@ -662,7 +664,7 @@ class Answerer:
             c = idx.chunks[pos]
             gap = text[re_:start] if re_ <= start else "x"
             if c.doc == chunk.doc and c.section == chunk.section and not gap.strip() and "\n" not in gap \
-                    and end - rs <= budget:
+                    and end - rs <= budget and not any(d == c.doc and rs < b and a < re_ for d, a, b in avoid or ()):
                 lo, start = best.row - 1, rs
 
         def unit_score(r: int) -> float:
@@ -679,6 +681,8 @@ class Answerer:
             c = idx.chunks[pos]
             if c.doc != chunk.doc or c.kind in (ROW, SCORE) or c.section != chunk.section or not idx.is_live(pos):
                 return None
+            if any(d == c.doc and rs < b and a < re_ for d, a, b in avoid or ()):
+                return None  # quoted already (for another part, or as the answer's first quote)
             gap = text[min(end, re_):max(start, rs)]
             if gap.strip() or gap.count("\n") > 2:
                 return None
@@ -933,6 +937,14 @@ class _Vectors:
 # Intent rules that read a score question from weak signs (the nearest examples, a statement and a score's
 # words, an authority found by what it does): such answers carry passages too.
 _WEAK_RULES = {"neighbours", "authority, statement and a score", "a score, of the authority its words describe"}
+
+def _misspellings(words: set[str], df: Callable[[str], int]) -> set[str]:
+    """The question's words the reports never use that misspell another of its words or an asking word ("reprot"
+    beside the "report" the speller added, "wat"): counted as the word they spell, not as a rare word of their
+    own no passage holds."""
+    used = {w for w in words if df(w) > 0}
+    return {w for w in words - used if not any(c.isdigit() for c in w) and any(close(w, v) for v in used | _ASKING)}
+
 
 class _Stems(frozenset):
     """The question's stemmed words (asking words left out), each weighted by its rarity in the reports."""

@@ -28,6 +28,11 @@ def close(a: str, b: str) -> bool:
     return abs(len(a) - len(b)) <= limit and distance(a, b) <= limit
 
 
+# endings that make a word of a stem: a question's "commend" is no misspelt "commenced" when the reports say
+# "commended"
+_ENDINGS = ("s", "es", "ed", "ing", "er", "ers", "ment", "ments", "ly")
+
+
 class Speller:
     """The reports' words, to find the one a misspelt question word means. Words are looked up among those
     sharing their first two letters and about their length, so a lookup stays cheap at any corpus size."""
@@ -41,9 +46,11 @@ class Speller:
 
     def correct(self, word: str, most: int = 3) -> tuple[str, ...]:
         """The reports' words nearest to `word` (fewest edits; "inspecton": "inspection" and "inspector"), if
-        `word` is not one of theirs; () if none is within reach."""
+        `word` is neither one of theirs nor the stem of one; () if none is within reach."""
         if word in self._words or len(word) < 5:  # short words are too near too many others ("came": "care")
             return ()
+        if any(word + end in self._words for end in _ENDINGS):
+            return ()  # the stem of a word of theirs ("commend" of "commended"), not a misspelling of one
         found = [(distance(word, w), w) for spread in (0, 1, -1, 2, -2)
                  for w in self._buckets.get((word[:2], len(word) + spread), ()) if close(word, w)]
         if not found:

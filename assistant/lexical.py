@@ -179,9 +179,13 @@ class BM25:
         total = sum(float(p.doc_len.sum()) for p in self.parts) - self.removed.total_len
         self.avg_len = total / self.n_live if self.n_live > 0 else 1.0
 
+    def df(self, word: str) -> int:
+        """How many of the chunks served hold this stemmed word."""
+        return sum(p.df(word) for p in self.parts) - self.removed.df.get(word, 0)
+
     def idf(self, word: str) -> float:
         """The inverse document frequency of a stemmed word among the chunks served (high: rare)."""
-        df = sum(p.df(word) for p in self.parts) - self.removed.df.get(word, 0)
+        df = self.df(word)
         return math.log(1 + (self.n_live - df + 0.5) / (df + 0.5)) if df > 0 else math.log(1 + self.n_live / 0.5)
 
     def scores(self, query: str) -> np.ndarray:

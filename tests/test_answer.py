@@ -9,7 +9,7 @@ import pytest
 from conftest import CAMDEN, CORPUS, DERBYSHIRE, WINTER, dev_questions
 
 from assistant import store
-from assistant.answer import Answerer, _asked_role, _names
+from assistant.answer import Answerer, _asked_role, _misspellings, _names
 from assistant.errors import QueryError
 from assistant.retrieve import Filters
 from assistant.settings import Settings
@@ -467,3 +467,24 @@ def test_more_evidence_of_the_same_report_fills_the_room_the_best_quote_leaves(t
     assert a.text.startswith("Quillham Borough Council’s adult social care rated good: “") and a.text.count(":") == 1
     assert sum(len(c.quote) for c in quoted) <= answerer.settings.quote_chars
     assert_all_verbatim(a, corpus)
+    # a part of a two-part question gets the same (in its share of the budget), and no part quotes again what
+    # another part or its first quote holds
+    for q in ("What did inspectors praise at Quillham, and where are the council's offices?",
+              "Where are Quillham's offices, and what did inspectors praise there?"):
+        two = answerer.ask(q)
+        spans = sorted((c.start, c.end) for c in two.citations if c.role == "answer")
+        assert not two.abstained and len(spans) >= 2, q
+        assert all(b <= c for (_, b), (c, _) in zip(spans, spans[1:], strict=False)), q  # no text quoted twice
+        assert "High Street" in two.text and "safeguarding" in two.text, q
+        assert_all_verbatim(two, corpus)
+    first = answerer.ask("What did inspectors praise at Quillham, and where are the council's offices?")
+    assert "hospital discharge" in first.text.split("\n")[0]
+
+
+def test_a_misspelt_word_of_the_question_does_not_count_as_a_rare_word_no_passage_holds():
+    # "wat did the reprot commend them for": "reprot" stands beside the "report" the speller added and "wat" is a
+    # misspelt asking word; neither counts against a passage. A word the reports never use that misspells
+    # nothing of the question ("scilly"), or a year, still counts.
+    df = {"report": 40, "commend": 2, "2023": 3}
+    found = _misspellings({"wat", "reprot", "report", "commend", "scilli", "2024", "2023"}, lambda w: df.get(w, 0))
+    assert found == {"wat", "reprot"}

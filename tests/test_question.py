@@ -306,9 +306,13 @@ def test_a_percentage_asked_after_a_score_asks_that_score_out_of_100():
 def test_a_misspelt_word_gets_the_reports_words_beside_it():
     from assistant.fuzzy import Speller
 
-    words = frozenset({"winter", "inspection", "inspector", "inspected", "reablement", "plan", "carers"})
+    words = frozenset({"winter", "inspection", "inspector", "inspected", "reablement", "plan", "carers",
+                       "commended", "commenced", "commented", "report"})
     speller = Speller(words)
     assert speller.correct("wintr") == ("winter",)
+    assert speller.correct("reprot") == ("report",)
+    # the stem of a word of theirs is no misspelling ("commend" of "commended", not "commenced" or "commented")
+    assert speller.correct("commend") == () and speller.correct("commends") == ("commended",)
     assert speller.correct("inspecton") == ("inspection", "inspector")  # equally near: both
     assert speller.correct("winter") == () and speller.correct("zebra") == () and speller.correct("pla") == ()
     part = understand("norfolk wintr plan inspecton", REPORTS, common=words).parts[0]
