@@ -7,6 +7,7 @@ a retriever that did not return the chunk among its candidates contributing noth
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -82,13 +83,18 @@ class Hit:
     position: int = -1  # the chunk's position in the index
 
 
+# "whos", "whats": a contraction typed without its apostrophe (never "its", a word of its own)
+_CONTRACTED = re.compile(r"\b(who|what|where|when|how|that|there)s\b", re.I)
+
+
 def clean_query(query: str) -> str:
-    """The question as searched: control and zero-width characters removed, spaces collapsed."""
+    """The question as searched: control and zero-width characters removed, spaces collapsed, a contraction
+    typed without its apostrophe written with it ("whos the director?")."""
     if not isinstance(query, str):
         raise QueryError("The question must be text.")
     kept = "".join(" " if unicodedata.category(ch) in ("Cc", "Zl", "Zp") else ch
                    for ch in query if unicodedata.category(ch) != "Cf")
-    cleaned = " ".join(kept.split())
+    cleaned = _CONTRACTED.sub(r"\1's", " ".join(kept.split()))
     if not cleaned:
         raise QueryError("The question is empty. Type a question about the reports, for example "
                          "\"How do young people move to adult services?\"")

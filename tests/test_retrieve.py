@@ -72,6 +72,11 @@ def test_clean_query_drops_control_and_zero_width_characters():
     assert len(clean_query("a" * 50_000)) == 2000
 
 
+def test_clean_query_writes_a_contraction_typed_without_its_apostrophe():
+    assert clean_query("whos the cabinet member? Whats its score?") == "who's the cabinet member? What's its score?"
+    assert clean_query("what does it say about its carers?") == "what does it say about its carers?"
+
+
 def test_a_hyphenated_word_is_also_indexed_whole():
     from assistant.lexical import tokenize
 
