@@ -120,8 +120,8 @@ RULES: tuple[Rule, ...] = (
           ("how do AUTH and AUTH compare on hospital discharge?", "which council has better transitions support?")),
     _rule("a score asked for", SCORE,
           # "what did AUTH score", "AUTH's safeguarding rating", "how well did inspectors rate AUTH"
-          rf"\b(?:what|which|how)\b.{{0,40}}\b(?:score|scored|rate|rated|grade|graded|mark|marked)\b.{{0,20}}"
-          rf"(?:\bAUTH\b|\b(?:we|us|they)\b)|"
+          rf"\b(?:what|which|how)\b.{{0,40}}\b(?:score|scored|rate|rated|grade|graded|mark|marked|judge|judged)\b"
+          rf".{{0,20}}(?:\bAUTH\b|\b(?:we|us|they)\b)|"
           rf"\bAUTH\b.{{0,60}}\b(?:{_SCORE_NOUN})\b|\b(?:{_SCORE_NOUN})\b.{{0,25}}\b(?:of|for|did|does|has|had|was)\b"
           rf".{{0,12}}\bAUTH\b|"
           # "what did AUTH get (from CQC / for safe pathways)", "how did AUTH do"
@@ -156,7 +156,8 @@ RULES: tuple[Rule, ...] = (
            "what did we score on safe pathways?", "which council scored 4?", "score for AUTH on assessing needs",
            "Is AUTH rated good?", "what grade was AUTH given for safeguarding?",
            "Which of AUTH's nine assessed areas were only given a 3?", "How was AUTH rated for assessing needs?",
-           "What rating did the CQC give AUTH's adult social care?"),
+           "What rating did the CQC give AUTH's adult social care?",
+           "How did the Care Quality Commission judge AUTH's adult social care?"),
           ("What did AUTH get from the Infection Control Fund?", "how does AUTH rate the risk of falls?",
            "How are AUTH's carers supported?", "what did AUTH do about PPE?", "how did AUTH do hospital discharge?",
            "How near was AUTH to being rated Good?",
