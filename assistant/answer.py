@@ -293,7 +293,18 @@ class Answerer:
                         text, ok, found = self._in_own_words(part, u, filters, cites, vectors, budget)
                         hits.extend(found if ok else ())
                 if not ok:
+                    before_scores = len(cites)
                     text, ok = score_block(self, part, u, filters, cites)
+                    missing = tuple(a for a in u.authorities if a not in {
+                        self._reports.get(c.doc, {}).get("authority") for c in cites[before_scores:]})
+                    if ok and missing and part.intent in (SCORE_ASKED, OVERALL) and not part.statements:
+                        # "how did X and Y each come out?": Y's rating held by no metadata may be told in words
+                        one = dataclasses.replace(u, authorities=missing, named=tuple(n for n in u.named
+                                                                                      if n in missing))
+                        told = self._rating_in_words(part, one, filters, cites, vectors, budget)
+                        if told:
+                            text = f"{text}\n{told[0]}"
+                            hits.extend(told[2])
                 if not ok and part.intent == PUBLISHED:
                     # no date line of theirs was read as the publication date: a sentence may say it ("The final
                     # report was published on 24 October 2025."), not one dating something else

@@ -128,9 +128,10 @@ RULES: tuple[Rule, ...] = (
           rf"\bwhat (?:did|do|does) (?:we|they|it|AUTH) (?:score|get)\b(?!\s+(?:from|out of|back|done|rid|paid))|"
           rf"\bwhat did AUTH (?:get|receive|achieve|obtain|earn|come out with)\s*(?:from (?:the )?(?:cqc|inspectors?)\b"
           rf".*)?[?.]?\s*$|"
-          rf"\bhow (?:well |badly |good )?(?:did|has|was) (?:AUTH|it|they) (?:do|done|fare|fared|perform|performed|"
-          rf"get on|come out|"
-          rf"been (?:rated|scored|judged|assessed))\b(?:\s+(?:in|on|at|with|for)\s+(?:the\s+|its\s+)?(?:cqc|"
+          rf"\bhow (?:well |badly |good )?(?:did|has|have|was|were) (?:AUTH(?: and AUTH)?|it|they|each|both)"
+          rf"(?: each| both)? (?:do|done|fare|fared|perform|performed|get on|come out|"
+          rf"been (?:rated|scored|judged|assessed))\b(?:\s+(?:in|on|at|with|for|of|from)\s+"
+          rf"(?:the\s+|its\s+|their\s+)?(?:cqc|"
           rf"inspection|assessment|safe\w*|assess\w*|partner\w*|equity|governance|learning|support\w* people|"
           rf"care provision)\b.*)?\s*[?.]?\s*$|"
           # "did AUTH get a four", "was AUTH's rating exceptional", "is AUTH rated good"
@@ -157,7 +158,9 @@ RULES: tuple[Rule, ...] = (
            "Is AUTH rated good?", "what grade was AUTH given for safeguarding?",
            "Which of AUTH's nine assessed areas were only given a 3?", "How was AUTH rated for assessing needs?",
            "What rating did the CQC give AUTH's adult social care?",
-           "How did the Care Quality Commission judge AUTH's adult social care?"),
+           "How did the Care Quality Commission judge AUTH's adult social care?",
+           "AUTH versus AUTH: how did each come out of its CQC assessment?",
+           "How did AUTH and AUTH each come out of their CQC assessments?"),
           ("What did AUTH get from the Infection Control Fund?", "how does AUTH rate the risk of falls?",
            "How are AUTH's carers supported?", "what did AUTH do about PPE?", "how did AUTH do hospital discharge?",
            "How near was AUTH to being rated Good?",

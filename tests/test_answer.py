@@ -488,3 +488,26 @@ def test_a_misspelt_word_of_the_question_does_not_count_as_a_rare_word_no_passag
     df = {"report": 40, "commend": 2, "2023": 3}
     found = _misspellings({"wat", "reprot", "report", "commend", "scilli", "2024", "2023"}, lambda w: df.get(w, 0))
     assert found == {"wat", "reprot"}
+
+
+def test_several_authorities_scores_asked_at_once_each_answered_from_score_lines_or_words(tmp_path, real_embedder):
+    # one authority's score is held as a score line, the other's only told in its news: each is answered
+    answerer, corpus = small_answerer(tmp_path, real_embedder, {
+        "derbyshire.txt": CORPUS / DERBYSHIRE,
+        "quillham-news.txt": ("Quillham Borough Council adult care services 'inadequate'\n\n"
+                              "The Care Quality Commission rated Quillham Borough Council's adult social care "
+                              "inadequate in a report published today.\n\n"
+                              "The council said it would publish an improvement plan.\n"),
+        "wessex-news.txt": ("Wessexshire County Council's adult social care has been rated good by the Care Quality "
+                            "Commission.\n\nThe council's cabinet member welcomed the report.\n")})
+    for q in ("How did Derbyshire and Quillham each come out of their CQC assessments?",
+              "Derbyshire versus Quillham: how did each come out of its CQC assessment?"):
+        a = answerer.ask(q)
+        docs = {c.doc for c in a.citations if c.role == "answer"}
+        assert not a.abstained and docs == {"derbyshire.txt", "quillham-news.txt"}, q
+        assert "Score: 3" in a.text and "inadequate" in a.text, q
+        assert_all_verbatim(a, corpus)
+    # neither held as a score line: each one's words
+    both = answerer.ask("How did Quillham and Wessexshire each come out of their CQC assessments?")
+    assert {c.doc for c in both.citations if c.role == "answer"} == {"quillham-news.txt", "wessex-news.txt"}
+    assert_all_verbatim(both, corpus)
