@@ -233,6 +233,10 @@ def project_sets() -> list[QuestionSet]:
                    QuestionSet("tune-7", EVAL_DIR / "tune-7.jsonl",
                                (*reports, *(EVAL_DIR / "reports" / f
                                             for f in ("tune-3", "tune-4", "tune-5", "tune-6", "tune-7")))),
+                   # and the next: minutes, a decision record, council pages and news of ten more councils (10 pages)
+                   QuestionSet("tune-8", EVAL_DIR / "tune-8.jsonl",
+                               (*reports, *(EVAL_DIR / "reports" / f
+                                            for f in ("tune-3", "tune-4", "tune-5", "tune-6", "tune-7", "tune-8")))),
                    QuestionSet("test", EVAL_DIR / "test.jsonl", reports, held_out=True),
                    # a second held-out set, written after all tuning, over every report folder
                    QuestionSet("test-2", EVAL_DIR / "test-2.jsonl",
