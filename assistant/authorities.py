@@ -494,7 +494,7 @@ _DESCRIPTION = re.compile(
 # A yes/no question ("Was ...?", "Is ...?") and the rating it asks after a description's clause
 _YES_NO = re.compile(r"^\s*(?:was|were|is|are|has|have|did|does)\b", re.I)
 _ASKED_RATING = re.compile(r"\s+(?:(?:was|were|is|has been|been)\s+)?(?:rated|scored|graded|judged)\s+(?:as\s+)?"
-                           r"['‘\"“]?(?:outstanding|good|requires improvement|inadequate)\b", re.I)
+                           r"['‘\"“]?(?:outstanding|good|requir(?:es|ing) improvement|inadequate)\b", re.I)
 _TRAILING_VERB = re.compile(r"\s+(?:score|scored|get|got|receive|received|achieve|achieved|rating|rated|mark|do|fare|"
                             r"perform|say|says|said|do about|doing)\s*$", re.I)
 _SCORE_NUMBER = r"([1-4]|one|two|three|four)"

@@ -64,8 +64,10 @@ AREAS_COUNTED = re.compile(r"\bhow many\b[^?]{0,40}?\b(?:areas?|quality statemen
 
 
 def grade(word: str) -> str:
-    """The overall rating a grade word names ("require improvement" -> "Requires improvement")."""
-    said = re.sub(r"\s+", " ", word.lower()).replace("require improvement", "requires improvement")
+    """The overall rating a grade word names ("require improvement", "requiring improvement" -> "Requires
+    improvement")."""
+    said = re.sub(r"\s+", " ", word.lower())
+    said = re.sub(r"\brequir(?:e|ing) improvement", "requires improvement", said)
     return next(r for r in OVERALL_RATINGS if r.lower() == said)
 
 NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4}
@@ -300,7 +302,7 @@ class Rating:
     stated: bool = False  # on a rating line or in CQC's own "has rated X as ..." (news wording is not needed)
 
 
-_RATING = r"(?P<rating>outstanding|good|requires improvement|inadequate)"
+_RATING = r"(?P<rating>outstanding|good|requir(?:es|ing) improvement|inadequate)"
 _RATING_LINES = [
     re.compile(r"^[ \t]*Overall(?:[ \t]+rating)?:?[ \t]*" + _RATING + r"\b[^\n]*", re.M | re.I),
     re.compile(r"^[ \t]*(?:Indicative[ \t]+)?rating:?[ \t]*" + _RATING + r"[ \t]*$", re.M | re.I),

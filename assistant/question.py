@@ -295,7 +295,7 @@ def _part(question: str, a: int, b: int, refs: list[Reference], neighbours: Neig
 
 
 _SCORE_TALK = re.compile(r"\b(?:[1-4]|one|two|three|four|exceptional|shortfalls|good standard|outstanding|"
-                         r"requires improvement|inadequate|came out|come out)\b|"
+                         r"requir(?:es|ing) improvement|inadequate|came out|come out)\b|"
                          r"\bwhat (?:did|does|do) AUTH (?:get|receive|achieve)\w* (?:for|on|in)\b", re.I)
 
 
@@ -535,10 +535,16 @@ _PERCENT_IN = re.compile(r"%|\bper ?cent\b|\b(?:half|a third|two[- ]thirds|a qua
 # "ranked ... as performing 'well'", "rated Outstanding",
 # "a score of 70 points", "the lowest rating of one out of four", "eight of nine areas showed some shortfalls"
 _RATING_IN = re.compile(r"\b(?:rated|rating|ranked|graded|judged|scored|scoring|scores?|verdict)\b[^.]{0,80}?"
-                        r"(?:\b(?:outstanding|good|requires improvement|inadequate|well|excellent\w*|adequate\w*|"
-                        r"poor\w*|exceptional|(?:significant|some) shortfalls|(?:one|two|three|four) (?:out of|in) "
-                        r"(?:four|4))\b|\b\d{1,3}\s*(?:%|per ?cent\b|points\b|out of))|"
-                        r"\b(?:outstanding|requires improvement|inadequate)\b[^.]{0,30}\b(?:rated|rating)\b|"
+                        r"(?:\b(?:outstanding|good|requir(?:es|ing) improvement|inadequate|well|excellent\w*|"
+                        r"adequate\w*|poor\w*|exceptional|(?:significant|some) shortfalls|"
+                        r"(?:one|two|three|four) (?:out of|in) (?:four|4))\b|"
+                        r"\b\d{1,3}\s*(?:%|per ?cent\b|points\b|out of))|"
+                        r"\b(?:outstanding|requir(?:es|ing) improvement|inadequate)\b[^.]{0,30}\b"
+                        r"(?:rated|rating)\b|"
+                        # or in CQC's words for a score: "the CQC concluded that ‘evidence shows a good standard’ for
+                        # the council’s adult social care service"
+                        r"\bconclu\w+\W+(?:that\W+)?evidence shows (?:an? )?(?:good|exceptional) standard|"
+                        r"\bconclu\w+\W+(?:that\W+)?evidence shows (?:some|significant) shortfalls|"
                         # or areas told by their score's words: "eight of nine areas showed some shortfalls"
                         r"\b(?:areas?|statements?|categories|domains?)\b[^.]{0,40}\b(?:significant|some) shortfalls\b|"
                         # or that it is not known yet: "We are awaiting our report ... and final rating"

@@ -199,6 +199,8 @@ def test_points_told_as_a_percentage_beside_a_rating_and_wrapped_sentences():
      "Requires improvement", 62),
     ("The Care Quality Commission (CQC) rated the authority ‘good’ after an inspection, with an overall score of 81. "
      "The only local authorities to be awarded an outstanding rating so far are Camden and Kensington.", "Good", 81),
+    ("Adult social care in Quillham is rated as requiring improvement according to the latest review of adult "
+     "social care from the Care Quality Commission (CQC).", "Requires improvement", None),
 ])
 def test_ratings_told_in_news(text, rating, points):
     found = cqc.overall_rating(text)

@@ -149,6 +149,10 @@ def test_expected_facts_in_quotes():
     assert has_expected(RATING, "the commission has ranked the borough’s Adult Social Care as performing ‘well’",
                         common)
     assert not has_expected(RATING, "Good practice was shared with providers.", common)
+    # CQC's words for a score, concluded of the council's service; a rating said "requiring improvement"
+    assert has_expected(RATING, "the CQC concluded that ‘evidence shows a good standard’ for the council’s adult "
+                                "social care service.", common)
+    assert has_expected(RATING, "Adult social care in Quillham is rated as requiring improvement", common)
     # the name of a thing is a capitalised title, whatever ordinary words it is made of
     strategy = u("what's the name of their co-production strategy?")
     assert has_expected(strategy, "The Engagement and Co-production Stronger Together Strategy (2024-2028)",
