@@ -25,7 +25,7 @@ _N = r"(?:[1-4]|one|two|three|four)"
 _SCORE_NOUN = r"(?:scores?|scored|scoring|ratings?|rated|marks?|marked|grades?|graded|verdicts?|judge?ments?|judged|" \
               r"results?)"
 _REPORT = r"(?:report|assessment|rating|ratings|scores|inspection|plan|minutes|press release|local account|page|" \
-          r"document|review|it|this|findings)"
+          r"document|review|it|this|findings|record|article)"
 _DESCRIPTOR = r"(?:significant shortfalls|some shortfalls|good standard|exceptional standard|exceptional)"
 
 
@@ -44,7 +44,7 @@ def _rule(name: str, intent: str, pattern: str, examples: tuple[str, ...], count
 
 RULES: tuple[Rule, ...] = (
     _rule("when a report was published", PUBLISHED,
-          rf"\bwhen (?:was|were|is|has)\b.{{0,40}}\b{_REPORT}\b.{{0,25}}\b(?:published|dated|released|issued|put out|"
+          rf"\bwhen (?:was|were|is|has)\b.{{0,60}}\b{_REPORT}\b.{{0,25}}\b(?:published|dated|released|issued|put out|"
           rf"came out)\b|"
           rf"\bwhen (?:did|has|have)\b.{{0,30}}\b(?:publish|release|issue|put out)\w*\b.{{0,40}}\b{_REPORT}\b|"
           rf"\bpublication date\b|\bwhat date (?:was|is)\b.{{0,80}}\b(?:published|dated|released)\b|"
@@ -59,7 +59,8 @@ RULES: tuple[Rule, ...] = (
           ("When did CQC publish its AUTH assessment?", "when was AUTH's report published?",
            "What is the publication date of the AUTH press release?",
            "When did CQC publish AUTH's rating", "What date is the AUTH winter plan news item?",
-           "What's the date on the AUTH CQC article we hold?"),
+           "What's the date on the AUTH CQC article we hold?",
+           "When was the AUTH building based services decision record published?"),
           ("when did AUTH publish guidance on visiting care homes?",)),
     _rule("what a score means", MEANING,
           rf"\bwhat (?:does|do|would|is|'s|was) (?:an? |the )?(?:score (?:of )?|mark (?:of )?)?['‘\"]?{_N}['’\"]?"

@@ -237,3 +237,13 @@ def test_a_description_by_a_participle():
     assert [(r.how, r.authorities) for r in found] == [("content", (GLOS,))]
     assert CATALOG.references("what happened at the council meeting on 5 May?",
                               search=lambda text: {GLOS: 1.0}) == []  # too few words to describe anyone
+
+
+def test_a_full_name_before_a_word_in_ing_is_the_name_not_a_description():
+    # "the Cheshire East Council building based services decision": "building" is no participle describing
+    catalog = Catalog.of({"e.txt": {"authority": "Cheshire East Council", "kind": "committee minutes"},
+                          "w.txt": {"authority": "Cheshire West and Chester Council", "kind": "council report"}})
+    q = "When was the Cheshire East Council building based services decision record published?"
+    (found,) = catalog.references(q)
+    assert (q[found.start:found.end], found.authorities, found.how) == (
+        "Cheshire East Council", ("Cheshire East Council",), "name")
