@@ -322,7 +322,12 @@ _RATING_LINES = [
     # "the regulator rated the council as “good”", "CQC rating Good", "has praised X, rating the adult social
     # care the Council provides as ‘Good’"), not care homes rated by it
     re.compile(r"\b(?:CQC|Care Quality Commission|inspectors?|regulator|watchdog)\W+(?:[\w’'-]+\W+){0,12}?"
-               r"(?:rated|rates|rate|rating)\s+(?:[\w’'-]+\s+){0,8}?(?:as\s+)?['‘\"“]?" + _RATING + r"\b", re.I),
+               r"(?:rated|rates|rate|rating)\s+(?:[\w’'-]+\s+){0,8}?(?:as\s+)?['‘\"“]?" + _RATING + r"\b"
+               # (not some areas: "rated the service good in 'care provision, integration and continuity', ...")
+               r"(?![’'\"”]?\s+in\s+(?:['‘\"“]|(?:\w+\s+){0,2}(?:areas?|categories|of\s+the)\b))", re.I),
+    # CQC's words for a score concluded of the council's service: "the CQC concluded that ‘evidence shows a good
+    # standard’ for the council’s adult social care service"
+    re.compile(r"\bconclu\w+\W+(?:that\W+)?evidence shows (?:an? )?(?P<std>good|exceptional) standard\b", re.I),
     # the council's services "require improvement" or "were awarded Requires Improvement", "Adult social care
     # provided by the Royal Borough of Windsor and Maidenhead requires improvement" (not "areas that require
     # improvement", not "the only local authorities to be awarded an outstanding rating")
@@ -381,7 +386,8 @@ def overall_rating(text: str) -> Rating | None:
         m = next((m for m in pattern.finditer(text)
                   if pattern not in _NEWS_LINES or not _PARAGRAPH_BREAK.search(m.group(0))), None)
         if m:
-            rating = grade(m.group("rating"))
+            rating = grade(m.group("rating")) if "rating" in pattern.groupindex else \
+                _STANDARD_RATING[m.group("std").lower()]
             a, b = m.span()
             if pattern is _RATING_LINES[2]:  # cite the authority's line and its rating together
                 a = text.index("\n", a) + 1

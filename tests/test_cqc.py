@@ -209,6 +209,14 @@ def test_ratings_told_in_news(text, rating, points):
 
 def test_news_wording_is_not_a_rating_of_the_council():
     assert cqc.overall_rating("85% of care homes are rated good or outstanding by the CQC.") is None
+    # some areas rated good are no overall rating; CQC's words for a score concluded of the service are
+    areas = ("The watchdog highlighted many areas of good practice and rated the service good in 'care provision, "
+             "integration and continuity', 'safeguarding' and 'partnerships and communities'.")
+    assert cqc.overall_rating(areas) is None
+    concluded = ("In the report published today, the CQC concluded that ‘evidence shows a good standard’ for the "
+                 "council’s adult social care service.")
+    found = cqc.overall_rating(f"{concluded}\n\n{areas}")
+    assert found.rating == "Good" and f"{concluded}\n\n{areas}"[found.start:found.end] == concluded
     assert cqc.overall_rating("Inspectors found areas that require improvement in safeguarding.") is None
     # CQC's own press release sentence wins over its headline's wording
     text = ("CQC rates Quillham Council’s adult social care provision as outstanding\n\n"
