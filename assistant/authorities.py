@@ -290,9 +290,10 @@ class Catalog:
             post = post.strip()
             if not pre and not post and head.lower() not in _TYPE_HEADS:
                 continue  # "the council", "this authority": no description
-            if pre and isinstance(_alias_table(self.authorities).get(tuple(_tokens(f"{pre} {head}"))),
-                                  str):
-                continue  # "the Cheshire East Council building based services decision": a name, not a description
+            if pre and _alias_table(self.authorities).get(tuple(_tokens(f"{pre} {head}"))) is not None:
+                # "the Cheshire East Council building based services decision", "the Worcester City Council winter
+                # plan": a council's name (covered or not), not a description
+                continue
             asked = _ASKED_RATING.search(post)
             if asked and _YES_NO.match(question) and re.match(r"\s*,?\s*(?:whose|that|which|who|where)\b", post, re.I):
                 # "Was the county council whose director is Neil Bradley [rated outstanding by the CQC]?": the

@@ -247,3 +247,6 @@ def test_a_full_name_before_a_word_in_ing_is_the_name_not_a_description():
     (found,) = catalog.references(q, search=lambda text: {"Cheshire East Council": 1.2})
     assert (q[found.start:found.end], found.authorities, found.how) == (
         "Cheshire East Council", ("Cheshire East Council",), "name")
+    # a council no report covers, too: "the Worcester City Council winter plan" names it (no city council described)
+    (unknown,) = catalog.references("Do we have the Worcester City Council winter plan?")
+    assert (unknown.how, unknown.unknown) == ("unknown", "Worcester City Council")
