@@ -121,6 +121,11 @@ def _title(text: str) -> str | None:
     return title or None
 
 
+# words no council's name starts with: a heading's own ("Our CQC assessment", "Your assessment")
+_NO_NAME_START = {"our", "your", "their", "its", "my", "the", "this", "that", "a", "an", "latest", "next", "last",
+                  "first", "new", "previous", "annual", "about"}
+
+
 def _authority(text: str) -> str | None:
     """The authority a report is about: named in its title line ("X: local authority assessment", "X
     assessment"), or the first council named near its top ("Surrey County Council", "City of Wolverhampton
@@ -133,6 +138,8 @@ def _authority(text: str) -> str | None:
             if named:
                 return named.group("authority")
             name = m.group("authority").strip()
+            if name.split()[0].lower() in _NO_NAME_START:
+                continue  # "Our CQC assessment", "The latest assessment": a page's heading, no council
             if is_council(name) or all(w[:1].isupper() or w in _NAME_JOINS for w in name.split()):
                 return name  # "Wessexshire: local authority assessment"
             # not "Commission on the outcome of the Care Quality Commission assessment": a phrase, no council

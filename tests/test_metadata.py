@@ -123,3 +123,12 @@ def test_a_news_pages_dateline_is_its_publication_date():
     assert m.published == "2025-09-11" and saved[m.published_start:m.published_end] == "date 2025-09-11"
     # a date in a sentence further down is no dateline
     assert detect("Winter Plan\n\n" + "The plan was agreed. " * 40 + "\n27 October 2023\n").published is None
+
+
+def test_a_heading_of_the_councils_own_names_no_authority():
+    # "Our CQC assessment" reads like "X assessment" but names no council: the council named near the top is it
+    text = ("Quillham Borough Council\n\nSafeguarding improvement plan\n\nOur CQC assessment\n\n"
+            "The safeguarding element of our assessment received a score of 1.\n")
+    assert detect(text).authority == "Quillham Borough Council"
+    assert detect("Our CQC assessment\n\nThe safeguarding element received a score of 1.\n").authority is None
+    assert detect("Wessexshire: local authority assessment\n\nSafeguarding\nScore: 2\n").authority == "Wessexshire"
