@@ -689,6 +689,11 @@ _VERSUS = re.compile(r"\b(?:better|worse|higher|lower|than|compare\w*|versus|vs|
 _PRONOUN = re.compile(r"\b(?:they|them|their|theirs|it|its|this|that|these|those|there|he|she|his|her)\b", re.I)
 
 
+# "the council" as a reference back, not the start of a description ("the council that scored 2")
+_THE_COUNCIL = re.compile(r"\b(?:the|this|that) (?:council|authority)\b(?!\s*,?\s*(?:that|which|who|whose|where|with|"
+                          r"rated|scored|in|of|for)\b)", re.I)
+
+
 def resolve_followup(question: str, previous: str | None, reports: Mapping[str, Mapping[str, Any]] | Catalog,
                      common: frozenset[str] = frozenset()) -> str:
     """A follow-up in a conversation made into a whole question. "what about Camden?" after "what did
@@ -725,8 +730,9 @@ def resolve_followup(question: str, previous: str | None, reports: Mapping[str, 
         if old:
             return " ".join((previous[:old[0]] + rest.strip(" ?") + previous[old[1]:]).split())
     says_little = len([w for w in content if w not in _VERBS]) <= 3 and not new_statement
+    # (a question about councils is a new one, "the council" alone points back: "did the council agree with it?")
     if (m or _PRONOUN.search(question) or says_little) and not now and \
-            not re.search(r"\b(?:council|authority)\b", question, re.I):
+            not re.search(r"\b(?:council|authority)\b", _THE_COUNCIL.sub(" ", question), re.I):
         return f"{question.strip()} (after “{previous.strip()}”)"
     return question
 

@@ -389,3 +389,15 @@ def test_points_out_of_100_in_a_quote():
     for said in ("how it must improve -39 to 62%", "taken action against it - 38% or lower.", "CQC rating Good",
                  "Just 12 percent of supported individuals were receiving direct payments"):
         assert not has_expected(POINTS, said, frozenset()), said  # a band's bounds, no figure, a share of people
+
+
+def test_the_council_alone_in_a_follow_up_points_back_but_a_question_about_councils_is_new():
+    from assistant.question import resolve_followup
+
+    before = "How was Camden's adult social care rated?"
+    assert resolve_followup("did the council agree with it?", before, REPORTS) == \
+        f"did the council agree with it? (after “{before}”)"
+    assert u(resolve_followup("did the council agree with it?", before, REPORTS)).authorities == (CAMDEN,)
+    # "the council that ...", "which council ...": a description or a new question, not a reference back
+    for q in ("what did the council that scored 2 do about it?", "which council did better on it?"):
+        assert resolve_followup(q, before, REPORTS) == q
