@@ -397,7 +397,9 @@ class Answerer:
             text, ok, found = self._passage_block(dataclasses.replace(asked, search_text=words), meaning, who,
                                                   filters, trial, budget)
             said = trial[len(kept):]
-            if ok and said and (who is u or all(_names(c.quote, names[0]) for c in said)):
+            # (a passage close to the question that tells no rating, quoted as strong, does not answer it here)
+            if ok and said and any(has_expected(asked, c.quote, self.common_words) for c in said) and \
+                    (who is u or all(_names(c.quote, names[0]) for c in said)):
                 cites[:] = trial
                 return text, ok, found
         return None

@@ -313,10 +313,12 @@ _RATING_LINES = [
     re.compile(r"\bhas rated (?:the )?[A-Z][^.\n]{2,80}? as " + _RATING + r"\b", re.I),
     re.compile(r"\b(?:their|its|an?) (?:indicative )?['‘\"“]?" + _RATING + r"['’\"”]? (?:overall )?rating\b", re.I),
     # minutes and news: "The Local Authority rating had been ‘Requires improvement’", "was rated Outstanding"
-    # "was given an overall rating of “Requires Improvement”" (not "2 areas were rated good")
+    # "was given an overall rating of “Requires Improvement”" (not "2 areas were rated good", not "services that
+    # were rated as ‘requires improvement’": some providers, not the council)
     re.compile(r"\b(?:(?:authority|council|overall|cqc)\s+rating\s+(?:had\s+been|has\s+been|was|is)\s+(?:of\s+)?|"
                r"overall\s+rating\s+of\s+|"
-               r"(?<!areas )(?<!area )(?:was|were|has\s+been|had\s+been|is)\s+rated\s+(?:as\s+)?)['‘\"“]?" + _RATING +
+               r"(?<!areas )(?<!area )(?<!that )(?<!which )(?:was|were|has\s+been|had\s+been|is)\s+rated\s+(?:as\s+)?)"
+               r"['‘\"“]?" + _RATING +
                r"\b", re.I),
     # news: the regulator or its inspectors rating the council ("inspectors rated the provision ‘inadequate’",
     # "the regulator rated the council as “good”", "CQC rating Good", "has praised X, rating the adult social
@@ -331,8 +333,8 @@ _RATING_LINES = [
     # the council's services "require improvement" or "were awarded Requires Improvement", "Adult social care
     # provided by the Royal Borough of Windsor and Maidenhead requires improvement" (not "areas that require
     # improvement", not "the only local authorities to be awarded an outstanding rating")
-    re.compile(r"\b(?:services?|care|provision)\W+(?:[\w’'-]+\W+){0,6}?['‘\"“]?(?P<rating>requires?\s+improvement|"
-               r"require\s+improvement)\b", re.I),
+    re.compile(r"\b(?:services?|care|provision)\W+(?:(?!(?:that|which|where|areas?)\b)[\w’'-]+\W+){0,6}?['‘\"“]?"
+               r"(?P<rating>requires?\s+improvement|require\s+improvement)\b", re.I),
     re.compile(r"\b(?:services?|care|provision)[^\w\n]+(?:(?!(?:that|which|where|areas?)\b)[\w’'-]+[^\w\n]+){7,10}?"
                r"['‘\"“]?(?P<rating>requires?\s+improvement)\b", re.I),
     # a headline's quoted verdict: "Adult care services 'inadequate', council told"
@@ -453,7 +455,10 @@ CHROME = {"downloads", "© care quality commission", "toggle menu", "skip to mai
           "how we assess local authorities", "overall summary", "accompanying documents:", "print page"}
 _CHROME_LINE = re.compile(r"^(?:an? )?(?:image|photo|photograph|picture|graphic|logo)\b(?: of| showing|:)|"
                           r"^(?:accessibility\s*)?skip to (?:the )?(?:main )?content$|^accessibility$|"
-                          r"^issue\s*[-–]\s*meetings$|^supporting documents:?$|^minutes:?$", re.I)
+                          r"^issue\s*[-–]\s*meetings$|^supporting documents:?$|^minutes:?$|"
+                          # a committee site's page heading: "Agendas, Meetings and Minutes - Agenda item"
+                          r"^(?:agendas?|meetings?|minutes|decisions?)\b[\w ,&]{0,40}[-–|:]\s*(?:agenda item|issue|"
+                          r"decision details?|meeting details?)$", re.I)
 _STAMP_LINE = re.compile(r"^(?:published|page last updated|last reviewed|last updated|assessment published|"
                          r"assessment start date|date of publication)\b", re.I)
 

@@ -194,8 +194,10 @@ def detect(text: str) -> Metadata:
     items = cqc.score_items(text)
     rating = cqc.overall_rating(text)
     head_lines = [ln for ln in text.split("\n")[:12] if not cqc.is_chrome(ln)][:3]
+    # (a rating told in a committee's minutes makes them no CQC assessment)
     cqc_marks = bool(items) or any(_ASSESSMENT_TITLE.match(cqc.strip_heading(ln)) for ln in head_lines) \
-        or (rating is not None and "Care Quality Commission" in text) or detect_quality_statement(text) is not None
+        or (rating is not None and "Care Quality Commission" in text and not _MINUTES.search(text[:3000])) \
+        or detect_quality_statement(text) is not None
     if items:
         found["scores"] = tuple({"statement": i.statement, "score": i.score, "descriptor": i.descriptor,
                                  "start": i.start, "end": i.end} for i in items)

@@ -132,3 +132,15 @@ def test_a_heading_of_the_councils_own_names_no_authority():
     assert detect(text).authority == "Quillham Borough Council"
     assert detect("Our CQC assessment\n\nThe safeguarding element received a score of 1.\n").authority is None
     assert detect("Wessexshire: local authority assessment\n\nSafeguarding\nScore: 2\n").authority == "Wessexshire"
+
+
+def test_minutes_telling_ratings_of_providers_are_minutes_with_no_overall_rating_read_from_their_services():
+    text = ("Agendas, Meetings and Minutes - Agenda item\n\nAgenda item\n\n"
+            "Care Quality Commission (CQC) Inspection of Adult Social Care Providers\n\nMinutes:\n\n"
+            "Members were informed that Quillham had the highest percentage of Community Adult Social Care Services "
+            "that were rated as ‘requires improvement’, with one recently re-inspected and found to be good.\n")
+    m = detect(text)
+    # the committee site's heading is no title; a rating in minutes makes them no CQC assessment; services
+    # "that were rated as ‘requires improvement’" are some providers, not the council
+    assert m.title == "Care Quality Commission (CQC) Inspection of Adult Social Care Providers"
+    assert m.kind == MINUTES and m.overall_rating is None
