@@ -372,6 +372,9 @@ _STANDARD_RATING = {"exceptional": "Outstanding", "outstanding": "Outstanding", 
 
 
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
+# a sentence about the providers CQC rates, not the council ("Doncaster now had a residential home that had
+# achieved an outstanding rating by CQC")
+_PROVIDER = re.compile(r"\b(?:(?:care|residential|nursing) homes?|providers?|home care agenc(?:y|ies))\b", re.I)
 
 
 def overall_rating(text: str) -> Rating | None:
@@ -386,7 +389,9 @@ def overall_rating(text: str) -> Rating | None:
             break  # a page's own rating line or CQC's "has rated X as ..." sentence: news wording is not needed
         # news wording is one sentence: never across a blank line (a list of the ratings a council may get)
         m = next((m for m in pattern.finditer(text)
-                  if pattern not in _NEWS_LINES or not _PARAGRAPH_BREAK.search(m.group(0))), None)
+                  if (pattern not in _NEWS_LINES or not _PARAGRAPH_BREAK.search(m.group(0)))
+                  and not (pattern in _RATING_LINES[3:] and _PROVIDER.search(text[slice(*sentence_around(
+                      text, m.start(), m.end()))]))), None)
         if m:
             rating = grade(m.group("rating")) if "rating" in pattern.groupindex else \
                 _STANDARD_RATING[m.group("std").lower()]

@@ -209,6 +209,9 @@ def test_ratings_told_in_news(text, rating, points):
 
 def test_news_wording_is_not_a_rating_of_the_council():
     assert cqc.overall_rating("85% of care homes are rated good or outstanding by the CQC.") is None
+    # a provider's rating is no council's
+    assert cqc.overall_rating("It was seen that Quillham now had a residential home that had achieved an "
+                              "outstanding rating by CQC.") is None
     # some areas rated good are no overall rating; CQC's words for a score concluded of the service are
     areas = ("The watchdog highlighted many areas of good practice and rated the service good in 'care provision, "
              "integration and continuity', 'safeguarding' and 'partnerships and communities'.")
