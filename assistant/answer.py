@@ -558,7 +558,7 @@ class Answerer:
             # (a rating asked of an authority whose reports hold no score line: its passage that tells one)
             alt = next((c for c in units[1: s.expect_depth]
                         if (c.score >= best.score - s.expect_within or rarest in self.index.unit_tokens(c.row)
-                            or u.expects in (RATING, POINTS))
+                            or u.expects in (RATING, POINTS) or self._labels(c, qstems))
                         and has_expected(u, self._text(c.chunk, c.start, c.end), self.common_words)), None)
             if alt is not None:
                 quote = self._window(alt, units, qvec, qstems, budget, u, avoid=taken)
@@ -651,6 +651,16 @@ class Answerer:
                     has_expected(part, self.index.texts[self.index.chunks[pos].doc][a:b], self.common_words):
                 return True
         return False
+
+    def _labels(self, unit: _Unit, qstems: _Stems) -> bool:
+        """Is this unit a labelled field whose label names what the question asks about ("Date of decision:
+        09/01/2012", "Effective from: 20/01/2012" for "when did the cabinet take the decision?")?"""
+        text = self._text(unit.chunk, unit.start, unit.end)
+        field = _FIELD.match(text)
+        if not field:
+            return False
+        label = set(tokenize([field.group("label")])[0])
+        return bool((qstems & label) - _WHEN_WORDS)
 
     def _window(self, best: _Unit, units: list[_Unit], qvec: np.ndarray, qstems: _Stems, budget: int,
                 part: Part, avoid: list[tuple[str, int, int]] | None = None) -> _Quote:
@@ -1025,6 +1035,9 @@ _ASKING = {"what", "which", "who", "whom", "whose", "how", "when", "where", "why
            "said", "tell", "actual", "actually", "realli", "pleas", "kind", "sort", "thing", "happen", "mean", "mani",
            "much", "often", "long", "it", "ha", "has", "have", "had"}
 _FIGURE = re.compile(r"\d+(?:[.,]\d+)*")
+# a decision record's or a page's labelled field, alone on its line: "Date of decision: 09/01/2012"
+_FIELD = re.compile(r"^\s*(?P<label>[A-Z][\w '’()?-]{2,40}?):[ \t]*\S[^\n]{0,40}$")
+_WHEN_WORDS = {"date", "day", "time", "year", "month", "week"}  # shared by every dated field: says nothing
 _NAME_WORD = re.compile(r"\b[A-Z][a-z]{2,}\b")  # a capitalised word: a name, when the reports never write it lower-case
 # Words saying where in the reports to look, not what about: "what's listed under ...", "in the minutes".
 _LOCATOR = re.compile(r"\b(?:listed|included|mentioned|recorded|written)\s+(?:under|in)\b|"

@@ -511,3 +511,19 @@ def test_several_authorities_scores_asked_at_once_each_answered_from_score_lines
     both = answerer.ask("How did Quillham and Wessexshire each come out of their CQC assessments?")
     assert {c.doc for c in both.citations if c.role == "answer"} == {"quillham-news.txt", "wessex-news.txt"}
     assert_all_verbatim(both, corpus)
+
+
+def test_a_date_asked_of_a_decision_is_its_labelled_field(tmp_path, real_embedder):
+    # a decision record prints its dates as labelled fields: the field whose label names what is asked answers
+    answerer, corpus = small_answerer(tmp_path, real_embedder, {"quillham-decision.txt": (
+        "Key Decision QB11/12-20 Improvements to Quillham Borough Council's day and short break services\n\n"
+        "Decision Maker: Cabinet\n\n"
+        "Decision status: Recommendations Approved\n\n"
+        "Following consideration of a report on proposals to enhance day and short break services, "
+        "the Cabinet agreed to consult on the transfer of some services.\n\n"
+        "Publication date: 12/01/2012\n\n"
+        "Date of decision: 09/01/2012\n\n"
+        "Effective from: 20/01/2012\n")})
+    a = answerer.ask("When did the Quillham cabinet take the day services decision?")
+    assert not a.abstained and "09/01/2012" in a.text
+    assert_all_verbatim(a, corpus)
