@@ -295,8 +295,8 @@ class Answerer:
                 if not ok:
                     before_scores = len(cites)
                     text, ok = score_block(self, part, u, filters, cites)
-                    missing = tuple(a for a in u.authorities if a not in {
-                        self._reports.get(c.doc, {}).get("authority") for c in cites[before_scores:]})
+                    said = {self._reports.get(c.doc, {}).get("authority") for c in cites[before_scores:]}
+                    missing = tuple(a for a in u.authorities if a not in said)
                     if ok and missing and part.intent in (SCORE_ASKED, OVERALL) and not part.statements:
                         # "how did X and Y each come out?": Y's rating held by no metadata may be told in words
                         one = dataclasses.replace(u, authorities=missing, named=tuple(n for n in u.named
@@ -491,8 +491,7 @@ class Answerer:
         taken = taken or []
 
         def is_taken(x: _Unit) -> bool:
-            doc = self.index.chunks[x.chunk].doc
-            return any(d == doc and x.start < b and a < x.end for d, a, b in taken)
+            return _quoted(taken, self.index.chunks[x.chunk].doc, x.start, x.end)
 
         if is_taken(units[0]):
             # another part's quote holds the best evidence: quote what its window adds after (or before) it, or
@@ -687,7 +686,7 @@ class Answerer:
             c = idx.chunks[pos]
             gap = text[re_:start] if re_ <= start else "x"
             if c.doc == chunk.doc and c.section == chunk.section and not gap.strip() and "\n" not in gap \
-                    and end - rs <= budget and not any(d == c.doc and rs < b and a < re_ for d, a, b in avoid or ()):
+                    and end - rs <= budget and not _quoted(avoid or [], c.doc, rs, re_):
                 lo, start = best.row - 1, rs
 
         def unit_score(r: int) -> float:
@@ -704,7 +703,7 @@ class Answerer:
             c = idx.chunks[pos]
             if c.doc != chunk.doc or c.kind in (ROW, SCORE) or c.section != chunk.section or not idx.is_live(pos):
                 return None
-            if any(d == c.doc and rs < b and a < re_ for d, a, b in avoid or ()):
+            if _quoted(avoid or [], c.doc, rs, re_):
                 return None  # quoted already (for another part, or as the answer's first quote)
             gap = text[min(end, re_):max(start, rs)]
             if gap.strip() or gap.count("\n") > 2:
@@ -960,6 +959,12 @@ class _Vectors:
 # Intent rules that read a score question from weak signs (the nearest examples, a statement and a score's
 # words, an authority found by what it does): such answers carry passages too.
 _WEAK_RULES = {"neighbours", "authority, statement and a score", "a score, of the authority its words describe"}
+
+
+def _quoted(spans: list[tuple[str, int, int]], doc: str, start: int, end: int) -> bool:
+    """Does text[start:end] of `doc` overlap any of these (doc, start, end) spans quoted already?"""
+    return any(d == doc and start < b and a < end for d, a, b in spans)
+
 
 def _misspellings(words: set[str], df: Callable[[str], int]) -> set[str]:
     """The question's words the reports never use that misspell another of its words or an asking word ("reprot"

@@ -334,7 +334,7 @@ _RATING_LINES = [
     # provided by the Royal Borough of Windsor and Maidenhead requires improvement" (not "areas that require
     # improvement", not "the only local authorities to be awarded an outstanding rating")
     re.compile(r"\b(?:services?|care|provision)\W+(?:(?!(?:that|which|where|areas?)\b)[\w’'-]+\W+){0,6}?['‘\"“]?"
-               r"(?P<rating>requires?\s+improvement|require\s+improvement)\b", re.I),
+               r"(?P<rating>requires?\s+improvement)\b", re.I),
     re.compile(r"\b(?:services?|care|provision)[^\w\n]+(?:(?!(?:that|which|where|areas?)\b)[\w’'-]+[^\w\n]+){7,10}?"
                r"['‘\"“]?(?P<rating>requires?\s+improvement)\b", re.I),
     # a headline's quoted verdict: "Adult care services 'inadequate', council told"
@@ -377,6 +377,12 @@ _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
 _PROVIDER = re.compile(r"\b(?:(?:care|residential|nursing) homes?|providers?|home care agenc(?:y|ies))\b", re.I)
 
 
+def _about_providers(text: str, m: re.Match[str]) -> bool:
+    """Is the sentence of this rating's wording about the providers CQC rates?"""
+    a, b = sentence_around(text, m.start(), m.end())
+    return bool(_PROVIDER.search(text[a:b]))
+
+
 def overall_rating(text: str) -> Rating | None:
     """The overall rating the text states, with the passage that states it (the first found in CQC's
     layouts: "Overall rating: Good", a summary page's rating line, "scored 78 out of 100 overall", a press
@@ -390,8 +396,7 @@ def overall_rating(text: str) -> Rating | None:
         # news wording is one sentence: never across a blank line (a list of the ratings a council may get)
         m = next((m for m in pattern.finditer(text)
                   if (pattern not in _NEWS_LINES or not _PARAGRAPH_BREAK.search(m.group(0)))
-                  and not (pattern in _RATING_LINES[3:] and _PROVIDER.search(text[slice(*sentence_around(
-                      text, m.start(), m.end()))]))), None)
+                  and not (pattern in _RATING_LINES[3:] and _about_providers(text, m))), None)
         if m:
             rating = grade(m.group("rating")) if "rating" in pattern.groupindex else \
                 _STANDARD_RATING[m.group("std").lower()]
