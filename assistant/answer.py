@@ -557,7 +557,8 @@ class Answerer:
             # (a rating asked of an authority whose reports hold no score line: its passage that tells one)
             alt = next((c for c in units[1: s.expect_depth]
                         if (c.score >= best.score - s.expect_within or rarest in self.index.unit_tokens(c.row)
-                            or u.expects in (RATING, POINTS) or self._labels(c, qstems))
+                            or u.expects in (RATING, POINTS) or self._labels(c, qstems)
+                            or (self._next_to(c, quote) and c.score >= best.score - 2 * s.expect_within))
                         and has_expected(u, self._text(c.chunk, c.start, c.end), self.common_words)), None)
             if alt is not None:
                 quote = self._window(alt, units, qvec, qstems, budget, u, avoid=taken)
@@ -650,6 +651,17 @@ class Answerer:
                     has_expected(part, self.index.texts[self.index.chunks[pos].doc][a:b], self.common_words):
                 return True
         return False
+
+    def _next_to(self, unit: _Unit, quote: _Quote) -> bool:
+        """Is the unit the sentence or line just before or after the quote, in the same report (what the window
+        would have joined for the fact it holds, had the budget left room)?"""
+        doc = self.index.chunks[quote.chunk].doc
+        if self.index.chunks[unit.chunk].doc != doc:
+            return False
+        text = self.index.texts[doc]
+        gap = text[quote.end:unit.start] if unit.start >= quote.end else text[unit.end:quote.start] \
+            if unit.end <= quote.start else "x"
+        return not gap.strip() and gap.count("\n") <= 2
 
     def _labels(self, unit: _Unit, qstems: _Stems) -> bool:
         """Is this unit a labelled field whose label names what the question asks about ("Date of decision:
@@ -900,7 +912,8 @@ class Answerer:
     def _decline_text(self, u: Part | Understanding, whole: Understanding | None = None) -> str:
         what = {"name": "the name asked for", "date": "the date asked for", "count": "the number asked for",
                 "percent": "the proportion asked for", "duration": "the time asked for",
-                "money": "the amount asked for", "frequency": "how often"}.get(u.expects or "",
+                "money": "the amount asked for", "change": "how much it changed",
+                "frequency": "how often"}.get(u.expects or "",
                                                                                "an answer to this question")
         who = (whole or u).authorities if isinstance(whole or u, Understanding) else ()
         scope = f" of {' and '.join(who)}" if who else ""
@@ -1133,9 +1146,19 @@ def _other_group(question: str, quote: str) -> bool:
     return False
 
 
+# One recent year asked ("over the last year", "in the past 12 months") and a figure of several years given
+# ("a 40% rise in demand since 2020", "over the past five years")
+_ONE_YEAR = re.compile(r"\b(?:the (?:last|past|previous) (?:year|12 months|twelve months)|last year|this year|"
+                       r"in a year|a year ago)\b", re.I)
+_YEARS_SINCE = re.compile(r"\bsince (?:(?:early|late|mid-?)\s*)?(?:19|20)\d\d\b|\b(?:the|its) (?:last|past|previous) "
+                          r"(?:\d+|two|three|four|five|six|seven|eight|nine|ten|several|few) years\b", re.I)
+
+
 def _other_period(question: str, quote: str) -> bool:
     """Does the question ask about a year the quote does not give, while the quote gives another? (A figure for
-    2023/24 does not answer a question about 2022/23.)"""
+    2023/24 does not answer a question about 2022/23; a rise since 2020 does not answer "over the last year".)"""
+    if _ONE_YEAR.search(question) and _YEARS_SINCE.search(quote) and not _ONE_YEAR.search(quote):
+        return True
     asked, given = _years(question), _years(quote)
     for kind in ("year", "theme", "round", "quarter", "phase", "tranche", "stage", "wave"):
         a = {p for p in asked if (p.split()[0] if " " in p else "year") == kind}

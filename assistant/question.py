@@ -23,8 +23,8 @@ from .intents import LIST, MEANING, OVERALL, PASSAGES, SCORE, SCORE_INTENTS, Nei
 __all__ = ["Catalog", "Part", "Understanding", "understand", "has_expected", "common_words", "resolve_followup",
            "split_parts"]
 
-NAME, WHO, DATE, COUNT, PERCENT, DURATION, MONEY, FREQUENCY = "name", "who", "date", "count", "percent", \
-    "duration", "money", "frequency"
+NAME, WHO, DATE, COUNT, PERCENT, DURATION, MONEY, FREQUENCY, CHANGE = "name", "who", "date", "count", \
+    "percent", "duration", "money", "frequency", "change"
 # A rating told in words: what a score question asks of a report that holds no score lines (minutes, news); and
 # points out of 100 ("a grade of 62 out of 100", "scored 56%")
 RATING, POINTS = "rating", "points"
@@ -44,6 +44,13 @@ _EXPECTS = [
     (FREQUENCY, re.compile(r"\bhow (?:often|regularly|frequently)\b|\bfrequency\b", re.I)),
     (PERCENT, re.compile(r"\b(?:what|which) (?:proportion|percentage|percent|share|fraction|%)|\bwhat %|"
                          r"\bhow many (?:per ?cent|percent)\b|\bpercentage\b", re.I)),
+    # an amount of change: "how much has demand grown since 2020?" ("a 40% rise", "from 2 to 4", "£1.2m more"):
+    # a share, a number or a sum, whichever the report gives
+    (CHANGE, re.compile(r"\bhow much (?:(?:has|have|did|does|do|is|was|will|had)\b.*?\b(?:gr[eo]wn?|grows|growing|"
+                        r"ris(?:en|es|ing)|rose|rise|increas\w*|f[ae]ll\w*|dropp?\w*|declin\w*|reduc\w*|chang\w*|"
+                        r"improv\w*|shr[iu]nk\w*|(?:gone|go|went|come|came) (?:up|down))\b|"
+                        r"(?:of an? |)(?:rise|increase|growth|fall|drop|decline|reduction|change|improvement)\b)",
+                        re.I)),
     # an amount of money: "how much ...", "what was the budget?", "what did it cost?" (not any question that
     # mentions a budget)
     (MONEY, re.compile(r"\bhow much (?:money|funding|did|does|was|is|will|has|have)\b|"
@@ -558,7 +565,7 @@ _MONEY_IN = re.compile(r"£|\$|€|\bpounds?\b|\b(?:million|billion|bn)\b|\b\d+(
 _NUMBER = r"(?:\d[\d,.]*|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|" \
           r"forty|fifty|hundred|thousand|a few|several|no)"
 _DURATION_IN = re.compile(rf"\b{_NUMBER}(?:\s+(?:and a half|or more|or fewer))?\s+(?:working\s+)?"
-                          r"(?:weeks?|days?|months?|years?|hours?|minutes?)\b", re.I)
+                          r"(?:weeks?|days?|months?|years?|hours?|minutes?)\b(?!\s+(?:of age|old)\b)", re.I)
 _NO_WAIT_IN = re.compile(r"\bno (?:waits?|waiting(?: lists?)?|delays?)\b|\bimmediate(?:ly)?\b|\bsame day\b", re.I)
 
 
@@ -634,6 +641,8 @@ def has_expected(u: Understanding | Part | str | None, quote: str, common: froze
         return any(_near_words(quote, m) & _SCORE_ROOTS for m in _POINTS_IN.finditer(quote))
     if kind == MONEY:
         return bool(_MONEY_IN.search(quote))
+    if kind == CHANGE:
+        return bool(_MONEY_IN.search(quote) or _PERCENT_IN.search(quote) or re.search(r"\d", quote))
     if kind == DURATION:
         return bool(_DURATION_IN.search(quote) or _NO_WAIT_IN.search(quote))
     if kind == COUNT:  # a figure near what is counted: "12 care homes", "AMHPs ... from 2 to 4", "12.9% of"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from assistant.question import (
+    CHANGE,
     COUNT,
     DATE,
     DURATION,
@@ -114,6 +115,11 @@ def test_comparisons(q, comparison):
     ("What was the estimated budget for 2022/23?", MONEY),
     ("What was the adverse position on the budget at Q2?", MONEY),
     ("What did Hounslow say about its budget?", None),
+    # how much something changed: a share, a number or a sum
+    ("How much has demand for its services grown since 2020?", CHANGE),
+    ("By how much did referrals fall?", CHANGE),
+    ("How much of a rise in referrals was there?", CHANGE),
+    ("How much money was spent on agency staff?", MONEY),
 ])
 def test_expected_kind_of_fact(q, expects):
     assert u(q).expects == expects
@@ -170,6 +176,12 @@ def test_expected_facts_in_quotes():
     assert has_expected(DURATION, "people waited up to six weeks for an assessment", common)
     assert has_expected(DURATION, "There were no waits for hospital discharges", common)
     assert not has_expected(DURATION, "a triage system mitigated risks", common)
+    assert not has_expected(DURATION, "transitions planning starting as early as 14 years of age", common)  # an age
+    assert not has_expected(DURATION, "for people who are 18 years old", common)
+    grown = u("How much has demand for its services grown since 2020?")
+    assert has_expected(grown, "This progress comes despite a 40% rise in demand for services since 2020", common)
+    assert has_expected(grown, "referrals rose from 1,200 to 1,650 a month", common)
+    assert not has_expected(grown, "Demand for services has grown sharply", common)
     counted = u("How many care homes does Camden have?")
     assert has_expected(counted, "Camden has 12 care homes", common)
     assert not has_expected(counted, "the 5 borough NCL arrangement supported providers", common)

@@ -103,6 +103,11 @@ def test_the_deed_a_who_question_asks_after(question, deed):
     ("What happened in Q2?", "In Quarter 2 referrals rose.", False),
     ("What does Theme 2 cover?", "Theme 1: working with people", True),
     ("How much was spent?", "In 2023/24 the council spent £4m.", False),  # no period asked, none excluded
+    # one recent year asked, several years given
+    ("By how much did demand rise over the last year?", "a 40% rise in demand for services since 2020", True),
+    ("How much did demand rise last year?", "demand rose by 12% over the past five years", True),
+    ("How much did demand rise over the last year?", "demand rose by 12% in the last year", False),
+    ("How much has demand grown since 2020?", "a 40% rise in demand for services since 2020", False),
 ])
 def test_a_figure_for_another_period_is_not_the_answer(question, quote, other):
     from assistant.answer import _other_period
