@@ -40,7 +40,7 @@ from .cqc import AREAS_ASKED, FRAMEWORK_SECTIONS, PERCENT_ASKED, POINTS_ASKED, Q
 from .embed import Embedder
 from .extract import page_of
 from .fuzzy import close
-from .intents import COMPARE, LIST, MEANING, OVERALL, PASSAGES, PUBLISHED, SCORE_INTENTS, Neighbours
+from .intents import COMPARE, HELD, LIST, MEANING, OVERALL, PASSAGES, PUBLISHED, SCORE_INTENTS, Neighbours
 from .intents import SCORE as SCORE_ASKED
 from .lexical import tokenize
 from .metadata import CQC_ASSESSMENT
@@ -54,6 +54,7 @@ from .question import (
     Part,
     Understanding,
     has_expected,
+    holding_subject,
     resolve_followup,
     understand,
 )
@@ -295,6 +296,16 @@ class Answerer:
                 if not ok:
                     before_scores = len(cites)
                     text, ok = score_block(self, part, u, filters, cites)
+                    listed = {c.doc for c in cites[before_scores:]}
+                    if ok and part.intent == HELD and len(listed) == 1 and holding_subject(part.search_text):
+                        # "do we hold any minutes about getting ready for the CQC?": the one report held, and
+                        # what it says of that
+                        said, fine, found = self._passage_block(
+                            dataclasses.replace(part, intent=PASSAGES), vectors(part.search_text), u,
+                            dataclasses.replace(filters, doc=listed.pop()), cites, budget)
+                        if fine and said:
+                            text = f"{text}\n{said}"
+                            hits.extend(found)
                     said = {self._reports.get(c.doc, {}).get("authority") for c in cites[before_scores:]}
                     missing = tuple(a for a in u.authorities if a not in said)
                     if ok and missing and part.intent in (SCORE_ASKED, OVERALL) and not part.statements:

@@ -174,6 +174,7 @@ RULES: tuple[Rule, ...] = (
           r"\b(?:is|are) (?:there|any|AUTH'?s?)\b.{0,60}\b(?:loaded|held|indexed|in the system|available|on file)\b|"
           r"\bdo we (?:hold|have)\s+(?:an?|the|any|anything)\b.{0,60}\b(?:reports?|assessments?|plans?|minutes|"
           r"loaded|on|about|for)\b|"
+          r"\b(?:do|did) we (?:hold|have|keep)\b.{0,60}\b(?:in the system|in the index|loaded|indexed|on file)\b|"
           r"\b(?:which|what) (?:quality )?statements? (?:does|do|is|are)\b.{0,60}\b(?:cover|about|for)\b|"
           r"\b(?:we hold|do we hold|we have|is loaded|in the system)\b.{0,30}\bcover\b|"
           r"\b(?:title|headline|heading) of (?:the |our |its )?.{0,40}\b(?:report|press release|plan|document|page|"
@@ -187,7 +188,8 @@ RULES: tuple[Rule, ...] = (
            "Do we have anything loaded on AUTH care home bed capacity",
            "Which parts of the AUTH CQC assessment do we actually hold?",
            "Apart from safe pathways, are any other AUTH CQC quality statement reports in the system?",
-           "What's the title of the AUTH committee decision record in the index?"),
+           "What's the title of the AUTH committee decision record in the index?",
+           "Do we have AUTH committee minutes in the system?"),
           ("what does AUTH's winter plan say about PPE?", "which statements did staff make about carers?")),
 )
 

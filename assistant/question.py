@@ -20,8 +20,8 @@ from .cqc import GRADE_WORD, statement_in, statements_in
 from .fuzzy import speller
 from .intents import LIST, MEANING, OVERALL, PASSAGES, SCORE, SCORE_INTENTS, Neighbours, decide
 
-__all__ = ["Catalog", "Part", "Understanding", "understand", "has_expected", "common_words", "resolve_followup",
-           "split_parts"]
+__all__ = ["Catalog", "Part", "Understanding", "understand", "has_expected", "common_words", "holding_subject",
+           "resolve_followup", "split_parts"]
 
 NAME, WHO, DATE, COUNT, PERCENT, DURATION, MONEY, FREQUENCY, CHANGE = "name", "who", "date", "count", \
     "percent", "duration", "money", "frequency", "change"
@@ -40,7 +40,9 @@ _EXPECTS = [
                      r"social worker|introduced|presented|wrote|authored)\b)", re.I)),
     (DATE, re.compile(r"^\s*(?:and\s+)?when (?:is|was|were|did|does|do|will|has|have|are|can|should)\b|"
                       r"^\s*(?:and\s+)?when\s*\??\s*$|\b(?:what|which) "
-                      r"(?:dates?|year|month|days?)\b|\bby when\b|\bwhat time\b", re.I)),
+                      r"(?:dates?|year|month|days?)\b|\bby when\b|\bwhat time\b|"
+                      # "what is its decision date?", "what was the publication date?"
+                      r"\b(?:what|which) (?:is|was|are|were|'s) (?:the |its |their )?(?:[\w-]+ )?dates?\b", re.I)),
     (FREQUENCY, re.compile(r"\bhow (?:often|regularly|frequently)\b|\bfrequency\b", re.I)),
     (PERCENT, re.compile(r"\b(?:what|which) (?:proportion|percentage|percent|share|fraction|%)|\bwhat %|"
                          r"\bhow many (?:per ?cent|percent)\b|\bpercentage\b", re.I)),
@@ -680,6 +682,28 @@ def has_expected(u: Understanding | Part | str | None, quote: str, common: froze
                 return True
         return False
     return True
+
+
+# The words of asking what is held ("do we hold any minutes ... in the system?"), and of any report's kind
+_HOLDING = _STOP | _VERBS | _EVERY_REPORT | {
+    "hold", "held", "holding", "got", "loaded", "indexed", "system", "index", "file", "anything", "something",
+    "page", "pages", "document", "documents", "paper", "papers", "record", "records", "minutes", "item", "items",
+    "copy", "copies", "version", "versions", "cqc", "assessment", "rating", "inspection", "plan", "plans",
+    "meeting", "meetings", "committee", "cabinet", "news", "article", "story", "release", "press", "kind", "type",
+    "actually", "currently", "still", "really", "available", "regarding", "concerning", "quality",
+    "commission", "statement", "statements", "local", "council", "councils", "any", "some", "all", "every",
+    "winter", "cover", "covers", "covered", "about", "system's", "apart", "other", "others", "else", "besides",
+    "except", "more", "another", "title", "titles", "headline", "heading", "name", "named", "called", "decision",
+    "decisions", "account", "report", "reports", "scrutiny", "panel", "board", "agenda", "strategy", "update"}
+
+
+def holding_subject(text: str) -> str | None:
+    """What a question about held reports is about, beyond holding them ("do we hold any minutes about getting
+    ready for the CQC?": "getting ready"); None when it asks only whether they are held."""
+    words = re.findall(r"[A-Za-z][\w'’-]*", text)
+    kept = [w for w in words if w.lower().strip("'’") not in _HOLDING and
+            re.sub(r"['’]s$", "", w.lower()) not in _HOLDING]
+    return " ".join(kept) if kept else None
 
 
 def common_words(texts: Iterable[str]) -> frozenset[str]:

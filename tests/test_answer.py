@@ -539,3 +539,16 @@ def test_the_fact_in_the_sentence_after_the_best_one_answers_a_part(tmp_path, re
     assert not a.abstained and "Keith Prince" in a.text and "August 2025" in a.text
     assert "don't give" not in a.text
     assert_all_verbatim(a, corpus)
+
+
+def test_a_report_held_is_quoted_on_what_the_question_asks_of_it(tmp_path, real_embedder):
+    # "do we hold minutes about getting ready for the CQC?": the report held, and what it says of that (its
+    # first line is "Report to follow.", which says nothing of it); a page of the tune-7 evaluation set
+    pages = PROJECT_ROOT / "eval" / "reports" / "tune-7"
+    answerer, corpus = small_answerer(tmp_path, real_embedder, {p.name: p for p in pages.iterdir()})
+    a = answerer.ask("Do we hold any Oldham Council minutes about getting ready for the CQC?")
+    assert a.text.startswith("Held: oldham-cqc-preparedness-scrutiny-minutes.txt") and "Preparedness" in a.text
+    assert {c.doc for c in a.citations if c.role == "answer"} == {"oldham-cqc-preparedness-scrutiny-minutes.txt"}
+    assert_all_verbatim(a, corpus)
+    only = answerer.ask("Do we hold any Oldham Council minutes?")  # whether it is held, nothing more
+    assert only.text.startswith("Held:") and "Preparedness" not in only.text

@@ -17,6 +17,7 @@ from assistant.question import (
     RATING,
     WHO,
     has_expected,
+    holding_subject,
     understand,
 )
 
@@ -106,6 +107,8 @@ def test_comparisons(q, comparison):
     ("Who runs the carers helpline?", None),
     ("When was the first round of grant money handed out?", DATE),
     ("When local infection rates climb, how does Derbyshire decide?", None),
+    ("and what is its decision date?", DATE),
+    ("What was the meeting date?", DATE),
     ("How often did MDTs take place?", FREQUENCY),
     ("What proportion of staff needed training?", PERCENT),
     ("occupational therapy assessment waiting time weeks", DURATION),
@@ -413,3 +416,16 @@ def test_the_council_alone_in_a_follow_up_points_back_but_a_question_about_counc
     # "the council that ...", "which council ...": a description or a new question, not a reference back
     for q in ("what did the council that scored 2 do about it?", "which council did better on it?"):
         assert resolve_followup(q, before, REPORTS) == q
+
+
+@pytest.mark.parametrize("q,subject", [
+    ("Do we hold any minutes about getting ready for the CQC?", "getting ready"),
+    ("Do we hold any page on adult social care performance?", "performance"),
+    ("Do we hold anything on the CQC assessment?", None),
+    ("which reports do we hold?", None),
+    ("Is the winter plan loaded?", None),
+    ("What's the title of the committee decision record in the index?", None),
+    ("Apart from safe pathways, are any other quality statement reports in the system?", "safe pathways"),
+])
+def test_what_a_question_about_held_reports_is_about(q, subject):
+    assert holding_subject(q) == subject
