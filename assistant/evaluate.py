@@ -237,6 +237,11 @@ def project_sets() -> list[QuestionSet]:
                    QuestionSet("tune-8", EVAL_DIR / "tune-8.jsonl",
                                (*reports, *(EVAL_DIR / "reports" / f
                                             for f in ("tune-3", "tune-4", "tune-5", "tune-6", "tune-7", "tune-8")))),
+                   # and the next: news, minutes and council reports of nine more councils (9 pages)
+                   QuestionSet("tune-9", EVAL_DIR / "tune-9.jsonl",
+                               (*reports, *(EVAL_DIR / "reports" / f
+                                            for f in ("tune-3", "tune-4", "tune-5", "tune-6", "tune-7", "tune-8",
+                                                      "tune-9")))),
                    QuestionSet("test", EVAL_DIR / "test.jsonl", reports, held_out=True),
                    # a second held-out set, written after all tuning, over every report folder
                    QuestionSet("test-2", EVAL_DIR / "test-2.jsonl",

@@ -13,7 +13,7 @@ HALVES = {"tune": EVAL_DIR / "reports" / "tune", "test": EVAL_DIR / "reports" / 
           "tune-3": EVAL_DIR / "reports" / "tune-3", "test-2": EVAL_DIR / "reports" / "test-2",
           "tune-4": EVAL_DIR / "reports" / "tune-4", "tune-5": EVAL_DIR / "reports" / "tune-5",
           "tune-6": EVAL_DIR / "reports" / "tune-6", "tune-7": EVAL_DIR / "reports" / "tune-7",
-          "tune-8": EVAL_DIR / "reports" / "tune-8"}
+          "tune-8": EVAL_DIR / "reports" / "tune-8", "tune-9": EVAL_DIR / "reports" / "tune-9"}
 
 
 def _texts(*folders):
@@ -24,7 +24,7 @@ def _texts(*folders):
                                           ("tune-3", ("tune-3",)), ("test", ("test",)), ("test-2", ("test-2",)),
                                           ("tune-4", ("tune-4",)), ("tune-5", ("tune-5",)),
                                           ("tune-6", ("tune-6",)), ("tune-7", ("tune-7",)),
-                                          ("tune-8", ("tune-8",))])
+                                          ("tune-8", ("tune-8",)), ("tune-9", ("tune-9",))])
 def test_every_question_is_well_formed_and_its_golds_are_in_its_own_half(name, folders):
     texts = _texts(CORPUS, *(HALVES[h] for h in folders))
     items = load_questions(EVAL_DIR / f"{name}.jsonl")
@@ -34,7 +34,7 @@ def test_every_question_is_well_formed_and_its_golds_are_in_its_own_half(name, f
 
 def test_the_sets_are_large_enough_and_cover_every_class():
     items = [it for name in ("tune-bundled", "tune", "tune-2", "tune-3", "test", "test-2", "tune-4", "tune-5",
-                                 "tune-6", "tune-7", "tune-8")
+                                 "tune-6", "tune-7", "tune-8", "tune-9")
              for it in load_questions(EVAL_DIR / f"{name}.jsonl")]
     n = len(items)
     tagged = {t: sum(t in (it.get("tags") or ()) for it in items) for t in TAGS}
@@ -46,9 +46,9 @@ def test_the_sets_are_large_enough_and_cover_every_class():
 
 
 def test_halves_share_no_report_and_every_report_has_its_source():
-    tune, test, tune3, test2, tune4, tune5, tune6, tune7, tune8 = (
+    tune, test, tune3, test2, tune4, tune5, tune6, tune7, tune8, tune9 = (
         set(_texts(HALVES[h])) for h in ("tune", "test", "tune-3", "test-2", "tune-4", "tune-5", "tune-6", "tune-7",
-                                         "tune-8"))
+                                         "tune-8", "tune-9"))
     assert len(tune) + len(test) >= 20 and not tune & test and not (tune | test) & set(_texts(CORPUS))
     assert not tune3 & (tune | test | set(_texts(CORPUS)))
     assert not test2 & (tune | test | tune3 | set(_texts(CORPUS)))
@@ -57,6 +57,7 @@ def test_halves_share_no_report_and_every_report_has_its_source():
     assert not tune6 & (tune | test | tune3 | test2 | tune4 | tune5 | set(_texts(CORPUS)))
     assert not tune7 & (tune | test | tune3 | test2 | tune4 | tune5 | tune6 | set(_texts(CORPUS)))
     assert not tune8 & (tune | test | tune3 | test2 | tune4 | tune5 | tune6 | tune7 | set(_texts(CORPUS)))
+    assert not tune9 & (tune | test | tune3 | test2 | tune4 | tune5 | tune6 | tune7 | tune8 | set(_texts(CORPUS)))
     for half, folder in HALVES.items():
         meta = json.loads((folder / "metadata.json").read_text(encoding="utf-8"))["reports"]
         sources = json.loads((folder / "sources.json").read_text(encoding="utf-8"))
@@ -83,3 +84,5 @@ def test_the_project_evaluation_runs_the_test_half_held_out():
     assert all(HALVES["tune-7"] not in qs.reports for qs in sets.values() if qs.held_out)
     assert not sets["tune-8"].held_out
     assert all(HALVES["tune-8"] not in qs.reports for qs in sets.values() if qs.held_out)
+    assert not sets["tune-9"].held_out
+    assert all(HALVES["tune-9"] not in qs.reports for qs in sets.values() if qs.held_out)
