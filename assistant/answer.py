@@ -36,7 +36,15 @@ import numpy as np
 from .authorities import STATES_FIGURE, core_name
 from .chunk import Chunk, segments
 from .corpus import decode_text, text_path
-from .cqc import AREAS_ASKED, FRAMEWORK_SECTIONS, PERCENT_ASKED, POINTS_ASKED, QUALITY_STATEMENTS, statements_in
+from .cqc import (
+    AREAS_ASKED,
+    FRAMEWORK_SECTIONS,
+    PERCENT_ASKED,
+    POINTS_ASKED,
+    QUALITY_STATEMENTS,
+    about_providers,
+    statements_in,
+)
 from .embed import Embedder
 from .extract import page_of
 from .fuzzy import close
@@ -403,13 +411,17 @@ class Answerer:
             # any report's passage that names them and tells it
             tries.append((f"{names[0]} {rating_words}", anyone))
         meaning = vectors(asked.search_text)  # the later tries change the words searched, not what is meant
+        providers = about_providers(part.text)
         for words, who in tries:
             trial = list(kept)
             text, ok, found = self._passage_block(dataclasses.replace(asked, search_text=words), meaning, who,
                                                   filters, trial, budget)
             said = trial[len(kept):]
             # (a passage close to the question that tells no rating, quoted as strong, does not answer it here)
-            if ok and said and any(has_expected(asked, c.quote, self.common_words) for c in said) and \
+            # (nor one telling the ratings of the providers CQC rates, "Working with providers" over "... where
+            # provision was rated as ‘Inadequate’", unless those are what is asked)
+            if ok and said and any(has_expected(asked, c.quote, self.common_words) and
+                                   (providers or not about_providers(c.quote, c.section)) for c in said) and \
                     (who is u or all(_names(c.quote, names[0]) for c in said)):
                 cites[:] = trial
                 return text, ok, found

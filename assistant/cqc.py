@@ -375,12 +375,30 @@ _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
 # a sentence about the providers CQC rates, not the council ("Doncaster now had a residential home that had
 # achieved an outstanding rating by CQC")
 _PROVIDER = re.compile(r"\b(?:(?:care|residential|nursing) homes?|providers?|home care agenc(?:y|ies))\b", re.I)
+_CARE_MARKET = re.compile(r"\bcare market\b", re.I)
 
 
 def _about_providers(text: str, m: re.Match[str]) -> bool:
-    """Is the sentence of this rating's wording about the providers CQC rates?"""
+    """Is the sentence of this rating's wording, or the heading it sits under, about the providers CQC rates?"""
     a, b = sentence_around(text, m.start(), m.end())
-    return bool(_PROVIDER.search(text[a:b]))
+    return about_providers(text[a:b], _heading_above(text, a))
+
+
+def _heading_above(text: str, pos: int, reach: int = 1500) -> str:
+    """The nearest heading above `pos` within `reach` characters: a short line without a full stop, standing on
+    its own above a paragraph ("Working with providers"); "" if none."""
+    before = text[max(0, pos - reach):pos].splitlines()
+    for line in reversed(before[:-1] if before and not before[-1].strip() == "" else before):
+        s = line.strip()
+        if s and len(s) <= 60 and len(s.split()) <= 8 and s[-1] not in ".!?;,:" and s[0].isupper():
+            return s
+    return ""
+
+
+def about_providers(passage: str, heading: str = "") -> bool:
+    """Is a passage (under this heading) about the providers CQC rates rather than the council ("Working with
+    providers" over "... where provision was rated as ‘Inadequate’")?"""
+    return bool(_PROVIDER.search(passage) or _PROVIDER.search(heading) or _CARE_MARKET.search(passage + heading))
 
 
 def overall_rating(text: str) -> Rating | None:

@@ -552,3 +552,15 @@ def test_a_report_held_is_quoted_on_what_the_question_asks_of_it(tmp_path, real_
     assert_all_verbatim(a, corpus)
     only = answerer.ask("Do we hold any Oldham Council minutes?")  # whether it is held, nothing more
     assert only.text.startswith("Held:") and "Preparedness" not in only.text
+
+
+def test_the_ratings_of_a_councils_providers_are_not_its_own(tmp_path, real_embedder):
+    # a local account's page on the care market: providers' ratings, under "Working with providers", answer a
+    # question about providers, never one about the council's own rating (a page of the tune-9 evaluation set)
+    pages = PROJECT_ROOT / "eval" / "reports" / "tune-9"
+    answerer, corpus = small_answerer(tmp_path, real_embedder, {p.name: p for p in pages.iterdir()})
+    own = answerer.ask("What is Coventry City Council's own CQC rating for adult social care?")
+    assert own.abstained and "Coventry" in own.text
+    market = answerer.ask("How many Coventry care providers were rated Outstanding in March 2023?")
+    assert not market.abstained and "Outstanding: 5" in market.text
+    assert_all_verbatim(market, corpus)

@@ -212,6 +212,13 @@ def test_news_wording_is_not_a_rating_of_the_council():
     # a provider's rating is no council's
     assert cqc.overall_rating("It was seen that Quillham now had a residential home that had achieved an "
                               "outstanding rating by CQC.") is None
+    # nor one under a heading about providers ("... where provision was rated as ‘Inadequate’")
+    providers = ("Working with providers\n\nDuring the last 12 months the ratings of Quillham's care services have "
+                 "not changed significantly.\n\nThe Quality Assurance Team worked with operational colleagues to "
+                 "ensure the safety of individuals in receipt of support, including where provision was rated as "
+                 "‘Inadequate’ or ‘Requires Improvement’.\n")
+    assert cqc.overall_rating(providers) is None
+    assert cqc.overall_rating(providers.replace("Working with providers", "Our assessment")) is not None
     # some areas rated good are no overall rating; CQC's words for a score concluded of the service are
     areas = ("The watchdog highlighted many areas of good practice and rated the service good in 'care provision, "
              "integration and continuity', 'safeguarding' and 'partnerships and communities'.")
