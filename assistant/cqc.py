@@ -317,7 +317,9 @@ _RATING_LINES = [
     # were rated as ‘requires improvement’": some providers, not the council)
     re.compile(r"\b(?:(?:authority|council|overall|cqc)\s+rating\s+(?:had\s+been|has\s+been|was|is)\s+(?:of\s+)?|"
                r"overall\s+rating\s+of\s+|"
-               r"(?<!areas )(?<!area )(?<!that )(?<!which )(?:was|were|has\s+been|had\s+been|is)\s+rated\s+(?:as\s+)?)"
+               r"(?<!areas )(?<!area )(?<!that )(?<!which )(?:was|were|has\s+been|had\s+been|is|"
+               r"(?<!would )(?<!could )(?<!might )(?<!should )have\s+been)\s+rated\s+"
+               r"(?:as\s+)?)"
                r"['‘\"“]?" + _RATING +
                r"\b", re.I),
     # news: the regulator or its inspectors rating the council ("inspectors rated the provision ‘inadequate’",
@@ -376,6 +378,7 @@ _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
 # achieved an outstanding rating by CQC")
 _PROVIDER = re.compile(r"\b(?:(?:care|residential|nursing) homes?|providers?|home care agenc(?:y|ies))\b", re.I)
 _CARE_MARKET = re.compile(r"\bcare market\b", re.I)
+_REGULATOR = re.compile(r"\bCQC\b|\bCare Quality Commission\b|\binspectors?\b|\bregulator\b|\bwatchdog\b", re.I)
 
 
 def _about_providers(text: str, m: re.Match[str]) -> bool:
@@ -412,12 +415,17 @@ def overall_rating(text: str) -> Rating | None:
         if pattern in _NEWS_LINES and any(r.stated for r in found):
             break  # a page's own rating line or CQC's "has rated X as ..." sentence: news wording is not needed
         # news wording is one sentence: never across a blank line (a list of the ratings a council may get)
-        m = next((m for m in pattern.finditer(text)
-                  if (pattern not in _NEWS_LINES or not _PARAGRAPH_BREAK.search(m.group(0)))
-                  and not (pattern in _RATING_LINES[3:] and _about_providers(text, m))), None)
+        matches = [m for m in pattern.finditer(text)
+                   if (pattern not in _NEWS_LINES or not _PARAGRAPH_BREAK.search(m.group(0)))
+                   and not (pattern in _RATING_LINES[3:] and (_about_providers(text, m) or _short_of(text, m)))]
+        # in running text, the sentence that says who rated it ("... have been rated Good by the Care Quality
+        # Commission (CQC)") over a headline that does not ("Adult social care is rated Good")
+        m = next((m for m in matches if pattern in _RATING_LINES[3:] and
+                  _rating_of(pattern, m) == _rating_of(pattern, matches[0]) and
+                  _REGULATOR.search(text[slice(*sentence_around(text, m.start(), m.end()))])),
+                 matches[0] if matches else None)
         if m:
-            rating = grade(m.group("rating")) if "rating" in pattern.groupindex else \
-                _STANDARD_RATING[m.group("std").lower()]
+            rating = _rating_of(pattern, m)
             a, b = m.span()
             if pattern is _RATING_LINES[2]:  # cite the authority's line and its rating together
                 a = text.index("\n", a) + 1
@@ -429,10 +437,30 @@ def overall_rating(text: str) -> Rating | None:
                                 prose=pattern in _RATING_LINES[3:], stated=pattern in _RATING_LINES[:4]))
             at[id(found[-1])] = m.start()
     if found:
-        return min(found, key=lambda r: at[id(r)])
+        first = min(found, key=lambda r: at[id(r)])
+        # in running text, the same rating told where the sentence says who rated it ("... have been rated Good by
+        # the Care Quality Commission (CQC)" over a headline's "Adult social care is rated Good")
+        return next((r for r in sorted(found, key=lambda r: at[id(r)]) if first.prose and r.prose and
+                     r.rating == first.rating and _REGULATOR.search(text[r.start:r.end])), first)
     if points and (points.group("std") or "").lower() in _STANDARD_RATING:
         return Rating(_STANDARD_RATING[points.group("std").lower()], points.start(), points.end(), _points(points))
     return None
+
+
+# a rating missed, not given: "came very close to achieving a good rating", "one mark away from being
+# ‘good’", "If we'd have achieved 63 we would have been rated good"
+_SHORT_OF = re.compile(r"\b(?:close to|short of|away from|breadth from|missed(?: out on)?|would have|could have|"
+                       r"might have|aim(?:s|ing)? (?:for|to)|hop(?:e|es|ing) (?:for|to)|bid for|push for|"
+                       r"working towards?)\b[^.!?\n]{0,40}$", re.I)
+
+
+def _short_of(text: str, m: re.Match[str]) -> bool:
+    """Is the rating this wording gives one the council missed or hopes for, not one it was given?"""
+    return bool(_SHORT_OF.search(text[max(0, m.start() - 60):m.start()]))
+
+
+def _rating_of(pattern: re.Pattern[str], m: re.Match[str]) -> str:
+    return grade(m.group("rating")) if "rating" in pattern.groupindex else _STANDARD_RATING[m.group("std").lower()]
 
 
 def sentence_around(text: str, a: int, b: int, most: int = 400) -> tuple[int, int]:

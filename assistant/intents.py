@@ -122,7 +122,11 @@ RULES: tuple[Rule, ...] = (
     _rule("a score asked for", SCORE,
           # "what did AUTH score", "AUTH's safeguarding rating", "how well did inspectors rate AUTH"
           rf"\b(?:what|which|how)\b.{{0,40}}\b(?:score|scored|rate|rated|grade|graded|mark|marked|judge|judged)\b"
-          rf".{{0,20}}(?:\bAUTH\b|\b(?:we|us|they)\b)|"
+          rf".{{0,20}}(?:\bAUTH\b|\b(?:we|us|they|it)\b)|"
+          # a later part: "..., and what rating came out of it?"
+          rf"\b(?:what|which) (?:{_SCORE_NOUN})\b (?:came out of|resulted from|followed)\b|"
+          rf"\b(?:what|which) (?:{_SCORE_NOUN})\b (?:did|does|has|have) (?:it|they|we) (?:get|receive|achieve|"
+          rf"earn)\b|"
           rf"\bAUTH\b.{{0,60}}\b(?:{_SCORE_NOUN})\b|\b(?:{_SCORE_NOUN})\b.{{0,25}}\b(?:of|for|did|does|has|had|was)\b"
           rf".{{0,12}}\bAUTH\b|"
           # "what did AUTH get (from CQC / for safe pathways)", "how did AUTH do"
@@ -156,7 +160,8 @@ RULES: tuple[Rule, ...] = (
            "Did AUTH get a four?", "AUTH safeguarding score", "what rating did AUTH get for safe pathways?",
            "What did AUTH get from CQC for safe pathways, systems and transitions?", "how did AUTH do?",
            "what did we score on safe pathways?", "which council scored 4?", "score for AUTH on assessing needs",
-           "Is AUTH rated good?", "what grade was AUTH given for safeguarding?",
+           "Is AUTH rated good?", "what grade was AUTH given for safeguarding?", "and what rating did it get?",
+           "what rating came out of it?",
            "Which of AUTH's nine assessed areas were only given a 3?", "How was AUTH rated for assessing needs?",
            "What rating did the CQC give AUTH's adult social care?",
            "How did the Care Quality Commission judge AUTH's adult social care?",

@@ -403,12 +403,16 @@ def _published(answerer: Answerer, part: Part, u: Understanding, filters: Filter
     that prints the date."""
     words = set(re.findall(r"[a-z]+", part.text.lower()))
     kinds = {k for w, k in _KIND_WORDS.items() if w in words}
+    reports = [(doc, answerer.index.metadata(doc)) for doc in answerer.index.manifest.reports]
+    reports = [(doc, md) for doc, md in reports
+               if (not u.authorities or md.authority in u.authorities) and (not filters.doc or filters.doc == doc)
+               and not md.superseded_by]
+    if kinds and any(md.kind in kinds for _, md in reports):
+        # of the kind named; when none of theirs is, the words named its subject ("the Wakefield article about
+        # the CQC result"), not a kind of report
+        reports = [(doc, md) for doc, md in reports if md.kind in kinds]
     lines = []
-    for doc in answerer.index.manifest.reports:
-        md = answerer.index.metadata(doc)
-        if (u.authorities and md.authority not in u.authorities) or (filters.doc and filters.doc != doc) or \
-                (kinds and md.kind not in kinds) or md.superseded_by:
-            continue
+    for doc, md in reports:
         if md.published_start is None or md.published_end is None:
             continue
         text = answerer.index.texts[doc]

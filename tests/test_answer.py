@@ -564,3 +564,13 @@ def test_the_ratings_of_a_councils_providers_are_not_its_own(tmp_path, real_embe
     market = answerer.ask("How many Coventry care providers were rated Outstanding in March 2023?")
     assert not market.abstained and "Outstanding: 5" in market.text
     assert_all_verbatim(market, corpus)
+
+
+def test_a_publication_date_asked_of_an_article_about_the_cqc(tmp_path, real_embedder):
+    # "the Wakefield article about the CQC result": "CQC" names the article's subject when none of Wakefield's
+    # reports is a CQC assessment, not a kind of report to keep to (a page of the tune-9 evaluation set)
+    pages = PROJECT_ROOT / "eval" / "reports" / "tune-9"
+    answerer, corpus = small_answerer(tmp_path, real_embedder, {p.name: p for p in pages.iterdir()})
+    a = answerer.ask("What date is on the Wakefield article about the CQC result?")
+    assert not a.abstained and "2025-09-17" in a.text
+    assert_all_verbatim(a, corpus)

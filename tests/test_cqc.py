@@ -212,6 +212,15 @@ def test_news_wording_is_not_a_rating_of_the_council():
     # a provider's rating is no council's
     assert cqc.overall_rating("It was seen that Quillham now had a residential home that had achieved an "
                               "outstanding rating by CQC.") is None
+    # nor one the council missed ("came very close to achieving a good rating", "would have been rated good")
+    assert cqc.overall_rating("“Quillham came very close to achieving a good rating, which was partly due to its "
+                              "strong focus on working with local communities.”") is None
+    assert cqc.overall_rating("She said: “If we’d have achieved 63 we would have been rated good.”") is None
+    # the same rating where the sentence says who rated it, over a headline that does not
+    told = ("News\n\nAdult social care is rated Good\n\nQuillham Council is delighted that our adult social care "
+            "services have been rated Good by the Care Quality Commission (CQC), the independent regulator.\n")
+    found = cqc.overall_rating(told)
+    assert found.rating == "Good" and told[found.start:found.end].startswith("Quillham Council is delighted")
     # nor one under a heading about providers ("... where provision was rated as ‘Inadequate’")
     providers = ("Working with providers\n\nDuring the last 12 months the ratings of Quillham's care services have "
                  "not changed significantly.\n\nThe Quality Assurance Team worked with operational colleagues to "
