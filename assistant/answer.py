@@ -276,7 +276,8 @@ class Answerer:
             return self._abstain(q, None, filters, f"The indexed reports don't include a {u.missing_document} for "
                                  f"{who}.")
         passage_parts = [p for p in u.parts if p.intent == PASSAGES]
-        vectors.many([p.search_text for p in passage_parts])  # every part's question encoded in one batch
+        # every part's question encoded in one batch
+        vectors.many([t for p in passage_parts for t in (p.bare, p.search_text) if t])
         main = passage_parts[0].search_text if passage_parts else u.search_text  # what further passages match
         share = 1.0 if len(passage_parts) <= 1 else max(1 / len(passage_parts), self.settings.part_share)
         budget = int(self.settings.quote_chars * share)
@@ -286,8 +287,15 @@ class Answerer:
         answered = 0
         for part in u.parts:
             if part.intent == PASSAGES:
-                text, ok, found = self._passage_block(part, vectors(part.search_text), u, filters, cites, budget,
-                                                      further=True)
+                ok = False
+                if part.bare:
+                    # the part's own words first: what it asks of the authority its description found
+                    text, ok, found = self._passage_block(dataclasses.replace(part, search_text=part.bare),
+                                                          vectors(part.bare), u, filters, cites, budget,
+                                                          further=True)
+                if not ok:  # the description's words are its topic
+                    text, ok, found = self._passage_block(part, vectors(part.search_text), u, filters, cites,
+                                                          budget, further=True)
                 hits.extend(found)
             else:
                 from .scores import held, legend_block, score_block
@@ -751,6 +759,8 @@ class Answerer:
         # a window that ends by introducing a list ("2 areas were rated good -", "strengths, including:") goes on
         # with its items while they last
         listing = bool(_LEADS_IN.search(text[start:end]))
+        # a window ending "James Bullion, CQC's chief inspector, said:" goes on with what was said
+        speaking = bool(_SAID.search(text[start:end]))
         while True:
             options = []
             for r, forward in ((hi + 1, True), (lo - 1, False)):
@@ -767,6 +777,7 @@ class Answerer:
                 # this, ..."), whatever its own similarity; so are the items of a list it introduces; elsewhere a
                 # line must earn its place
                 useful = (forward and not broken) or (forward and listing and list_item(rs, re_)) \
+                    or (forward and speaking) \
                     or score >= best.score - within \
                     or (need and has_expected(part, text[rs:re_], self.common_words)) \
                     or bool(words - covered) and score >= best.score - 2 * within
@@ -777,6 +788,7 @@ class Answerer:
             _, r, rs, re_, found = max(options)
             if r > hi:
                 listing = (listing and list_item(rs, re_)) or bool(_LEADS_IN.search(text[rs:re_]))
+                speaking = bool(_SAID.search(text[rs:re_]))
             lo, hi = min(lo, r), max(hi, r)
             start, end = min(start, rs), max(end, re_)
             covered |= found
@@ -1092,6 +1104,7 @@ _POINTS_BACK = re.compile(r"\s*(?:This|These|That|Those|It|They|Such|However|Des
 
 # A sentence or line that introduces a list: "The Care Quality Commission found that -", "including:"
 _LEADS_IN = re.compile(r"(?:[:\-–—]|\bincluding)\s*$")
+_SAID = re.compile(r"\b(?:said|says|added|adds|commented|stated|explained|continued|told [\w ]{1,40}?)\s*:\s*$")
 
 
 def _words_of(text: str) -> set[str]:

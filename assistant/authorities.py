@@ -484,7 +484,8 @@ _CLAUSE_END = (rf"(?:,\s*|\s+and\s+|\s+or\s+){_QWORD}\b|\s+or\s+the\b|[?;]|\.(?:
                r"\s+(?:score|scored|get|got|receive|received|achieve|achieved|do|did|say|says|said|rated|marked|graded)"
                r"\s+(?:for|on|in|from|about|when|at|under)\b")
 _DESCRIPTION = re.compile(
-    r"\b(?:the|that|this)\s+(?P<pre>(?:[\w'’-]+[\s-]+){0,3}?)"
+    # (words before the head, "the London borough", not another noun's phrase: "the leadership at the council")
+    r"\b(?:the|that|this)\s+(?P<pre>(?:(?!(?:at|of|in|for|from|on|with|to|by|the|and)\b)[\w'’-]+[\s-]+){0,3}?)"
     r"(?P<head>county council|city council|borough council|london borough|metropolitan borough|local authority|"
     r"council|authority|borough|county|city|district|unitary|la|one|area|place)\b"
     rf"(?P<post>(?:\s*,?\s*(?:that|which|who|whose|where|with|rated|scored|scoring|graded|given|awarded|that's|"

@@ -113,6 +113,10 @@ class Part:
     rule: str | None = None  # the intent rule that decided, or "neighbours"
     statements: tuple[str, ...] = ()  # every quality statement the part names
     which: bool = False  # "which ... scored N?": the scores that are N, not every score
+    # what to search first when a description's words were added to `search_text` because the part says little
+    # on its own ("the council that had its CQC visit on 30 April - what did inspectors say about its staff?"):
+    # the part's own words, which may be what it asks about rather than the description's
+    bare: str | None = None
 
 
 @dataclass(frozen=True)
@@ -203,7 +207,8 @@ def understand(question: str, reports: Mapping[str, Mapping[str, Any]] | Catalog
         before = [r for r in catalog.references(context, common) if r.how not in ("ambiguous", "place", "unknown")]
         held = list(dict.fromkeys(a for r in before for a in r.authorities))
     if context:
-        parts = tuple(replace(p, search_text=f"{p.search_text} {_search_words(context, catalog, common)}")
+        parts = tuple(replace(p, search_text=f"{p.search_text} {_search_words(context, catalog, common)}",
+                              bare=p.bare and f"{p.bare} {_search_words(context, catalog, common)}")
                       for p in parts)
     if context and not any(p.statements for p in parts):  # "and what does that mean?": the earlier statement
         earlier = statements_in(context)
@@ -219,7 +224,8 @@ def understand(question: str, reports: Mapping[str, Mapping[str, Any]] | Catalog
                                                    _THE_FIGURE.match(p.text)) else p
                       for p in parts)
     if common:  # "norfolk wintr plan": the reports' word too, so the search finds what was meant
-        parts = tuple(replace(p, search_text=_spelled(p.search_text, common, dictionary)) for p in parts)
+        parts = tuple(replace(p, search_text=_spelled(p.search_text, common, dictionary),
+                              bare=p.bare and _spelled(p.bare, common, dictionary)) for p in parts)
     first = parts[0]
     score_kind = first.intent if first.intent in SCORE_INTENTS else None
     statement = next((p.statement for p in parts if p.statement), None)
@@ -279,6 +285,7 @@ def _part(question: str, a: int, b: int, refs: list[Reference], neighbours: Neig
           vector: Callable[[str], np.ndarray] | None) -> Part:
     text = question[a:b].strip()
     masked, search = _masked(question, a, b, refs)
+    _, bare = _masked(question, a, b, refs, lend=False)
     intent, rule = decide(masked)
     statements = statements_in(text)
     if intent is None:
@@ -300,7 +307,8 @@ def _part(question: str, a: int, b: int, refs: list[Reference], neighbours: Neig
             counted = tuple(words)
     return Part(text, search or text, intent, expects if intent == PASSAGES else None, counted,
                 _score_value(masked), statements[0] if statements else None, rule, statements,
-                bool(re.match(r"\s*(?:which|what)\b", masked, re.I)) and intent in (SCORE, LIST))
+                bool(re.match(r"\s*(?:which|what)\b", masked, re.I)) and intent in (SCORE, LIST),
+                bare if bare and bare != search else None)
 
 
 _SCORE_TALK = re.compile(r"\b(?:[1-4]|one|two|three|four|exceptional|shortfalls|good standard|outstanding|"
@@ -317,10 +325,10 @@ def _score_by_words(masked: str, statements: tuple[str, ...]) -> tuple[str | Non
     return None, None
 
 
-def _masked(question: str, a: int, b: int, refs: list[Reference]) -> tuple[str, str]:
+def _masked(question: str, a: int, b: int, refs: list[Reference], lend: bool = True) -> tuple[str, str]:
     """The part with every reference to an authority as `AUTH` (what intent rules read), and without them (what
-    is searched for). A description by a fact lends its words to what is searched for when the part says too
-    little on its own: they are then the topic."""
+    is searched for). A description by a fact lends its words to what is searched for (unless not `lend`) when
+    the part says too little on its own: they are then the topic."""
     masked, search, kept = [], [], []
     pos = a
     for r in refs:
@@ -340,7 +348,7 @@ def _masked(question: str, a: int, b: int, refs: list[Reference]) -> tuple[str, 
     words = {w for w in re.findall(r"[a-z]+", own.lower()) if w not in _STOP}
     described = {w for w in re.findall(r"[a-z]+", " ".join(kept).lower())
                  if w not in _STOP and w not in _EVERY_REPORT and len(w) > 3}
-    if kept and (len(words) < 3 or words & described or _POINTS_BACK_TO.search(own)) and \
+    if lend and kept and (len(words) < 3 or words & described or _POINTS_BACK_TO.search(own)) and \
             not (len(words) < 3 and _SCORE_ASKED_WORDS.search(own)):
         # (not when it asks a score: "what percentage did the council that became a unitary in 2021 get
         # overall?" asks the score, whatever the description says)
@@ -465,7 +473,7 @@ def _merge_elliptical(parts: tuple[Part, ...]) -> tuple[Part, ...]:
                  if w not in _STOP and w not in _VERBS and w not in _ELLIPTICAL]
         if out and not words and p.intent == PASSAGES:
             prev = out[-1]
-            out[-1] = replace(prev, text=f"{prev.text}, {p.text}", expects=prev.expects or p.expects,
+            out[-1] = replace(prev, text=f"{prev.text}, {p.text}", expects=prev.expects or p.expects, bare=None,
                               search_text=f"{prev.search_text} {p.search_text}".strip())
         else:
             out.append(p)
@@ -482,7 +490,7 @@ def _lean_on_before(parts: tuple[Part, ...]) -> tuple[Part, ...]:
         if p.intent == PASSAGES and (_PRONOUN.search(p.text) or len(own) <= 2):
             subject = " ".join(w for w in before.search_text.split()
                                if re.sub(r"['’]s$", "", w.lower().strip("?,.")) not in _STOP)
-            out[i] = replace(p, search_text=f"{p.search_text} {subject}".strip())
+            out[i] = replace(p, search_text=f"{p.search_text} {subject}".strip(), bare=None)
     return tuple(out)
 
 

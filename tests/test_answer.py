@@ -574,3 +574,33 @@ def test_a_publication_date_asked_of_an_article_about_the_cqc(tmp_path, real_emb
     a = answerer.ask("What date is on the Wakefield article about the CQC result?")
     assert not a.abstained and "2025-09-17" in a.text
     assert_all_verbatim(a, corpus)
+
+
+def test_a_question_about_a_described_council_is_answered_from_its_own_words(tmp_path, real_embedder):
+    # "the council with an intermediate care facility called Albion Mill - what did the CQC praise it for?": the
+    # description finds the council; what is asked of it is the praise, not the sentence naming Albion Mill
+    # (pages of the tune-9 evaluation set)
+    pages = PROJECT_ROOT / "eval" / "reports" / "tune-9"
+    answerer, corpus = small_answerer(tmp_path, real_embedder, {p.name: p for p in pages.iterdir()})
+    a = answerer.ask("The council with an intermediate care facility called Albion Mill - what did the CQC praise "
+                     "it for?")
+    assert not a.abstained and "management skills" in a.text
+    staff = answerer.ask("The council that had its CQC on-site visit on 30 April and 1 May 2025 - what did "
+                         "inspectors say about its staff?")
+    assert "passionate staff" in staff.text
+    for answer in (a, staff):
+        assert_all_verbatim(answer, corpus)
+
+
+def test_a_quote_ending_said_goes_on_with_what_was_said(tmp_path, real_embedder):
+    answerer, corpus = small_answerer(tmp_path, real_embedder, {"quillham-news.txt": (
+        "Quillham adult social care requires improvement\n\n"
+        "The Care Quality Commission (CQC) has rated Quillham Council as requires improvement.\n\n"
+        "James Bullion, CQC’s chief inspector of adult social care and integrated care, said:\n\n"
+        "“Quillham Council had leaders who understood the issues its community was facing. Waiting lists were "
+        "long but falling.”\n\n"
+        "The council will publish an action plan in the spring.\n")})
+    a = answerer.ask("What did the CQC's chief inspector of adult social care and integrated care say about "
+                     "Quillham?")
+    assert "said:" in a.text and "leaders who understood the issues" in a.text
+    assert_all_verbatim(a, corpus)

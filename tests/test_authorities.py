@@ -123,6 +123,8 @@ def test_authorities_by_description(q, authorities, how):
     "For the borough CQC rated outstanding, in what areas was innovation highlighted?",
     "What rating did the borough CQC rated outstanding end up with?",
     "What percentage did the borough CQC rated outstanding get overall from the CQC?",
+    # another noun's phrase before it is what is asked about, not the description's start
+    "What did the chief inspector say about the leadership at the borough CQC rated outstanding?",
 ])
 def test_a_description_ends_where_the_question_begins(q):
     (found,) = CATALOG.references(q)
