@@ -553,8 +553,14 @@ class Answerer:
         # and were annual reviews done on time?"): half its words will do
         enough = s.part_overlap if several or taken else s.abstain_overlap
         if best.cos < s.abstain_below and overlap(best) < enough:
-            # far from the question in meaning: a unit among the best holding most of its words may answer it
-            wordy = [x for x in units[: s.expect_depth] if overlap(x) >= enough]
+            # far from the question in meaning: a unit among the best holding most of its words may answer it, or
+            # every name it asks about ("when Lorna Campbell called the result a significant achievement, ...")
+            names = {w.lower() for w in _NAME_WORD.findall(u.search_text[1:]) if w.lower() not in self.common_words}
+
+            def named(x: _Unit) -> bool:
+                return bool(names) and names <= _words_of(self._text(x.chunk, x.start, x.end))
+
+            wordy = [x for x in units[: s.expect_depth] if overlap(x) >= enough or named(x)]
             if not wordy:
                 log.info("declined %r: best cosine %.3f, %.0f%% of its words", q, best.cos, 100 * overlap(best))
                 return []
@@ -753,6 +759,11 @@ class Answerer:
                 return None
             return rs, re_, "\n" in gap
 
+        def goes_on(rs: int) -> bool:
+            """Does the paragraph at rs carry on a speaker's words the window quotes ('... said: “This is a
+            significant achievement.”' then '"This welcome recognition comes as ...')?"""
+            return text[rs:rs + 1] in "\"“" and bool(_SPEECH.search(text[start:end]))
+
         def list_item(rs: int, re_: int) -> bool:
             return bool(BULLET.match(text[text.rfind("\n", 0, rs) + 1:re_]))
 
@@ -777,7 +788,7 @@ class Answerer:
                 # this, ..."), whatever its own similarity; so are the items of a list it introduces; elsewhere a
                 # line must earn its place
                 useful = (forward and not broken) or (forward and listing and list_item(rs, re_)) \
-                    or (forward and speaking) \
+                    or (forward and (speaking or goes_on(rs))) \
                     or score >= best.score - within \
                     or (need and has_expected(part, text[rs:re_], self.common_words)) \
                     or bool(words - covered) and score >= best.score - 2 * within
@@ -1104,6 +1115,7 @@ _POINTS_BACK = re.compile(r"\s*(?:This|These|That|Those|It|They|Such|However|Des
 
 # A sentence or line that introduces a list: "The Care Quality Commission found that -", "including:"
 _LEADS_IN = re.compile(r"(?:[:\-–—]|\bincluding)\s*$")
+_SPEECH = re.compile(r"\b(?:said|says|added|adds|commented|stated)\b")  # a speaker quoted, who may go on
 _SAID = re.compile(r"\b(?:said|says|added|adds|commented|stated|explained|continued|told [\w ]{1,40}?)\s*:\s*$")
 
 

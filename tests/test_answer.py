@@ -604,3 +604,15 @@ def test_a_quote_ending_said_goes_on_with_what_was_said(tmp_path, real_embedder)
                      "Quillham?")
     assert "said:" in a.text and "leaders who understood the issues" in a.text
     assert_all_verbatim(a, corpus)
+
+
+def test_a_speakers_words_go_on_into_the_next_paragraph(tmp_path, real_embedder):
+    # news prints a speaker's statement a paragraph at a time, each opening with a quotation mark; and a question
+    # naming the speaker is about them however little else of its wording the passage shares (a page of the
+    # tune-9 evaluation set)
+    pages = PROJECT_ROOT / "eval" / "reports" / "tune-9"
+    answerer, corpus = small_answerer(tmp_path, real_embedder, {p.name: p for p in pages.iterdir()})
+    a = answerer.ask("When Lorna Campbell called Lambeth's result a significant achievement, what did she say it "
+                     "came alongside?")
+    assert not a.abstained and "significant achievement" in a.text and "personalise social care services" in a.text
+    assert_all_verbatim(a, corpus)
