@@ -560,7 +560,11 @@ class Answerer:
             def named(x: _Unit) -> bool:
                 return bool(names) and names <= _words_of(self._text(x.chunk, x.start, x.end))
 
-            wordy = [x for x in units[: s.expect_depth] if overlap(x) >= enough or named(x)]
+            def dated(x: _Unit) -> bool:  # "when was the cabinet meeting that ...?": the minutes' date line
+                return u.expects == DATE and bool(_MEETING.search(u.text)) and \
+                    bool(_DATE_LINE.match(self._text(x.chunk, x.start, x.end)))
+
+            wordy = [x for x in units[: s.expect_depth] if overlap(x) >= enough or named(x) or dated(x)]
             if not wordy:
                 log.info("declined %r: best cosine %.3f, %.0f%% of its words", q, best.cos, 100 * overlap(best))
                 return []
@@ -1115,6 +1119,11 @@ _POINTS_BACK = re.compile(r"\s*(?:This|These|That|Those|It|They|Such|However|Des
 
 # A sentence or line that introduces a list: "The Care Quality Commission found that -", "including:"
 _LEADS_IN = re.compile(r"(?:[:\-–—]|\bincluding)\s*$")
+# A meeting asked after, and a line that is only a date ("Tuesday, 19 February 2008", "15th October, 2025 6.30 pm")
+_MEETING = re.compile(r"\b(?:meeting|met|meet|meets|committee|cabinet|panel|scrutiny|board)\b", re.I)
+_DATE_LINE = re.compile(r"\s*(?:(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day,?\s+)?\d{1,2}(?:st|nd|rd|th)?\s+"
+                        r"(?:January|February|March|April|May|June|July|August|September|October|November|December),?"
+                        r"\s+\d{4}(?:,?\s*\d{1,2}[.:]\d{2}\s*(?:am|pm)?)?\s*$", re.I)
 _SPEECH = re.compile(r"\b(?:said|says|added|adds|commented|stated)\b")  # a speaker quoted, who may go on
 _SAID = re.compile(r"\b(?:said|says|added|adds|commented|stated|explained|continued|told [\w ]{1,40}?)\s*:\s*$")
 

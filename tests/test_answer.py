@@ -616,3 +616,13 @@ def test_a_speakers_words_go_on_into_the_next_paragraph(tmp_path, real_embedder)
                      "came alongside?")
     assert not a.abstained and "significant achievement" in a.text and "personalise social care services" in a.text
     assert_all_verbatim(a, corpus)
+
+
+def test_when_a_meeting_was_is_the_date_line_of_its_papers(tmp_path, real_embedder):
+    # a cabinet report prints its meeting's date as a line of its own ("Tuesday, 19 February 2008"), sharing no
+    # word with "when was the cabinet meeting that considered the CSCI annual report?" (a page of the tune-9 set)
+    pages = PROJECT_ROOT / "eval" / "reports" / "tune-9"
+    answerer, corpus = small_answerer(tmp_path, real_embedder, {p.name: p for p in pages.iterdir()})
+    a = answerer.ask("When was the Oxfordshire cabinet meeting that considered the CSCI annual report?")
+    assert not a.abstained and "19 February 2008" in a.text
+    assert_all_verbatim(a, corpus)
