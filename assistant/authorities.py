@@ -318,6 +318,14 @@ class Catalog:
         pool = set(self.authorities)
         how = "kind"
         told = False
+        # a figure only one authority's report states names it, whatever kind of council the question calls it
+        # ("the borough where 41.2% of households are classed as deprived": a unitary council's report)
+        rest = _content_of(post, None)
+        if search is not None and _DESCRIBED_FIGURE.search(rest) and not _score_named(f"{pre} {post}") and \
+                not _POINTS_NAMED.search(post):
+            stating = {a for a, w in search(rest).items() if w >= STATES_FIGURE and a in pool}
+            if len(stating) == 1:
+                return tuple(stating), "content"
         for word, fits in _TYPE_WORDS.items():
             if re.search(rf"\b{word}\b", words) and not (word == "city" and "city of" in post.lower()):
                 pool = {a for a in pool if fits(a, self.kinds_of.get(a))}
@@ -465,6 +473,8 @@ def _alias_table(authorities: tuple[str, ...]) -> dict[tuple[str, ...], str | Co
 # A description by a fact names the council whose best passage states it, when that passage scores at least this
 # many times the best of any other council's.
 DOMINANT = 1.05
+# a figure a description gives: a share ("41.2%") or a number with a decimal or thousands ("11,000", "2.5")
+_DESCRIBED_FIGURE = re.compile(r"\d+(?:\.\d+)?\s*%|\b\d{1,3}(?:,\d{3})+\b|\b\d+\.\d+\b")
 # The search weight of a passage stating every figure of a description (the search adds 1 for that): one that
 # only talks alike ("scored ... overall") does not state "scored 67%".
 STATES_FIGURE = 1.0

@@ -204,6 +204,17 @@ def test_a_description_by_a_fact_is_the_authority_whose_report_states_it():
     assert tied.how == "ambiguous" and set(tied.authorities) == {GLOS, DERBY}
 
 
+def test_a_figure_only_one_report_states_names_its_authority_whatever_the_question_calls_it():
+    # "the borough" said of a county council: the figure only its report states tells whose it is
+    def search(text):
+        assert "41.2%" in text
+        return {GLOS: 1.18, CAMDEN: 0.4}  # (a passage stating every figure of the description scores 1 more)
+
+    (found,) = CATALOG.references("The borough where 41.2% of households are classed as deprived - what was its "
+                                  "rating?", search=search)
+    assert found.authorities == (GLOS,) and found.how == "content"
+
+
 def test_a_name_inside_a_description_describes():
     found = CATALOG.references("the council whose AMHPs work at Chesterfield Royal with Derby hospitals",
                                search=lambda text: {DERBY: 1.0}, mentioned=lambda name: True)
