@@ -77,6 +77,9 @@ _THING_NAME = re.compile(rf"\bnames? of (?:the |their |its |our |that |this |a )
 # A capitalised title: two or more capitalised words, joined by "and", "of", "for", "&" (a leading "The" aside)
 _PROPER_PHRASE = re.compile(r"\b(?!(?:The|A|An|This|That|Our|Their|Its)\b)[A-Z][\w’'-]*(?:\s+(?:(?:and|of|for|&|the)"
                             r"\s+)?[A-Z][\w’'-]*)+")
+_CHAIRED = re.compile(r"\b(?:chaired|chairs|chair|chairing|presided)\b", re.I)
+_BODIES = {"cabinet", "committee", "group", "commission", "directorate", "scrutiny", "overview", "review",
+           "management", "summary", "annual", "treasury"}
 # Words of organisations and documents: a capitalised pair of these is not a person's name.
 _NOT_NAMES = {"council", "councils", "board", "team", "trust", "association", "service", "services", "group", "unit",
               "hub", "fund", "framework", "programme", "plan", "act", "england", "commission", "college", "colleges",
@@ -671,9 +674,13 @@ def has_expected(u: Understanding | Part | str | None, quote: str, common: froze
     if kind == WHO and isinstance(u, Understanding | Part) and _WHO_HOLDS.search(u.text):
         kind = NAME  # "who is the Director of ...?" names the role: only a person's name answers it
     if kind == WHO:  # "who chairs ...?": a person, the role that does it ("the Director of Adults Services",
-        # "senior leaders within the service"), or a named body ("the Quality Assurance and Performance Group")
+        # "senior leaders within the service"), or a named body ("the Quality Assurance and Performance Group");
+        # a meeting is chaired by a person, not by "the Croydon Council Cabinet"
+        person = isinstance(u, Understanding | Part) and bool(_CHAIRED.search(u.text))
         if _ROLE.search(quote) or _ROLE_WORD.search(quote) or \
-                any(len(re.findall(r"[A-Z]", m.group(0))) >= 2 for m in _PROPER_PHRASE.finditer(quote)):
+                any(len(re.findall(r"[A-Z]", m.group(0))) >= 2 and
+                    not (person and {w.lower() for w in m.group(0).split()} & (_NOT_NAMES | _BODIES))
+                    for m in _PROPER_PHRASE.finditer(quote)):
             return True
         kind = NAME
     if kind == NAME:

@@ -191,6 +191,11 @@ def test_expected_facts_in_quotes():
     assert has_expected(u("How many AMHPs are on shift overnight?"), "the numbers of AMHPs on shift overnight had "
                         "increased from 2 to 4", common)
     assert has_expected(WHO, "the Director of Adults Services who chairs the place-based partnership", common)
+    # a meeting is chaired by a person or a role holder, not by the body that met
+    chaired = u("Who chaired the cabinet meeting on 15 October 2025?")
+    assert not has_expected(chaired, "At a meeting on 15 October 2025, the Quillham Council Cabinet reviewed the "
+                                     "Scrutiny and Overview Committee's report", common)
+    assert has_expected(chaired, "The meeting was chaired by Councillor Jane Okafor", common)
     assert not has_expected(NAME, "the Director of Adults Services who chairs the place-based partnership", common)
     assert not has_expected(DATE, "City of Wolverhampton Council - Winter Plan (Draft)", common)
     assert has_expected(FREQUENCY, "Weekly MDTs took place", common)
