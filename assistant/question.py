@@ -679,7 +679,8 @@ def has_expected(u: Understanding | Part | str | None, quote: str, common: froze
         person = isinstance(u, Understanding | Part) and bool(_CHAIRED.search(u.text))
         if _ROLE.search(quote) or _ROLE_WORD.search(quote) or \
                 any(len(re.findall(r"[A-Z]", m.group(0))) >= 2 and
-                    not (person and {w.lower() for w in m.group(0).split()} & (_NOT_NAMES | _BODIES))
+                    not (person and {re.sub(r"['’]s$", "", w.lower()) for w in m.group(0).split()} &
+                         (_NOT_NAMES | _BODIES))
                     for m in _PROPER_PHRASE.finditer(quote)):
             return True
         kind = NAME
@@ -693,7 +694,7 @@ def has_expected(u: Understanding | Part | str | None, quote: str, common: froze
         # word of organisation names
         for m in re.finditer(r"\b([A-Z][a-z]+)[ -]([A-Z][a-z]+)\b", quote):
             a, b = m.group(1).lower(), m.group(2).lower()
-            if not ({a, b} & common) and not ({a, b} & _NOT_NAMES):
+            if not ({a, b} & common) and not ({a, b} & (_NOT_NAMES | _BODIES)):
                 return True
         return False
     return True
