@@ -529,23 +529,36 @@ def test_a_date_asked_of_a_decision_is_its_labelled_field(tmp_path, real_embedde
     assert_all_verbatim(a, corpus)
 
 
-def test_the_fact_in_the_sentence_after_the_best_one_answers_a_part(tmp_path, real_embedder):
+@pytest.fixture(scope="module")
+def eval_pages(tmp_path_factory, real_embedder):
+    """An answerer over one folder of the evaluation's pages (a tuning set's), built once per folder."""
+    built: dict[str, tuple[Answerer, Path]] = {}
+
+    def answerer_of(folder: str) -> tuple[Answerer, Path]:
+        if folder not in built:
+            pages = PROJECT_ROOT / "eval" / "reports" / folder
+            built[folder] = small_answerer(tmp_path_factory.mktemp(folder), real_embedder,
+                                           {p.name: p for p in pages.iterdir()})
+        return built[folder]
+
+    return answerer_of
+
+
+def test_the_fact_in_the_sentence_after_the_best_one_answers_a_part(eval_pages):
     # news names the person a paragraph after the headline that matches the question: when the part's share of
     # the budget has no room for both, the sentence holding the name is quoted rather than the part declined
     # (a page of the tune-7 evaluation set)
-    pages = PROJECT_ROOT / "eval" / "reports" / "tune-7"
-    answerer, corpus = small_answerer(tmp_path, real_embedder, {p.name: p for p in pages.iterdir()})
+    answerer, corpus = eval_pages("tune-7")
     a = answerer.ask("Who is the new leader of Havering Council and when did the CQC site inspection take place?")
     assert not a.abstained and "Keith Prince" in a.text and "August 2025" in a.text
     assert "don't give" not in a.text
     assert_all_verbatim(a, corpus)
 
 
-def test_a_report_held_is_quoted_on_what_the_question_asks_of_it(tmp_path, real_embedder):
+def test_a_report_held_is_quoted_on_what_the_question_asks_of_it(eval_pages):
     # "do we hold minutes about getting ready for the CQC?": the report held, and what it says of that (its
     # first line is "Report to follow.", which says nothing of it); a page of the tune-7 evaluation set
-    pages = PROJECT_ROOT / "eval" / "reports" / "tune-7"
-    answerer, corpus = small_answerer(tmp_path, real_embedder, {p.name: p for p in pages.iterdir()})
+    answerer, corpus = eval_pages("tune-7")
     a = answerer.ask("Do we hold any Oldham Council minutes about getting ready for the CQC?")
     assert a.text.startswith("Held: oldham-cqc-preparedness-scrutiny-minutes.txt") and "Preparedness" in a.text
     assert {c.doc for c in a.citations if c.role == "answer"} == {"oldham-cqc-preparedness-scrutiny-minutes.txt"}
@@ -554,11 +567,10 @@ def test_a_report_held_is_quoted_on_what_the_question_asks_of_it(tmp_path, real_
     assert only.text.startswith("Held:") and "Preparedness" not in only.text
 
 
-def test_the_ratings_of_a_councils_providers_are_not_its_own(tmp_path, real_embedder):
+def test_the_ratings_of_a_councils_providers_are_not_its_own(eval_pages):
     # a local account's page on the care market: providers' ratings, under "Working with providers", answer a
     # question about providers, never one about the council's own rating (a page of the tune-9 evaluation set)
-    pages = PROJECT_ROOT / "eval" / "reports" / "tune-9"
-    answerer, corpus = small_answerer(tmp_path, real_embedder, {p.name: p for p in pages.iterdir()})
+    answerer, corpus = eval_pages("tune-9")
     own = answerer.ask("What is Coventry City Council's own CQC rating for adult social care?")
     assert own.abstained and "Coventry" in own.text
     market = answerer.ask("How many Coventry care providers were rated Outstanding in March 2023?")
@@ -566,22 +578,20 @@ def test_the_ratings_of_a_councils_providers_are_not_its_own(tmp_path, real_embe
     assert_all_verbatim(market, corpus)
 
 
-def test_a_publication_date_asked_of_an_article_about_the_cqc(tmp_path, real_embedder):
+def test_a_publication_date_asked_of_an_article_about_the_cqc(eval_pages):
     # "the Wakefield article about the CQC result": "CQC" names the article's subject when none of Wakefield's
     # reports is a CQC assessment, not a kind of report to keep to (a page of the tune-9 evaluation set)
-    pages = PROJECT_ROOT / "eval" / "reports" / "tune-9"
-    answerer, corpus = small_answerer(tmp_path, real_embedder, {p.name: p for p in pages.iterdir()})
+    answerer, corpus = eval_pages("tune-9")
     a = answerer.ask("What date is on the Wakefield article about the CQC result?")
     assert not a.abstained and "2025-09-17" in a.text
     assert_all_verbatim(a, corpus)
 
 
-def test_a_question_about_a_described_council_is_answered_from_its_own_words(tmp_path, real_embedder):
+def test_a_question_about_a_described_council_is_answered_from_its_own_words(eval_pages):
     # "the council with an intermediate care facility called Albion Mill - what did the CQC praise it for?": the
     # description finds the council; what is asked of it is the praise, not the sentence naming Albion Mill
     # (pages of the tune-9 evaluation set)
-    pages = PROJECT_ROOT / "eval" / "reports" / "tune-9"
-    answerer, corpus = small_answerer(tmp_path, real_embedder, {p.name: p for p in pages.iterdir()})
+    answerer, corpus = eval_pages("tune-9")
     a = answerer.ask("The council with an intermediate care facility called Albion Mill - what did the CQC praise "
                      "it for?")
     assert not a.abstained and "management skills" in a.text
@@ -606,23 +616,21 @@ def test_a_quote_ending_said_goes_on_with_what_was_said(tmp_path, real_embedder)
     assert_all_verbatim(a, corpus)
 
 
-def test_a_speakers_words_go_on_into_the_next_paragraph(tmp_path, real_embedder):
+def test_a_speakers_words_go_on_into_the_next_paragraph(eval_pages):
     # news prints a speaker's statement a paragraph at a time, each opening with a quotation mark; and a question
     # naming the speaker is about them however little else of its wording the passage shares (a page of the
     # tune-9 evaluation set)
-    pages = PROJECT_ROOT / "eval" / "reports" / "tune-9"
-    answerer, corpus = small_answerer(tmp_path, real_embedder, {p.name: p for p in pages.iterdir()})
+    answerer, corpus = eval_pages("tune-9")
     a = answerer.ask("When Lorna Campbell called Lambeth's result a significant achievement, what did she say it "
                      "came alongside?")
     assert not a.abstained and "significant achievement" in a.text and "personalise social care services" in a.text
     assert_all_verbatim(a, corpus)
 
 
-def test_when_a_meeting_was_is_the_date_line_of_its_papers(tmp_path, real_embedder):
+def test_when_a_meeting_was_is_the_date_line_of_its_papers(eval_pages):
     # a cabinet report prints its meeting's date as a line of its own ("Tuesday, 19 February 2008"), sharing no
     # word with "when was the cabinet meeting that considered the CSCI annual report?" (a page of the tune-9 set)
-    pages = PROJECT_ROOT / "eval" / "reports" / "tune-9"
-    answerer, corpus = small_answerer(tmp_path, real_embedder, {p.name: p for p in pages.iterdir()})
+    answerer, corpus = eval_pages("tune-9")
     a = answerer.ask("When was the Oxfordshire cabinet meeting that considered the CSCI annual report?")
     assert not a.abstained and "19 February 2008" in a.text
     assert_all_verbatim(a, corpus)
