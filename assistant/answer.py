@@ -276,8 +276,9 @@ class Answerer:
             return self._abstain(q, None, filters, f"The indexed reports don't include a {u.missing_document} for "
                                  f"{who}.")
         passage_parts = [p for p in u.parts if p.intent == PASSAGES]
-        # every part's question encoded in one batch
-        vectors.many([t for p in passage_parts for t in (p.bare, p.search_text) if t])
+        # every part's question encoded in one batch (a holdings question about something: its passage's too)
+        vectors.many([t for p in u.parts if p in passage_parts or (p.intent == HELD and holding_subject(p.search_text))
+                      for t in (p.bare, p.search_text) if t])
         main = passage_parts[0].search_text if passage_parts else u.search_text  # what further passages match
         share = 1.0 if len(passage_parts) <= 1 else max(1 / len(passage_parts), self.settings.part_share)
         budget = int(self.settings.quote_chars * share)
@@ -555,7 +556,8 @@ class Answerer:
         if best.cos < s.abstain_below and overlap(best) < enough:
             # far from the question in meaning: a unit among the best holding most of its words may answer it, or
             # every name it asks about ("when Lorna Campbell called the result a significant achievement, ...")
-            names = {w.lower() for w in _NAME_WORD.findall(u.search_text[1:]) if w.lower() not in self.common_words}
+            names = {m.group(0).lower() for m in _NAME_WORD.finditer(u.search_text)
+                     if m.start() > 0 and m.group(0).lower() not in self.common_words}  # (not its first word)
 
             def named(x: _Unit) -> bool:
                 return bool(names) and names <= _words_of(self._text(x.chunk, x.start, x.end))
@@ -1124,8 +1126,10 @@ _MEETING = re.compile(r"\b(?:meeting|met|meet|meets|committee|cabinet|panel|scru
 _DATE_LINE = re.compile(r"\s*(?:(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day,?\s+)?\d{1,2}(?:st|nd|rd|th)?\s+"
                         r"(?:January|February|March|April|May|June|July|August|September|October|November|December),?"
                         r"\s+\d{4}(?:,?\s*\d{1,2}[.:]\d{2}\s*(?:am|pm)?)?\s*$", re.I)
-_SPEECH = re.compile(r"\b(?:said|says|added|adds|commented|stated)\b")  # a speaker quoted, who may go on
-_SAID = re.compile(r"\b(?:said|says|added|adds|commented|stated|explained|continued|told [\w ]{1,40}?)\s*:\s*$")
+# A speaker quoted, who may go on; and a window ending with the speaker, before what they said
+_SPOKE = r"said|says|added|adds|commented|stated"
+_SPEECH = re.compile(rf"\b(?:{_SPOKE})\b")
+_SAID = re.compile(rf"\b(?:{_SPOKE}|explained|continued|told [\w ]{{1,40}}?)\s*:\s*$")
 
 
 def _words_of(text: str) -> set[str]:

@@ -318,6 +318,8 @@ class Catalog:
         pool = set(self.authorities)
         how = "kind"
         told = False
+        if search is not None:
+            search = functools.lru_cache(maxsize=None)(search)  # a text searched once, however many steps ask
         # a figure only one authority's report states names it, whatever kind of council the question calls it
         # ("the borough where 41.2% of households are classed as deprived": a unitary council's report)
         rest = _content_of(post, None)

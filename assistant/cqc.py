@@ -388,10 +388,10 @@ def _about_providers(text: str, m: re.Match[str]) -> bool:
 
 
 def _heading_above(text: str, pos: int, reach: int = 1500) -> str:
-    """The nearest heading above `pos` within `reach` characters: a short line without a full stop, standing on
-    its own above a paragraph ("Working with providers"); "" if none."""
-    before = text[max(0, pos - reach):pos].splitlines()
-    for line in reversed(before[:-1] if before and not before[-1].strip() == "" else before):
+    """The nearest heading above the line of `pos`, within `reach` characters: a short line without a full stop,
+    standing on its own above a paragraph ("Working with providers"); "" if none."""
+    line_start = text.rfind("\n", 0, pos) + 1
+    for line in reversed(text[max(0, line_start - reach):line_start].splitlines()):
         s = line.strip()
         if s and len(s) <= 60 and len(s.split()) <= 8 and s[-1] not in ".!?;,:" and s[0].isupper():
             return s
@@ -415,33 +415,30 @@ def overall_rating(text: str) -> Rating | None:
         if pattern in _NEWS_LINES and any(r.stated for r in found):
             break  # a page's own rating line or CQC's "has rated X as ..." sentence: news wording is not needed
         # news wording is one sentence: never across a blank line (a list of the ratings a council may get)
-        matches = [m for m in pattern.finditer(text)
-                   if (pattern not in _NEWS_LINES or not _PARAGRAPH_BREAK.search(m.group(0)))
-                   and not (pattern in _RATING_LINES[3:] and (_about_providers(text, m) or _short_of(text, m)))]
-        # in running text, the sentence that says who rated it ("... have been rated Good by the Care Quality
-        # Commission (CQC)") over a headline that does not ("Adult social care is rated Good")
-        m = next((m for m in matches if pattern in _RATING_LINES[3:] and
-                  _rating_of(pattern, m) == _rating_of(pattern, matches[0]) and
-                  _REGULATOR.search(text[slice(*sentence_around(text, m.start(), m.end()))])),
-                 matches[0] if matches else None)
-        if m:
+        prose = pattern in _RATING_LINES[3:]
+        for m in pattern.finditer(text):
+            if (pattern in _NEWS_LINES and _PARAGRAPH_BREAK.search(m.group(0))) or \
+                    (prose and (_about_providers(text, m) or _short_of(text, m))):
+                continue
             rating = _rating_of(pattern, m)
             a, b = m.span()
             if pattern is _RATING_LINES[2]:  # cite the authority's line and its rating together
                 a = text.index("\n", a) + 1
-            elif pattern in _RATING_LINES[3:]:  # a rating stated in running text: its sentence
+            elif prose:  # a rating stated in running text: its sentence
                 a, b = sentence_around(text, a, b)
             line = text[a:b]
             a += len(line) - len(line.lstrip())
             found.append(Rating(rating, a, a + len(text[a:b].rstrip()), _points(points) if points else None,
-                                prose=pattern in _RATING_LINES[3:], stated=pattern in _RATING_LINES[:4]))
+                                prose=prose, stated=pattern in _RATING_LINES[:4]))
             at[id(found[-1])] = m.start()
+            if not prose:
+                break  # a rating line: its first
     if found:
-        first = min(found, key=lambda r: at[id(r)])
-        # in running text, the same rating told where the sentence says who rated it ("... have been rated Good by
-        # the Care Quality Commission (CQC)" over a headline's "Adult social care is rated Good")
-        return next((r for r in sorted(found, key=lambda r: at[id(r)]) if first.prose and r.prose and
-                     r.rating == first.rating and _REGULATOR.search(text[r.start:r.end])), first)
+        found.sort(key=lambda r: at[id(r)])
+        # the first found; in running text, the same rating where the sentence says who rated it ("... have been
+        # rated Good by the Care Quality Commission (CQC)" over a headline's "Adult social care is rated Good")
+        return next((r for r in found if found[0].prose and r.prose and r.rating == found[0].rating and
+                     _REGULATOR.search(text[r.start:r.end])), found[0])
     if points and (points.group("std") or "").lower() in _STANDARD_RATING:
         return Rating(_STANDARD_RATING[points.group("std").lower()], points.start(), points.end(), _points(points))
     return None
