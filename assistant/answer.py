@@ -22,6 +22,7 @@ How an answer is made:
 
 from __future__ import annotations
 
+import collections
 import dataclasses
 import functools
 import logging
@@ -201,6 +202,7 @@ class Answerer:
             self.retriever = Retriever(index, embedder, settings)
         self.sources = SourceTexts(index, settings.corpus_dir)
         self._notices: list[str] = []
+        self._breaks: dict[str, int] = {}  # report -> line breaks between its paragraphs
         self._neighbours: Neighbours | None = previous._neighbours if previous is not None else None
 
     @property
@@ -704,7 +706,17 @@ class Answerer:
         text = self.index.texts[doc]
         gap = text[quote.end:unit.start] if unit.start >= quote.end else text[unit.end:quote.start] \
             if unit.end <= quote.start else "x"
-        return not gap.strip() and gap.count("\n") <= 2
+        return not gap.strip() and gap.count("\n") <= self._paragraph_break(doc)
+
+    def _paragraph_break(self, doc: str) -> int:
+        """How many line breaks part two paragraphs of this report: one blank line (2) as a rule, more in text
+        extracted from PDFs and web pages that put two blank lines between every paragraph (its most common
+        break). More than that ends a passage."""
+        found = self._breaks.get(doc)
+        if found is None:
+            runs = collections.Counter(m.group(0).count("\n") for m in _BLANK_LINES.finditer(self.index.texts[doc]))
+            found = self._breaks[doc] = max(2, runs.most_common(1)[0][0]) if runs else 2
+        return found
 
     def _labels(self, unit: _Unit, qstems: _Stems) -> bool:
         """Is this unit a labelled field whose label names what the question asks about ("Date of decision:
@@ -761,7 +773,7 @@ class Answerer:
             if _quoted(avoid or [], c.doc, rs, re_):
                 return None  # quoted already (for another part, or as the answer's first quote)
             gap = text[min(end, re_):max(start, rs)]
-            if gap.strip() or gap.count("\n") > 2:
+            if gap.strip() or gap.count("\n") > self._paragraph_break(chunk.doc):
                 return None
             return rs, re_, "\n" in gap
 
@@ -791,9 +803,12 @@ class Answerer:
                 within = st.extend_within * (st.paragraph_factor if broken else 1.0)
                 words = qstems & idx.unit_tokens(r)
                 # the rest of the paragraph after the best sentence is the evidence's continuation ("Despite
-                # this, ..."), whatever its own similarity; so are the items of a list it introduces; elsewhere a
+                # this, ..."), whatever its own similarity, and so is a next paragraph that points back to the best
+                # sentence ("This includes reviewing data, ..."); so are the items of a list it introduces; elsewhere a
                 # line must earn its place
-                useful = (forward and not broken) or (forward and listing and list_item(rs, re_)) \
+                useful = (forward and not broken) \
+                    or (r == best.row + 1 and bool(_POINTS_BACK.match(text[rs:re_]))) \
+                    or (forward and listing and list_item(rs, re_)) \
                     or (forward and (speaking or goes_on(rs))) \
                     or score >= best.score - within \
                     or (need and has_expected(part, text[rs:re_], self.common_words)) \
@@ -1106,6 +1121,8 @@ _ASKING = {"what", "which", "who", "whom", "whose", "how", "when", "where", "why
            "much", "often", "long", "it", "ha", "has", "have", "had"}
 _FIGURE = re.compile(r"\d+(?:[.,]\d+)*")
 # a decision record's or a page's labelled field, alone on its line: "Date of decision: 09/01/2012"
+# a paragraph break: line breaks with nothing but spaces between them
+_BLANK_LINES = re.compile(r"\n(?:[ \t]*\n)+")
 _FIELD = re.compile(r"^\s*(?P<label>[A-Z][\w '’()?-]{2,40}?):[ \t]*\S[^\n]{0,40}$")
 _WHEN_WORDS = {"date", "day", "time", "year", "month", "week"}  # shared by every dated field: says nothing
 _NAME_WORD = re.compile(r"\b[A-Z][a-z]{2,}\b")  # a capitalised word: a name, when the reports never write it lower-case

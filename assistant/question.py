@@ -429,7 +429,7 @@ def _search_words(text: str, catalog: Catalog, common: frozenset[str]) -> str:
 
 _QUESTION_WORD = (r"(?:how|what|who|whom|whose|when|where|why|which|is|are|does|do|did|was|were|has|have|can|could|"
                   r"will|would|should)")
-_LEADING = r"(?:(?:by|for|in|on|at|from|to|with|of|under|since|until|after|before)\s+(?=how|what|which|whom?\b))?"
+_LEADING = r"(?:(?:by|for|in|on|at|from|to|with|of|under|since|until|after|before)\s+(?=how|what|which|whom?\b|when\b))?"
 _SPLIT = re.compile(rf"\?\s+(?=\S)|;\s+|,?\s+and\s+(?={_LEADING}{_QUESTION_WORD}\b)|,\s+(?=(?:and\s+|but\s+)?"
                     rf"(?:also\s+)?{_LEADING}{_QUESTION_WORD}\b)|\s+as well as\s+(?={_QUESTION_WORD}\b)", re.I)
 
@@ -484,13 +484,13 @@ def _merge_elliptical(parts: tuple[Part, ...]) -> tuple[Part, ...]:
 
 
 def _lean_on_before(parts: tuple[Part, ...]) -> tuple[Part, ...]:
-    """A later part that points back ("and what does it do?", "who runs them?") or says little on its own is
-    searched with the subject words of the part before."""
+    """A later part that points back ("and what does it do?", "who runs them?") or says little on its own (a
+    quality statement it names is a subject of its own) is searched with the subject words of the part before."""
     out = list(parts)
     for i in range(1, len(out)):
         p, before = out[i], out[i - 1]
         own = [w for w in re.findall(r"[a-z]+", p.search_text.lower()) if w not in _STOP and w not in _VERBS]
-        if p.intent == PASSAGES and (_PRONOUN.search(p.text) or len(own) <= 2):
+        if p.intent == PASSAGES and (_BACK_TO_SUBJECT.search(p.text) or (len(own) <= 2 and not p.statements)):
             subject = " ".join(w for w in before.search_text.split()
                                if re.sub(r"['’]s$", "", w.lower().strip("?,.")) not in _STOP)
             out[i] = replace(p, search_text=f"{p.search_text} {subject}".strip(), bare=None)
@@ -736,6 +736,9 @@ _FOLLOWUP = re.compile(r"^\s*(?:and what about|what about|how about|same for|and
                        r"and the|ok and|okay and|and|so)\b[\s,]*", re.I)
 _VERSUS = re.compile(r"\b(?:better|worse|higher|lower|than|compare\w*|versus|vs|same as|ahead of|behind)\b", re.I)
 _PRONOUN = re.compile(r"\b(?:they|them|their|theirs|it|its|this|that|these|those|there|he|she|his|her)\b", re.I)
+# within one question, "there" points back to a place (the authority, already found), not to the earlier part's
+# subject ("... in Calderdale, and what did the CQC find about safeguarding there?")
+_BACK_TO_SUBJECT = re.compile(r"\b(?:they|them|their|theirs|it|its|this|that|these|those|he|she|his|her)\b", re.I)
 
 
 # "the council" as a reference back, not the start of a description ("the council that scored 2")

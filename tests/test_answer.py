@@ -351,6 +351,22 @@ def test_a_later_part_that_says_little_is_answered_from_its_words(tmp_path, real
     assert_all_verbatim(answer, corpus)
 
 
+def test_paragraphs_parted_by_two_blank_lines_and_one_that_points_back_continue_the_quote(tmp_path, real_embedder):
+    # text from a PDF puts two blank lines between every paragraph: that is this report's paragraph break, not
+    # the end of a passage, and a next paragraph opening "This includes ..." goes on with the quote's subject
+    answerer, corpus = small_answerer(tmp_path, real_embedder, {"quillham-scrutiny-minutes.txt": (
+        "Quillham Borough Council\n\n\nHealth Scrutiny Panel\n\n\n"
+        "The key stages of the CQC assessment of the council are as follows:\n\n\n"
+        "       Pre-inspection: The CQC gathers information about the council's performance and policies.\n\n\n"
+        "       This includes reviewing data, interviewing staff and reading case files.\n\n\n"
+        "       On-site visit: inspectors meet people who use services, their carers and partner agencies.\n\n\n"
+        "Members thanked the director for the overview and noted the report.\n"),
+        "derbyshire.txt": CORPUS / DERBYSHIRE})
+    answer = answerer.ask("What does the pre-inspection stage cover at Quillham?")
+    assert not answer.abstained and "reviewing data" in answer.citations[0].quote
+    assert_all_verbatim(answer, corpus)
+
+
 def test_a_publication_date_told_in_a_sentence_answers_when_a_report_was_published(tmp_path, real_embedder):
     # no date line at the top: the sentence that says when the report was published answers it, not a rating
     answerer, corpus = small_answerer(tmp_path, real_embedder, {"quillham-cqc-page.txt": (

@@ -218,6 +218,8 @@ def test_expected_facts_in_quotes():
     ("What was said about care for people in hospital?", ["What was said about care for people in hospital?"]),
     ("By when did the final plan have to go in, and who did officers want to consult?",
      ["By when did the final plan have to go in", "who did officers want to consult?"]),
+    ("When was the return sent, and by when was the plan confirmed?",
+     ["When was the return sent", "by when was the plan confirmed?"]),
     # a topic before a dash, then the questions
     ("Camden assessing needs - what score, and what pilot was the council running?",
      ["Camden assessing needs - what score", "what pilot was the council running?"]),
@@ -240,6 +242,15 @@ def test_each_part_is_read_on_its_own():
     two = u("Who introduced the winter plan to the panel, and who presented it?")
     assert [p.text.strip(" ?,") for p in two.parts] == ["Who introduced the winter plan to the panel",
                                                          "who presented it"]
+
+
+def test_a_later_part_is_searched_with_the_earlier_subject_only_when_it_points_back_to_it():
+    # "there" points back to the place (the authority, found already), and a quality statement is a subject
+    got = u("Which groups got culturally sensitive care in Derbyshire, and what did inspectors find about "
+            "safeguarding there?")
+    assert len(got.parts) == 2 and "culturally" not in got.parts[1].search_text
+    leaning = u("Who runs the carers hub in Derbyshire, and how do people reach it?")
+    assert "carers" in leaning.parts[1].search_text
 
 
 @pytest.mark.parametrize("question,previous,resolved", [
