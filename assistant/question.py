@@ -429,7 +429,8 @@ def _search_words(text: str, catalog: Catalog, common: frozenset[str]) -> str:
 
 _QUESTION_WORD = (r"(?:how|what|who|whom|whose|when|where|why|which|is|are|does|do|did|was|were|has|have|can|could|"
                   r"will|would|should)")
-_LEADING = r"(?:(?:by|for|in|on|at|from|to|with|of|under|since|until|after|before)\s+(?=how|what|which|whom?\b|when\b))?"
+_LEADING = (r"(?:(?:by|for|in|on|at|from|to|with|of|under|since|until|after|before)\s+"
+            r"(?=how|what|which|whom?\b|when\b))?")
 _SPLIT = re.compile(rf"\?\s+(?=\S)|;\s+|,?\s+and\s+(?={_LEADING}{_QUESTION_WORD}\b)|,\s+(?=(?:and\s+|but\s+)?"
                     rf"(?:also\s+)?{_LEADING}{_QUESTION_WORD}\b)|\s+as well as\s+(?={_QUESTION_WORD}\b)", re.I)
 
