@@ -614,8 +614,14 @@ class Answerer:
         section = " ".join(self.index.chunks[best.chunk].section)
         own = self._text(best.chunk, best.start, best.end) + " " + section  # where the figure is, and its heading
         title = self._reports.get(self.index.chunks[best.chunk].doc, {}).get("title") or ""
+        doc_text = self.index.texts[self.index.chunks[best.chunk].doc]
         if _other_period(u.text, own if _years(own) else text + " " + section) or \
-                (not _years(own) and _other_period(u.text, title)):  # or the report's own period, in its title
+                (not _years(own) and _other_period(u.text, title)) or \
+                (not _years(own + " " + text + " " + title) and not _years(u.text) & _years(doc_text)
+                 and _other_period(u.text, " ".join(_SPAN.findall(doc_text[:quote.start])))):
+            # or the report's own period: in its title, or (when the report never names the period asked) the
+            # span of years named before the passage ("The 2006/7 report for Oxfordshire is attached." then
+            # "Oxfordshire is rated a 2 star authority")
             log.info("declined %r: the passage is about another period", q)
             return []
         if u.expects and _other_group(u.text, text):
@@ -1167,6 +1173,10 @@ _YEAR = re.compile(r"\b(?:19|20)\d\d(?:\s*(?:/|-|–|to)\s*(?:19|20)?\d\d)?\b")
 _NUMBERED = re.compile(r"\b(theme|round|quarter|phase|tranche|stage|wave|year)\s+(\d|one|two|three|four|five)\b|"
                        r"\b(q)([1-4])\b", re.I)
 _NUM = {"one": "1", "two": "2", "three": "3", "four": "4", "five": "5"}
+
+
+# a span of years written as one ("2006/7", "2022-23"): a period a report is about, not a date in it
+_SPAN = re.compile(r"\b(?:19|20)\d\d\s*[/–-]\s*(?:(?:19|20)?\d\d|\d)\b")
 
 
 def _years(text: str) -> set[str]:

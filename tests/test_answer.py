@@ -367,6 +367,23 @@ def test_paragraphs_parted_by_two_blank_lines_and_one_that_points_back_continue_
     assert_all_verbatim(answer, corpus)
 
 
+def test_a_figure_of_the_period_a_report_names_before_it_does_not_answer_another_period(tmp_path, real_embedder):
+    # the passage names no year, the report's opening names the span it covers: a question about another year is
+    # declined, one about that span answered
+    answerer, corpus = small_answerer(tmp_path, real_embedder, {"quillham-annual-review.txt": (
+        "Cabinet report\n\n"
+        "1. Each year the council reviews its adult social care services. The 2018/19 review for Quillham Borough "
+        "Council is attached as Annex 1.\n\n"
+        "Reablement\n\n"
+        "2. The reablement service supported 1,200 people to regain their independence at home. Most needed no "
+        "further care after six weeks.\n"), "derbyshire.txt": CORPUS / DERBYSHIRE})
+    other = answerer.ask("How many people did Quillham's reablement service support in 2020/21?")
+    assert other.abstained
+    same = answerer.ask("How many people did Quillham's reablement service support in 2018/19?")
+    assert not same.abstained and "1,200 people" in same.citations[0].quote
+    assert_all_verbatim(same, corpus)
+
+
 def test_a_publication_date_told_in_a_sentence_answers_when_a_report_was_published(tmp_path, real_embedder):
     # no date line at the top: the sentence that says when the report was published answers it, not a rating
     answerer, corpus = small_answerer(tmp_path, real_embedder, {"quillham-cqc-page.txt": (
