@@ -614,17 +614,18 @@ class Answerer:
         section = " ".join(self.index.chunks[best.chunk].section)
         own = self._text(best.chunk, best.start, best.end) + " " + section  # where the figure is, and its heading
         title = self._reports.get(self.index.chunks[best.chunk].doc, {}).get("title") or ""
+        asked = u.plain or u.text  # (not a description's period or group)
         doc_text = self.index.texts[self.index.chunks[best.chunk].doc]
-        if _other_period(u.text, own if _years(own) else text + " " + section) or \
-                (not _years(own) and _other_period(u.text, title)) or \
-                (not _years(own + " " + text + " " + title) and not _years(u.text) & _years(doc_text)
-                 and _other_period(u.text, " ".join(_SPAN.findall(doc_text[:quote.start])))):
+        if _other_period(asked, own if _years(own) else text + " " + section) or \
+                (not _years(own) and _other_period(asked, title)) or \
+                (not _years(own + " " + text + " " + title) and not _years(asked) & _years(doc_text)
+                 and _other_period(asked, " ".join(_SPAN.findall(doc_text[:quote.start])))):
             # or the report's own period: in its title, or (when the report never names the period asked) the
             # span of years named before the passage ("The 2006/7 report for Oxfordshire is attached." then
             # "Oxfordshire is rated a 2 star authority")
             log.info("declined %r: the passage is about another period", q)
             return []
-        if u.expects and _other_group(u.text, text):
+        if u.expects and _other_group(asked, text):
             log.info("declined %r: the passage gives the figure for another group", q)
             return []
         if taken or not further:

@@ -120,6 +120,9 @@ class Part:
     # on its own ("the council that had its CQC visit on 30 April - what did inspectors say about its staff?"):
     # the part's own words, which may be what it asks about rather than the description's
     bare: str | None = None
+    # the part as asked without its references to authorities: what it asks, not whom (a description's year or
+    # group, "the council whose proposal was approved in April 2006", is not the period it asks about)
+    plain: str = ""
 
 
 @dataclass(frozen=True)
@@ -311,7 +314,7 @@ def _part(question: str, a: int, b: int, refs: list[Reference], neighbours: Neig
     return Part(text, search or text, intent, expects if intent == PASSAGES else None, counted,
                 _score_value(masked), statements[0] if statements else None, rule, statements,
                 bool(re.match(r"\s*(?:which|what)\b", masked, re.I)) and intent in (SCORE, LIST),
-                bare if bare and bare != search else None)
+                bare if bare and bare != search else None, bare or text)
 
 
 _SCORE_TALK = re.compile(r"\b(?:[1-4]|one|two|three|four|exceptional|shortfalls|good standard|outstanding|"

@@ -384,6 +384,21 @@ def test_a_figure_of_the_period_a_report_names_before_it_does_not_answer_another
     assert_all_verbatim(same, corpus)
 
 
+def test_the_year_of_a_description_is_not_the_period_asked(tmp_path, real_embedder):
+    # "the council whose proposal was approved in April 2006" finds the council; the question asks nothing of 2006,
+    # so a passage about 2008/09 answers it
+    answerer, corpus = small_answerer(tmp_path, real_embedder, {"quillham-service-plan.txt": (
+        "Adult social care improvement\n\n"
+        "Quillham Borough Council's improvement proposal for adult social care was approved by the Department of "
+        "Health in April 2006.\n\n"
+        "The 2008/09 Adult Social Care Service Plan will be the main vehicle for driving service improvement, "
+        "with progress reported to Cabinet each quarter.\n"), "derbyshire.txt": CORPUS / DERBYSHIRE})
+    answer = answerer.ask("For the council whose improvement proposal was approved by the Department of Health in "
+                          "April 2006, what is the main vehicle for driving service improvement?")
+    assert not answer.abstained and "Service Plan" in answer.text
+    assert_all_verbatim(answer, corpus)
+
+
 def test_a_publication_date_told_in_a_sentence_answers_when_a_report_was_published(tmp_path, real_embedder):
     # no date line at the top: the sentence that says when the report was published answers it, not a rating
     answerer, corpus = small_answerer(tmp_path, real_embedder, {"quillham-cqc-page.txt": (
