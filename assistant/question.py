@@ -526,6 +526,11 @@ _DATE_IN = re.compile(rf"\b(?:{_MONTHS}|(?:19|20)\d\d|\d{{1,2}}(?:st|nd|rd|th)|m
                       rf"\bwithin\s+(?:\d+|{_SMALL}|a)\s+(?:days?|weeks?|months?|years?)\b|"
                       r"\bnext (?:year|month|week|spring|summer|autumn|winter)\b", re.I)
 
+# "When will / would / does ...?" asks when something happens, which a condition may answer ("only if requested",
+# "once the report is published"); "when was / did ...?" asks when it happened
+_WHEN_WILL = re.compile(r"\bwhen (?:will|would|does|do|can|could|should|might|may)\b", re.I)
+_ON_CONDITION = re.compile(r"\b(?:only (?:if|when|after|once)|if (?:requested|asked|needed|required)|"
+                           r"as soon as|once (?:the|a|an|it|they|we)|upon (?:request|receipt))\b", re.I)
 # "On what date ...?", "what was the date of ...?": a day or month of a year, not "by the end of the month" or a
 # year alone
 _ON_A_DATE = re.compile(r"\b(?:what|which|exact) (?:dates?|days?)\b|\bthe dates?\b", re.I)
@@ -641,6 +646,8 @@ def has_expected(u: Understanding | Part | str | None, quote: str, common: froze
             return bool(_DAY_IN.search(quote))  # ("in August 2025" does not say which days)
         if isinstance(u, Understanding | Part) and _ON_A_DATE.search(u.text):  # "what date": a calendar date
             return bool(_CALENDAR_IN.search(quote))
+        if isinstance(u, Understanding | Part) and _WHEN_WILL.search(u.text) and _ON_CONDITION.search(quote):
+            return True  # "when will the CQC inspect safeguarding?": "only if requested by the Secretary of State"
         return bool(_DATE_IN.search(quote))
     if kind == PERCENT:
         # a share of what the question asks about ("what % of people get direct payments?": "12 percent of

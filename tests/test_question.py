@@ -181,6 +181,13 @@ def test_expected_facts_in_quotes():
     assert not has_expected(DURATION, "a triage system mitigated risks", common)
     assert not has_expected(DURATION, "transitions planning starting as early as 14 years of age", common)  # an age
     assert not has_expected(DURATION, "for people who are 18 years old", common)
+    # when something will happen may be a condition; when it happened is a time
+    will = u("When will the CQC carry out safeguarding inspections?")
+    assert has_expected(will, "CQC will undertake safeguarding inspection activity only if requested by the "
+                              "Secretary of State", common)
+    assert not has_expected(u("When was the safeguarding inspection carried out?"),
+                            "CQC will undertake safeguarding inspection activity only if requested", common)
+    assert not has_expected(will, "CQC will undertake safeguarding inspection activity", common)
     grown = u("How much has demand for its services grown since 2020?")
     assert has_expected(grown, "This progress comes despite a 40% rise in demand for services since 2020", common)
     assert has_expected(grown, "referrals rose from 1,200 to 1,650 a month", common)
