@@ -574,10 +574,10 @@ class Answerer:
                 return []
             best = max(wordy, key=overlap)
         done = _asked_deed(u.text)
-        if done and done not in self.index.unit_tokens(best.row):
+        if done and not done & self.index.unit_tokens(best.row):
             # "who introduced the plan?": the answer names who did it, in a sentence that says it was done
             # (nearly as good, or saying the deed of the question's thing: "Dawood introduced the report")
-            doer = next((x for x in units[1: s.expect_depth] if done in self.index.unit_tokens(x.row)
+            doer = next((x for x in units[1: s.expect_depth] if done & self.index.unit_tokens(x.row)
                          and (x.score >= best.score - s.extend_within
                               or len(qstems & self.index.unit_tokens(x.row)) >= 2)
                          and has_expected(u, self._text(x.chunk, x.start, x.end), self.common_words)), None)
@@ -1112,13 +1112,18 @@ def _asked_role(question: str) -> set[str]:
     return set(tokenize([m.group("role")])[0]) if m else set()
 
 
-def _asked_deed(question: str) -> str | None:
-    """The stemmed verb a "who ...?" question asks the doer of ("who presented it?" -> "present")."""
+def _asked_deed(question: str) -> frozenset[str]:
+    """The stemmed verb a "who ...?" question asks the doer of ("who presented it?" -> "present"), with the words
+    that name its doer ("who wrote it?": "Report author: ...", "written by ...")."""
     m = re.match(r"\s*(?:and\s+|but\s+)?who\s+([a-z]+)\b", question, re.I)
     if not m or m.group(1).lower() in _AUXILIARY:
-        return None
+        return frozenset()
     stems = tokenize([m.group(1)])[0]
-    return stems[0] if stems else None
+    return frozenset(stems[:1]) | _DOER_WORDS.get(stems[0] if stems else "", frozenset())
+
+
+# The words naming the doer of a deed: who wrote a report is its author
+_DOER_WORDS = {"wrote": frozenset({"author", "written", "writer"}), "write": frozenset({"author", "written", "writer"})}
 
 
 # Words of asking, not of the subject: never counted as the question's words found in a passage.
@@ -1127,9 +1132,9 @@ _ASKING = {"what", "which", "who", "whom", "whose", "how", "when", "where", "why
            "said", "tell", "actual", "actually", "realli", "pleas", "kind", "sort", "thing", "happen", "mean", "mani",
            "much", "often", "long", "it", "ha", "has", "have", "had"}
 _FIGURE = re.compile(r"\d+(?:[.,]\d+)*")
-# a decision record's or a page's labelled field, alone on its line: "Date of decision: 09/01/2012"
 # a paragraph break: line breaks with nothing but spaces between them
 _BLANK_LINES = re.compile(r"\n(?:[ \t]*\n)+")
+# a decision record's or a page's labelled field, alone on its line: "Date of decision: 09/01/2012"
 _FIELD = re.compile(r"^\s*(?P<label>[A-Z][\w '’()?-]{2,40}?):[ \t]*\S[^\n]{0,40}$")
 _WHEN_WORDS = {"date", "day", "time", "year", "month", "week"}  # shared by every dated field: says nothing
 _NAME_WORD = re.compile(r"\b[A-Z][a-z]{2,}\b")  # a capitalised word: a name, when the reports never write it lower-case

@@ -603,6 +603,19 @@ def test_the_fact_in_the_sentence_after_the_best_one_answers_a_part(eval_pages):
     assert_all_verbatim(a, corpus)
 
 
+def test_who_wrote_a_report_is_its_author(eval_pages):
+    # a decision record names its author in a labelled field ("Report author: ..."), not with the question's verb;
+    # its best line for "who wrote that report?" is another field (a page of the tune evaluation set)
+    from assistant.answer import _asked_deed
+
+    assert {"wrote", "author"} <= _asked_deed("who wrote that report?")
+    answerer, corpus = eval_pages("tune")
+    before = "What was the Q2 2023/24 adverse position for Wirral's adult social care and public health committee?"
+    answer = answerer.ask(answerer.follow_up("who wrote that report?", before))
+    assert not answer.abstained and "Report author:" in answer.text
+    assert_all_verbatim(answer, corpus)
+
+
 def test_a_report_held_is_quoted_on_what_the_question_asks_of_it(eval_pages):
     # "do we hold minutes about getting ready for the CQC?": the report held, and what it says of that (its
     # first line is "Report to follow.", which says nothing of it); a page of the tune-7 evaluation set
