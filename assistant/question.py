@@ -588,6 +588,9 @@ _NUMBER = r"(?:\d[\d,.]*|one|two|three|four|five|six|seven|eight|nine|ten|eleven
           r"forty|fifty|hundred|thousand|a few|several|no)"
 _DURATION_IN = re.compile(rf"\b{_NUMBER}(?:\s+(?:and a half|or more|or fewer))?\s+(?:working\s+)?"
                           r"(?:weeks?|days?|months?|years?|hours?|minutes?)\b(?!\s+(?:of age|old)\b)", re.I)
+# an age around a figure: "at age 14", "aged 16", "until they were 25", "18 years of age", "65 and over"
+_AGE_BEFORE = re.compile(r"\b(?:age[ds]?|until (?:they were|the person was))\s*$", re.I)
+_AGE_AFTER = re.compile(r"\s*(?:years? (?:of age|old)|-year-olds?|and (?:over|older|above)|\+)", re.I)
 _NO_WAIT_IN = re.compile(r"\bno (?:waits?|waiting(?: lists?)?|delays?)\b|\bimmediate(?:ly)?\b|\bsame day\b", re.I)
 
 
@@ -673,6 +676,8 @@ def has_expected(u: Understanding | Part | str | None, quote: str, common: froze
         counted = [_stem(w) for w in (u.counted if isinstance(u, Understanding | Part) else ()) if len(w) > 2]
         counted += [alike for c in counted for alike in _COUNTED_ALIKE.get(c, ())]
         for m in re.finditer(rf"\d+(?:\.\d+)?%|\b{_NUMBER}\b", quote, re.I):
+            if _AGE_BEFORE.search(quote[:m.start()]) or _AGE_AFTER.match(quote[m.end():]):
+                continue  # an age ("supported at age 14", "14 years old"): how old, not how many
             near = [_stem(w) for w in re.findall(r"[a-z]+", quote[max(0, m.start() - 80):m.end() + 80].lower())]
             if "%" in m.group(0):  # a share is a count of people ("12.9% of the population"), not of things
                 if not counted or set(counted) & _PEOPLE:
