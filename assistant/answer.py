@@ -555,7 +555,12 @@ class Answerer:
         # a part of a question of several parts, or a later authority of a comparison, says less on its own ("...,
         # and were annual reviews done on time?"): half its words will do
         enough = s.part_overlap if several or taken else s.abstain_overlap
-        if best.cos < s.abstain_below and overlap(best) < enough:
+        # a question most of whose words no report uses ("who won the football in Derby on Saturday?") is off topic
+        # at a closeness that, for a question in the reports' own words, is a loose paraphrase
+        content = [w for w in qstems if w.isalpha()]
+        unheard = sum(self.index.lexical.df(w) == 0 for w in content) * 2 >= len(content) > 0
+        below = s.unheard_below if unheard else s.abstain_below
+        if best.cos < below and overlap(best) < enough:
             # far from the question in meaning: a unit among the best holding most of its words may answer it, or
             # every name it asks about ("when Lorna Campbell called the result a significant achievement, ...")
             names = {m.group(0).lower() for m in _NAME_WORD.finditer(u.search_text)

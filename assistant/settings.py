@@ -76,9 +76,11 @@ class Settings:
     second_within: float = 0.3
     second_min_chars: int = 80
     part_share: float = 0.65
-    # The reports "don't say" when the best unit's cosine with the question is below this and it holds less
-    # than `abstain_overlap` of the question's words (calibrated on the tuning half: see README).
-    abstain_below: float = 0.30
+    # The reports "don't say" when the best unit's cosine with the question is below this (`unheard_below` when
+    # half the question's words or more are used by no report) and it holds less than `abstain_overlap` of the
+    # question's words (calibrated on the tuning half: see README).
+    abstain_below: float = 0.18
+    unheard_below: float = 0.30
     abstain_overlap: float = 0.6
     part_overlap: float = 0.5  # the same, for a part of a question of several parts
     # CQC's framework text ("What people expect", "The local authority commitment"), the same in every report of

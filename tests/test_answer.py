@@ -616,6 +616,17 @@ def test_who_wrote_a_report_is_its_author(eval_pages):
     assert_all_verbatim(answer, corpus)
 
 
+def test_a_loose_paraphrase_of_a_passage_is_answered_and_a_question_on_an_unheard_subject_is_not(eval_pages):
+    # "workforce problems" for "pressures on workforce challenges ... not as fully resourced" is only a loose match
+    # (cosine about 0.19); a question about football, a word no report uses, at 0.27 is off topic (tune-7 pages)
+    answerer, corpus = eval_pages("tune-7")
+    loose = answerer.ask("In the county council that scored 70 out of 100, what workforce problems did inspectors "
+                         "find?")
+    assert not loose.abstained and "not as fully resourced" in loose.text
+    assert_all_verbatim(loose, corpus)
+    assert answerer.ask("Who won the football in Northumberland on Saturday?").abstained
+
+
 def test_a_report_held_is_quoted_on_what_the_question_asks_of_it(eval_pages):
     # "do we hold minutes about getting ready for the CQC?": the report held, and what it says of that (its
     # first line is "Report to follow.", which says nothing of it); a page of the tune-7 evaluation set
