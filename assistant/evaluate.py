@@ -242,6 +242,11 @@ def project_sets() -> list[QuestionSet]:
                                (*reports, *(EVAL_DIR / "reports" / f
                                             for f in ("tune-3", "tune-4", "tune-5", "tune-6", "tune-7", "tune-8",
                                                       "tune-9")))),
+                   # and the next: minutes, decision records, news and a blog of nine more councils (10 pages)
+                   QuestionSet("tune-10", EVAL_DIR / "tune-10.jsonl",
+                               (*reports, *(EVAL_DIR / "reports" / f
+                                            for f in ("tune-3", "tune-4", "tune-5", "tune-6", "tune-7", "tune-8",
+                                                      "tune-9", "tune-10")))),
                    QuestionSet("test", EVAL_DIR / "test.jsonl", reports, held_out=True),
                    # a second held-out set, written after all tuning, over every report folder
                    QuestionSet("test-2", EVAL_DIR / "test-2.jsonl",
