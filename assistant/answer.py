@@ -410,7 +410,19 @@ class Answerer:
         """A score or rating asked of an authority whose reports hold no score line: the passage of theirs that
         tells it in words ("the Local Authority rating had been 'Requires improvement'", "scored 56%"), if one
         does; None (and `cites` untouched) if none does."""
-        expects = POINTS if PERCENT_ASKED.search(part.text) or POINTS_ASKED.search(part.text) else RATING
+        if PERCENT_ASKED.search(part.text) or POINTS_ASKED.search(part.text):
+            kinds = (POINTS,)
+        else:  # a rating ("requires improvement"), or for "what was its CQC score?" the points it was given
+            kinds = (RATING, POINTS) if _SCORE_WORD.search(part.text) else (RATING,)
+        for expects in kinds:
+            told = self._told(part, u, filters, cites, vectors, budget, expects)
+            if told:
+                return told
+        return None
+
+    def _told(self, part: Part, u: Understanding, filters: Filters, cites: list[Citation], vectors: _Vectors,
+              budget: int, expects: str) -> tuple[str, bool, list[Hit]] | None:
+        """`_rating_in_words` for one kind of fact told: a RATING in words or POINTS."""
         asked = dataclasses.replace(part, intent=PASSAGES, expects=expects)
         rating_words = "scored rated rating" + (" percentage points" if expects == POINTS else "")
         kept = [c for c in cites if c.role == ANSWER]
@@ -442,6 +454,10 @@ class Answerer:
         """Does a report of one of these authorities speak of `phrase` ("winter plan") near its start? Minutes
         of a meeting on a winter plan hold it though their title does not say so."""
         pattern = re.compile(r"\b" + r"\s+".join(map(re.escape, phrase.split())) + r"\b", re.I)
+        if re.search(r"\b(?:cqc|care quality commission)\b.*\bassessment\b", phrase, re.I):
+            # news and minutes on a council's CQC assessment hold what it found ("The Care Quality Commission gave
+            # Haringey Council a 'requires improvement' verdict"), though not the assessment itself
+            pattern = re.compile(rf"{pattern.pattern}|\bCQC\b|\bCare Quality Commission\b", re.I)
         return any(pattern.search(self.index.texts[doc][:3000]) for doc, md in self._reports.items()
                    if md.get("authority") in authorities)
 
@@ -1148,6 +1164,7 @@ _LOCATOR = re.compile(r"\b(?:listed|included|mentioned|recorded|written)\s+(?:un
                       r"\b(?:in|from) (?:the|its|their|our|this|that) (?:minutes|report|page|press release|document|"
                       r"summary|item)\b", re.I)
 _SCORE_TALK = re.compile(r"\b(?:scores?|scored|ratings?|rated|marks?|grades?|graded|verdict|points?|out of)\b", re.I)
+_SCORE_WORD = re.compile(r"\b(?:scores?|scored|marks?)\b", re.I)  # a score asked, which may be told in points
 # A sentence opening by pointing back at the one before ("This led to ...", "However, ...", "They also ...").
 _POINTS_BACK = re.compile(r"\s*(?:This|These|That|Those|It|They|Such|However|Despite this|As a result|Therefore|"
                           r"Consequently|In addition|Also|But)\b")

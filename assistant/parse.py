@@ -183,8 +183,8 @@ def _is_subheading(line: str, next_line: str | None) -> bool:
         # its paragraph ("Reason for Decision:")
         s = s[:-1].rstrip()
     if not s or len(s) > 80 or s[-1] in _TERMINAL or not s[0].isupper() or len(s.split()) > 10 or BULLET.match(s) \
-            or re.search(r"\w: \S", s) or cqc.is_stamp(s):
-        return False
+            or re.search(r"\w: \S", s) or cqc.is_stamp(s) or cqc.ends_mid_sentence(line.strip()):
+        return False  # (nor a line that stops mid-sentence, "A Member questioned that, with a CQC score of": wrapped)
     return next_line is not None and (len(next_line.strip()) > len(s) + 20 or bool(BULLET.match(next_line)))
 
 

@@ -399,6 +399,29 @@ def test_the_year_of_a_description_is_not_the_period_asked(tmp_path, real_embedd
     assert_all_verbatim(answer, corpus)
 
 
+def test_a_score_out_of_100_told_in_news_or_minutes_answers_a_score_question(tmp_path, real_embedder):
+    # the council's CQC assessment is not held, news and minutes on it are: "in its CQC assessment" is what was
+    # assessed, not a document missing; "CQC score" is answered by the points, told in words
+    answerer, corpus = small_answerer(tmp_path, real_embedder, {
+        "quillham-news.txt": (
+            "Adult social care services in Quillham need to improve, watchdog warns\n\n"
+            "The Care Quality Commission gave Quillham Council a ‘requires improvement’ verdict following an "
+            "inspection.\n\nOut of the 100 points available the council scored 56, which put it in the 38-62 "
+            "range, meaning the service overall was judged as ‘requires improvement’.\n"),
+        "wessexshire-minutes.txt": (
+            "Minutes:\nThe Committee considered a report of the Director on the assessment of Wessexshire County "
+            "Council by the Care Quality Commission and the draft improvement plan.\ni.\n"
+            "A Member questioned that, with a CQC score of\n53, under which quartile would the County Council "
+            "fall when compared\nto other councils. The Director responded that there was no league table.\n"),
+        "derbyshire.txt": CORPUS / DERBYSHIRE})
+    points = answerer.ask("How many points out of 100 did Quillham get in its CQC assessment?")
+    assert not points.abstained and "scored 56" in points.text
+    score = answerer.ask("Wessexshire County Council CQC score")
+    assert not score.abstained and "53" in score.text
+    for answer in (points, score):
+        assert_all_verbatim(answer, corpus)
+
+
 def test_a_publication_date_told_in_a_sentence_answers_when_a_report_was_published(tmp_path, real_embedder):
     # no date line at the top: the sentence that says when the report was published answers it, not a rating
     answerer, corpus = small_answerer(tmp_path, real_embedder, {"quillham-cqc-page.txt": (

@@ -218,6 +218,21 @@ def test_a_hard_wrapped_text_joins_its_lines_into_sentences():
     assert [u.cells[0] for u in parse(plain).units][0] == "- Carers get PPE"
 
 
+def test_a_short_wrapped_line_after_a_list_marker_is_no_heading():
+    # "i." on its own line, then a sentence wrapped after "of": the line is the sentence's start, not a heading
+    # over the rest (which held the score asked for); a list's lead-in ending "for its:" still heads its items
+    text = ("Minutes\nArising from discussion the following points were made:\ni.\n"
+            "A Member questioned that, with a CQC score of\n53, under which quartile would the County Council fall "
+            "when compared\nto other councils. The Director responded that the council was\nlikely to be in the "
+            "third quartile.\nii.\nThe report also commended the Council for its:\n- Robust triage.\n"
+            "- Strong partnerships with local providers.\n")
+    p = parse(text)
+    assert not any("score of" in " ".join(u.section) for u in p.units)
+    assert any(" ".join(u.cells[0].split()).startswith("A Member questioned that, with a CQC score of 53, under")
+               for u in p.units)
+    assert any(u.section[-1:] == ("The report also commended the Council for its",) for u in p.units)
+
+
 def test_a_news_story_opening_with_a_sentence_quotes_it():
     text = ("CHESHIRE West and Chester Adult Social Care is consistently delivering services above the minimum "
             "required for its 11,000 service users.\n\nThis is the positive verdict of the CQC.\n")

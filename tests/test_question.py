@@ -192,6 +192,10 @@ def test_expected_facts_in_quotes():
     assert has_expected(grown, "This progress comes despite a 40% rise in demand for services since 2020", common)
     assert has_expected(grown, "referrals rose from 1,200 to 1,650 a month", common)
     assert not has_expected(grown, "Demand for services has grown sharply", common)
+    assert has_expected(POINTS, "Out of the 100 points available the council scored 56, which put it in the 38-62 "
+                                "range", common)
+    assert has_expected(POINTS, "with a CQC score of\n53, under which quartile", common)
+    assert not has_expected(POINTS, "Derbyshire scored 3 out of 4 for safe pathways", common)
     young = u("How many young people were supported until they were 25?")
     assert not has_expected(young, "Young people were supported for transitions at age 14, and at age 16", common)
     assert not has_expected(young, "support for people aged 18 and over", common)
