@@ -582,7 +582,8 @@ _RATING_IN = re.compile(r"\b(?:rated|rating|ranked|graded|judged|scored|scoring|
 # (a score, not a band's bounds: "63 to 87%", "38% or lower")
 _POINTS_IN = re.compile(r"(?<!to )(?<![\d-])\b\d{1,3}\s*(?:%|per ?cent\b|points\b|out of 100\b)"
                         r"(?!\s*(?:or (?:lower|higher|less|more|above|below)|to \d))|"
-                        r"\b(?:score|grade|mark) of\s+\d{2,3}\b|\bscored\s+\d{2,3}\b(?!\s*(?:out of [1-4]\b|/\s*4\b))", re.I)
+                        r"\b(?:score|grade|mark) of\s+\d{2,3}\b|"
+                        r"\bscored\s+\d{2,3}\b(?!\s*(?:out of [1-4]\b|/\s*4\b))", re.I)
 _MONEY_IN = re.compile(r"£|\$|€|\bpounds?\b|\b(?:million|billion|bn)\b|\b\d+(?:\.\d+)?\s?[mk]\b", re.I)
 _NUMBER = r"(?:\d[\d,.]*|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|" \
           r"forty|fifty|hundred|thousand|a few|several|no)"
