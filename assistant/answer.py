@@ -594,15 +594,20 @@ class Answerer:
                 log.info("declined %r: best cosine %.3f, %.0f%% of its words", q, best.cos, 100 * overlap(best))
                 return []
             best = max(wordy, key=overlap)
-        done = _asked_deed(u.text)
-        if done and not done & self.index.unit_tokens(best.row):
-            # "who introduced the plan?": the answer names who did it, in a sentence that says it was done
-            # (nearly as good, or saying the deed of the question's thing: "Dawood introduced the report")
-            doer = next((x for x in units[1: s.expect_depth] if done & self.index.unit_tokens(x.row)
+        deed = _asked_deed(u.text)
+        # "who introduced the plan?": the answer names who did it, in a sentence that says it was done (nearly as
+        # good, or saying the deed of the question's thing: "Dawood introduced the report"), in the question's word
+        # or else in one naming the same doer ("Report author: ..." for "who wrote it?")
+        for done in (deed[:1], deed[1:]):
+            if not done or set(deed) & self.index.unit_tokens(best.row):
+                break
+            doer = next((x for x in units[1: s.expect_depth] if set(done) & self.index.unit_tokens(x.row)
                          and (x.score >= best.score - s.extend_within
                               or len(qstems & self.index.unit_tokens(x.row)) >= 2)
                          and has_expected(u, self._text(x.chunk, x.start, x.end), self.common_words)), None)
-            best = doer or best
+            if doer is not None:
+                best = doer
+                break
         role = _asked_role(u.text)
         if role and not role <= self.index.unit_tokens(best.row):
             # "who is the executive member quoted?": the sentence naming the holder of that role
@@ -1133,18 +1138,22 @@ def _asked_role(question: str) -> set[str]:
     return set(tokenize([m.group("role")])[0]) if m else set()
 
 
-def _asked_deed(question: str) -> frozenset[str]:
-    """The stemmed verb a "who ...?" question asks the doer of ("who presented it?" -> "present"), with the words
-    that name its doer ("who wrote it?": "Report author: ...", "written by ...")."""
+def _asked_deed(question: str) -> tuple[str, ...]:
+    """The stemmed verb a "who ...?" question asks the doer of ("who presented it?" -> "present"), then the words
+    that also name its doer ("who wrote it?": "Report author: ...", "written by ...")."""
     m = re.match(r"\s*(?:and\s+|but\s+)?who\s+([a-z]+)\b", question, re.I)
     if not m or m.group(1).lower() in _AUXILIARY:
-        return frozenset()
+        return ()
     stems = tokenize([m.group(1)])[0]
-    return frozenset(stems[:1]) | _DOER_WORDS.get(stems[0] if stems else "", frozenset())
+    if not stems:
+        return ()
+    return (stems[0], *sorted(_DOER_WORDS.get(stems[0], ())))
 
 
-# The words naming the doer of a deed: who wrote a report is its author
-_DOER_WORDS = {"wrote": frozenset({"author", "written", "writer"}), "write": frozenset({"author", "written", "writer"})}
+# The words naming the doer of a deed: who wrote a report is its author; who presented it introduced it
+_DOER_WORDS = {"wrote": frozenset({"author", "written", "writer"}), "write": frozenset({"author", "written", "writer"}),
+               # who presented a report at a meeting introduced it, in the minutes' words
+               "present": frozenset({"introduc"}), "introduc": frozenset({"present"})}
 
 
 # Words of asking, not of the subject: never counted as the question's words found in a passage.

@@ -504,7 +504,7 @@ def _lean_on_before(parts: tuple[Part, ...]) -> tuple[Part, ...]:
 def _missing_document(text: str, named: tuple[str, ...], catalog: Catalog) -> str | None:
     """A kind of document ("winter plan") asked of a named authority that has none indexed, while another
     authority's report of that kind is: the question is about a report we do not hold."""
-    for m in re.finditer(r"\b([a-z]+ (?:plan|strategy|report|assessment|account))\b", text, re.I):
+    for m in re.finditer(r"(?<!['’])\b([a-z]{2,} (?:plan|strategy|report|assessment|account))\b", text, re.I):
         phrase = m.group(1).lower()
         titled = [a for title, a, _ in catalog.titles if phrase in title]
         if titled and named and not any(a in named for a in titled):
@@ -740,11 +740,15 @@ def holding_subject(text: str) -> str | None:
 
 
 def common_words(texts: Iterable[str]) -> frozenset[str]:
-    """Words the reports use in lower case somewhere: ordinary words, not names."""
+    """Words the reports use in lower case somewhere: ordinary words, not names (a web or email address writes
+    names in lower case: "democracy.thurrock.gov.uk")."""
     out: set[str] = set()
     for t in texts:
-        out.update(re.findall(r"\b[a-z][a-z]+\b", t))
+        out.update(re.findall(r"\b[a-z][a-z]+\b", _ADDRESS.sub(" ", t)))
     return frozenset(out)
+
+
+_ADDRESS = re.compile(r"\b(?:https?://|www\.)\S+|\S+@\S+|\b[\w-]+(?:\.[\w-]+)*\.(?:gov|org|co|ac|nhs)\.uk\S*", re.I)
 
 
 # ------------------------------------------------------------------------------------ follow-ups

@@ -631,7 +631,7 @@ def test_who_wrote_a_report_is_its_author(eval_pages):
     # its best line for "who wrote that report?" is another field (a page of the tune evaluation set)
     from assistant.answer import _asked_deed
 
-    assert {"wrote", "author"} <= _asked_deed("who wrote that report?")
+    assert {"wrote", "author"} <= set(_asked_deed("who wrote that report?"))
     answerer, corpus = eval_pages("tune")
     before = "What was the Q2 2023/24 adverse position for Wirral's adult social care and public health committee?"
     answer = answerer.ask(answerer.follow_up("who wrote that report?", before))

@@ -133,6 +133,16 @@ def test_unknown_councils_and_missing_documents():
     assert u("What did Derbyshire County Council score?").unknown_authorities == ()
     assert u("When did Camden publish its winter plan?").missing_document == "winter plan"
     assert u("What does Derbyshire's winter plan say about PPE?").missing_document is None
+    # a possessive is no kind of document ("Camden's assessment" is not an "s assessment")
+    assert u("Did Camden's assessment look at carers?").missing_document is None
+
+
+def test_names_in_web_addresses_are_not_ordinary_words():
+    from assistant.question import common_words
+
+    words = common_words(["URL: https://democracy.thurrock.gov.uk/ieDecisionDetails.aspx?ID=997, or write to "
+                          "adult.care@thurrock.gov.uk or see www.sutton.gov.uk and derbyshire.gov.uk for details"])
+    assert not {"thurrock", "sutton", "derbyshire", "democracy"} & words and {"or", "write", "for"} <= words
 
 
 def test_expected_facts_in_quotes():
