@@ -505,7 +505,9 @@ FRAMEWORK_SECTIONS = ("What people expect", "The local authority commitment")
 CHROME = {"downloads", "© care quality commission", "toggle menu", "skip to main content", "agenda item",
           "decision details", "decision", "categories", "media", "back to top", "print", "share", "menu", "search",
           "home", "cookies", "contents", "close", "print this page", "share this page", "jump to content",
-          "how we assess local authorities", "overall summary", "accompanying documents:", "print page"}
+          "how we assess local authorities", "overall summary", "accompanying documents:", "print page",
+          # a meeting-summary site's controls
+          "subscribe to updates", "chat with this meeting", "ai generated"}
 _CHROME_LINE = re.compile(r"^(?:an? )?(?:image|photo|photograph|picture|graphic|logo)\b(?: of| showing|:)|"
                           r"^(?:accessibility\s*)?skip to (?:the )?(?:main )?content$|^accessibility$|"
                           r"^issue\s*[-–]\s*meetings$|^supporting documents:?$|^minutes:?$|"
@@ -513,7 +515,9 @@ _CHROME_LINE = re.compile(r"^(?:an? )?(?:image|photo|photograph|picture|graphic|
                           r"^(?:agendas?|meetings?|minutes|decisions?)\b[\w ,&]{0,40}[-–|:]\s*(?:agenda item|issue|"
                           r"decision details?|meeting details?)$", re.I)
 _STAMP_LINE = re.compile(r"^(?:published|page last updated|last reviewed|last updated|assessment published|"
-                         r"assessment start date|date of publication)\b", re.I)
+                         r"assessment start date|date of publication)\b|"
+                         # the page's address, alone or as a field: "URL: https://democracy.thurrock.gov.uk/..."
+                         r"^(?:(?:url|link|source|web address|address)\s*:\s*)?(?:https?://|www\.)\S+$", re.I)
 
 
 # The words of a web page's controls: a short line of these alone ("Toggle mobile menu visibility", "Recently
@@ -522,7 +526,8 @@ _CONTROL_WORDS = {"toggle", "menu", "mobile", "visibility", "navigation", "nav",
                   "viewed", "open", "search", "skip", "main", "content", "back", "to", "top", "print", "share", "my",
                   "account", "sign", "in", "out", "log", "cookies", "home", "accessibility", "page", "site", "this",
                   "show", "hide", "expand", "collapse", "sidebar", "breadcrumb", "settings", "language", "select",
-                  "translate", "the", "and", "clear", "submit", "go", "more", "less", "view", "favourites", "basket"}
+                  "translate", "the", "and", "clear", "submit", "go", "more", "less", "view", "favourites", "basket",
+                  "subscribe", "updates", "newsletter", "chat", "up"}
 
 
 def is_chrome(line: str) -> bool:
@@ -550,7 +555,7 @@ ISO_DATELINE = re.compile(r"^[ \t]*date[ \t]+(?P<y3>(?:19|20)\d\d)-(?P<m3>\d\d)-
 
 def is_stamp(line: str) -> bool:
     """Is this line a date stamp ("Published: 17 May 2024", a dateline "Norfolk County Council, 27 October 2023
-    00:00")? Content, but never a title or a heading."""
+    00:00") or the page's address ("URL: https://...")? Content, but never a title or a heading."""
     return bool(_STAMP_LINE.match(line.strip()) or DATELINE.match(line))
 
 

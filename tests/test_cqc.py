@@ -165,6 +165,13 @@ def test_page_furniture_is_not_the_title():
     assert text[a:b] == "Dudley Council the historic capital"
     assert cqc.is_stamp("Published: 17 May 2024 Page last updated: 17 May 2024")
     assert not cqc.is_chrome("Published: 1 May")  # a date stamp is content (it answers "when was it published?")
+    # a meeting-summary site's controls, and a page's address, are never its title (the address is content)
+    text = ("Subscribe to updates\n\nChat with this meeting\n\nSubscribe to chat\nAI Generated\n\n"
+            "URL: https://democracy.quillham.gov.uk/ieDecisionDetails.aspx?ID=997\nPeople Committee - 10 June 2025\n")
+    a, b = cqc.title_line(text)
+    assert text[a:b] == "People Committee - 10 June 2025"
+    assert cqc.is_stamp("URL: https://democracy.quillham.gov.uk/ieDecisionDetails.aspx?ID=997")
+    assert not cqc.is_chrome("URL: https://democracy.quillham.gov.uk/ieDecisionDetails.aspx?ID=997")
 
 
 def test_a_first_line_cut_mid_sentence_is_not_the_title_the_sentence_it_opens_is():
