@@ -34,7 +34,7 @@ from typing import Any
 
 import numpy as np
 
-from .authorities import STATES_FIGURE, core_name
+from .authorities import QUOTED_WORDS, STATES_FIGURE, core_name
 from .chunk import Chunk, segments
 from .corpus import decode_text, text_path
 from .cqc import (
@@ -243,12 +243,18 @@ class Answerer:
         figures = set(_FIGURE.findall(text))  # "went from 392 to 465", "a 22% rise ... since 2011"
         # and names: "whose cabinet member is Councillor John Spence", "with its County Hall in Northallerton"
         names = {w for w in _NAME_WORD.findall(text) if w.lower() not in self.common_words}
-        for h in self.retriever.search(text, top_k=10 if figures or names else 5):
+        # and words quoted from the report: "whose minutes say the CQC found it 'is cost effective'"
+        quoted = {" ".join(m.group(0)[1:-1].lower().split()) for m in QUOTED_WORDS.finditer(text)}
+        hits = self.retriever.search(text, top_k=10 if figures or names or quoted else 5)
+        for q in quoted:  # the passage holding a quoted phrase, found by the phrase itself
+            hits += self.retriever.search(q, top_k=5)
+        for h in hits:
             a = self._reports.get(h.chunk.doc, {}).get("authority")
-            # a passage stating every figure and name of the description is the one it describes, whatever the
-            # wording
-            states = (figures or names) and figures <= set(_FIGURE.findall(h.chunk.text)) and \
-                names <= set(_NAME_WORD.findall(h.chunk.text))
+            # a passage stating every figure, name and quoted phrase of the description is the one it describes,
+            # whatever the wording
+            flat = " ".join(h.chunk.text.lower().split())
+            states = (figures or names or quoted) and figures <= set(_FIGURE.findall(h.chunk.text)) and \
+                names <= set(_NAME_WORD.findall(h.chunk.text)) and all(q in flat for q in quoted)
             w = h.score + (STATES_FIGURE if states else 0.0)
             if a and w > weights.get(a, 0.0):
                 weights[a] = w

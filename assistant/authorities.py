@@ -558,12 +558,19 @@ def _content_of(post: str, doc: re.Match | None) -> str:
     rest = post
     if doc:
         rest = rest.replace(doc.group(0), " ")
+    # words quoted from a report stay as they are ("found it 'is cost effective'"): they are what it states
+    quoted = [m.group(0) for m in QUOTED_WORDS.finditer(rest)]
+    rest = QUOTED_WORDS.sub(" ", rest)
     rest = _POINTS_NAMED.sub(" ", _SCORED.sub(" ", rest))
     rest = re.sub(r"\b(?:that|which|who|whose|where|with|is|was|were|are|has|had|have|its|their|it|they|the|a|an|"
                   r"rated|scored|got|on|for|in|of|to|by|and|' ?s)\b", " ", rest, flags=re.I)
     for w in list(SCORE_WORDS.values()) + [r.lower() for r in OVERALL_RATINGS]:
         rest = re.sub(rf"\b{w}\b", " ", rest, flags=re.I)
-    return " ".join(rest.split())
+    return " ".join(rest.split() + quoted)
+
+
+# three to eight words between quotation marks (not an apostrophe's "s"): words quoted from a report
+QUOTED_WORDS = re.compile(r"(?<!\w)[‘'\"“](?:[^‘’'\"”\s]+\s+){2,7}[^‘’'\"”\s]+[’'\"”](?!\w)")
 
 
 def _scores_held(md: Mapping[str, Any]) -> set[tuple[str | None, int]]:

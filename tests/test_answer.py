@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -420,6 +421,29 @@ def test_a_score_out_of_100_told_in_news_or_minutes_answers_a_score_question(tmp
     assert not score.abstained and "53" in score.text
     for answer in (points, score):
         assert_all_verbatim(answer, corpus)
+
+
+def test_a_council_described_by_words_quoted_from_its_report(tmp_path, real_embedder):
+    # "the council whose minutes say the CQC found it 'is cost effective'": the quoted words, stop words and all,
+    # are what its report states (a list item of four words)
+    answerer, corpus = small_answerer(tmp_path, real_embedder, {
+        "quillham-minutes.txt": (
+            "Adult Services Cabinet Member – minutes – 13 January 2010\n\n"
+            "The council’s grading of “performing well” showed the Commission had found that the council:\n\n"
+            "  • Consistently delivered above minimum requirements\n  • Is cost effective\n"
+            "  • Made contributions to wider outcomes for the community.\n"),
+        "wessexshire-news.txt": (
+            "Wessexshire adult social care rated good\n\nThe Care Quality Commission rated Wessexshire County "
+            "Council's adult social care as good. Inspectors found the council's services were effective and that "
+            "costs were well controlled.\n"),
+        "metadata.json": json.dumps({"reports": {"quillham-minutes.txt": {"authority": "Quillham Council"}}}),
+        "derbyshire.txt": CORPUS / DERBYSHIRE})
+    u = answerer.understand("What grade did the council whose minutes say the CQC found it 'is cost effective' get?")
+    assert u.authorities == ("Quillham Council",)
+    from assistant.authorities import _content_of
+
+    # the words searched for: the quoted phrase whole, its "is" kept
+    assert "'is cost effective'" in _content_of("whose minutes say the CQC found it 'is cost effective'", None)
 
 
 def test_a_publication_date_told_in_a_sentence_answers_when_a_report_was_published(tmp_path, real_embedder):
