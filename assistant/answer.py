@@ -333,7 +333,7 @@ class Answerer:
                             hits.extend(found)
                     said = {self._reports.get(c.doc, {}).get("authority") for c in cites[before_scores:]}
                     missing = tuple(a for a in u.authorities if a not in said)
-                    if ok and missing and part.intent in (SCORE_ASKED, OVERALL) and not part.statements:
+                    if ok and missing and part.intent in (SCORE_ASKED, OVERALL, COMPARE) and not part.statements:
                         # "how did X and Y each come out?": Y's rating held by no metadata may be told in words
                         one = dataclasses.replace(u, authorities=missing, named=tuple(n for n in u.named
                                                                                       if n in missing))
@@ -355,7 +355,11 @@ class Answerer:
                     # no score line or rating of theirs is held: their minutes or news may tell it in words
                     # ("the lowest rating of one out of four ... for eight of the nine areas")
                     before = list(cites)
-                    told = self._rating_in_words(part, u, filters, cites, vectors, budget)
+                    if part.intent == COMPARE and len(u.authorities) > 1:
+                        # "which scored higher, Haringey or Leicestershire?": what each one's reports tell
+                        told = self._each_in_words(part, u, filters, cites, vectors, budget)
+                    else:
+                        told = self._rating_in_words(part, u, filters, cites, vectors, budget)
                     if told and (part.statements or AREAS_ASKED.search(part.text)) and not any(
                             set(statements_in(c.quote)) & set(part.statements or QUALITY_STATEMENTS)
                             for c in cites if c not in before):
@@ -412,19 +416,40 @@ class Answerer:
         return docs.pop() if len(docs) == 1 else None
 
     def _rating_in_words(self, part: Part, u: Understanding, filters: Filters, cites: list[Citation],
-                         vectors: _Vectors, budget: int) -> tuple[str, bool, list[Hit]] | None:
+                         vectors: _Vectors, budget: int, points_first: bool = False
+                         ) -> tuple[str, bool, list[Hit]] | None:
         """A score or rating asked of an authority whose reports hold no score line: the passage of theirs that
         tells it in words ("the Local Authority rating had been 'Requires improvement'", "scored 56%"), if one
         does; None (and `cites` untouched) if none does."""
         if PERCENT_ASKED.search(part.text) or POINTS_ASKED.search(part.text):
             kinds = (POINTS,)
         else:  # a rating ("requires improvement"), or for "what was its CQC score?" the points it was given
-            kinds = (RATING, POINTS) if _SCORE_WORD.search(part.text) else (RATING,)
+            kinds = ((POINTS, RATING) if points_first else (RATING, POINTS)) if _SCORE_WORD.search(part.text) \
+                else (RATING,)
         for expects in kinds:
             told = self._told(part, u, filters, cites, vectors, budget, expects)
             if told:
                 return told
         return None
+
+    def _each_in_words(self, part: Part, u: Understanding, filters: Filters, cites: list[Citation],
+                       vectors: _Vectors, budget: int) -> tuple[str, bool, list[Hit]] | None:
+        """Scores or ratings of several authorities compared, none held as a score line: each one's, told in its
+        reports' words (points first: "which scored higher?" is answered by 56 and 53), or that they don't say;
+        None if none is told."""
+        blocks: list[str] = []
+        hits: list[Hit] = []
+        for authority in u.authorities:
+            one = dataclasses.replace(u, authorities=(authority,), named=(authority,), comparison=False)
+            told = self._rating_in_words(part, one, filters, cites, vectors, budget, points_first=True)
+            if told:
+                blocks.append(f"{authority}:\n{told[0]}")
+                hits.extend(told[2])
+            else:
+                blocks.append(f"{authority}: the indexed reports don't say.")
+        if not hits:
+            return None
+        return "\n".join(blocks), True, hits
 
     def _told(self, part: Part, u: Understanding, filters: Filters, cites: list[Citation], vectors: _Vectors,
               budget: int, expects: str) -> tuple[str, bool, list[Hit]] | None:

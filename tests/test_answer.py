@@ -419,7 +419,10 @@ def test_a_score_out_of_100_told_in_news_or_minutes_answers_a_score_question(tmp
     assert not points.abstained and "scored 56" in points.text
     score = answerer.ask("Wessexshire County Council CQC score")
     assert not score.abstained and "53" in score.text
-    for answer in (points, score):
+    # compared: the one whose rating no metadata holds is told in its own words too, not left out
+    both = answerer.ask("Which scored higher with the CQC, Quillham or Wessexshire?")
+    assert "requires improvement" in both.text and "53" in both.text
+    for answer in (points, score, both):
         assert_all_verbatim(answer, corpus)
 
 
