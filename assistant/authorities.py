@@ -503,7 +503,7 @@ _DESCRIPTION = re.compile(
     rf"(?P<post>(?:\s*,?\s*(?:that|which|who|whose|where|with|rated|scored|scoring|graded|given|awarded|that's|"
     rf"judged|assessed|in which|known|accredited|described|recognised|recognized|praised|based|located|covering|"
     rf"stretching|serving|whose|short of|lacking|facing|using|running|offering|providing|reporting|notified|hit by|"
-    rf"(?:cqc|inspectors|it) (?:rated|scored|judged|gave)|"
+    rf"(?:the )?(?:cqc|inspectors|it) (?:rated|scored|judged|gave|found|assessed|described)|"
     # any participle: "the council still awaiting its inspection result", "the borough preparing for CQC"
     rf"(?:still |now |currently |already |recently )?[a-z]+ing)\b(?:(?!{_CLAUSE_END}).)*)?)",
     re.I)

@@ -7,6 +7,7 @@ import pytest
 
 from assistant.authorities import Catalog, core_name
 from assistant.councils import most_mentioned
+from assistant.question import understand
 
 DERBY, CAMDEN, GLOS, HERTS = ("Derbyshire County Council", "London Borough of Camden", "Gloucestershire County Council",
                               "Hertfordshire County Council")
@@ -130,6 +131,20 @@ def test_a_description_ends_where_the_question_begins(q):
     (found,) = CATALOG.references(q)
     assert q[found.start:found.end] == "the borough CQC rated outstanding"
     assert found.authorities == (CAMDEN,)
+
+
+def test_a_description_by_what_the_cqc_judged_ends_before_the_question():
+    catalog = Catalog.of({"l.txt": {"authority": "London Borough of Lambeth", "kind": "press release"},
+                          "c.txt": {"authority": CAMDEN, "kind": CQC}})
+    q = ("In the London borough the CQC judged to be performing better than the London average, who is the "
+         "executive director?")
+    (found,) = catalog.references(q, search=lambda text: {"London Borough of Lambeth": 1.6, CAMDEN: 0.3})
+    assert q[found.start:found.end] == ("the London borough the CQC judged to be performing better than the London "
+                                        "average")
+    assert found.authorities == ("London Borough of Lambeth",)
+    # so "judged ... better" is the description's, and the question asks who, not whose score was higher
+    u = understand(q, catalog, search=lambda text: {"London Borough of Lambeth": 1.6, CAMDEN: 0.3})
+    assert [p.intent for p in u.parts] == ["passages"] and u.authorities == ("London Borough of Lambeth",)
 
 
 def test_a_yes_no_question_asks_the_rating_after_a_description():
