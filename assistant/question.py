@@ -293,7 +293,10 @@ def _part(question: str, a: int, b: int, refs: list[Reference], neighbours: Neig
     masked, search = _masked(question, a, b, refs)
     _, bare = _masked(question, a, b, refs, lend=False)
     intent, rule = decide(masked)
-    statements = statements_in(text)
+    # a quality statement inside a description describes the authority, not what is asked ("In the London borough
+    # scored 4 for safe pathways, how did the council respond to the flooding?"), unless the question points back at
+    # it ("..., what did it score on that statement?")
+    statements = statements_in(text if _THAT_STATEMENT.search(masked) else masked)
     if intent is None:
         intent, rule = _score_by_words(masked, statements)
     if intent is None and neighbours is not None and vector is not None and _few_content_words(search):
@@ -317,6 +320,7 @@ def _part(question: str, a: int, b: int, refs: list[Reference], neighbours: Neig
                 bare if bare and bare != search else None, bare or text)
 
 
+_THAT_STATEMENT = re.compile(r"\b(?:that|this|the same|the said)\s+(?:quality\s+)?(?:statement|area|theme)\b", re.I)
 _SCORE_TALK = re.compile(r"\b(?:[1-4]|one|two|three|four|exceptional|shortfalls|good standard|outstanding|"
                          r"requir(?:es|ing) improvement|inadequate|came out|come out)\b|"
                          r"\bwhat (?:did|does|do) AUTH (?:get|receive|achieve)\w* (?:for|on|in)\b", re.I)

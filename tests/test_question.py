@@ -336,6 +336,18 @@ def test_a_description_by_a_fact_lends_its_words_only_when_the_question_is_about
     assert short.authorities == (CAMDEN,)
 
 
+def test_a_quality_statement_inside_a_description_describes_the_authority_and_is_not_asked():
+    (flood,) = u("In the London borough scored 4 for safe pathways, systems and transitions, how did the council "
+                 "respond when a care setting was hit by heavy rain?").parts
+    assert flood.intent == "passages" and flood.statements == ()
+    (other,) = u("The London borough that scored 4 for safe pathways - what did it get for safeguarding?").parts
+    assert other.intent == "score" and other.statements == ("Safeguarding",)
+    # ... unless the question points back at it
+    (same,) = u("The county council whose safe pathways report mentions mutual aid: what did it score on that "
+                "statement?").parts
+    assert same.statements == ("Safe pathways, systems and transitions",)
+
+
 def test_a_score_question_about_any_council_is_not_one_councils_score():
     def search(text):  # one report happens to share the question's words
         return {CAMDEN: 0.3, DERBY: 0.05}
