@@ -513,7 +513,14 @@ _CHROME_LINE = re.compile(r"^(?:an? )?(?:image|photo|photograph|picture|graphic|
                           r"^issue\s*[-–]\s*meetings$|^supporting documents:?$|^minutes:?$|"
                           # a committee site's page heading: "Agendas, Meetings and Minutes - Agenda item"
                           r"^(?:agendas?|meetings?|minutes|decisions?)\b[\w ,&]{0,40}[-–|:]\s*(?:agenda item|issue|"
-                          r"decision details?|meeting details?)$", re.I)
+                          r"decision details?|meeting details?)$|"
+                          # a site's subscription notices: "You'll receive weekly summaries about X every week.",
+                          # "If you have any requests or comments please let us know at ...", "Subscribe to our ..."
+                          r"^you(?:'|’)?ll receive\b.{0,80}\b(?:summaries|updates|emails?|alerts|newsletters?)\b|"
+                          r"^if you have any (?:requests|comments|questions|feedback)\b.{0,60}\blet us know\b|"
+                          r"^(?:subscribe|sign up) (?:to|for) (?:our|chat|this|the newsletter|updates|email)\b|"
+                          # a news site's promotion: "Watch more of our videos on ShotsTV.com"
+                          r"^(?:watch|see|read) more (?:of )?our (?:videos|stories|news)\b", re.I)
 _STAMP_LINE = re.compile(r"^(?:published|page last updated|last reviewed|last updated|assessment published|"
                          r"assessment start date|date of publication)\b|"
                          # the page's address, alone or as a field: "URL: https://democracy.thurrock.gov.uk/..."
@@ -527,7 +534,7 @@ _CONTROL_WORDS = {"toggle", "menu", "mobile", "visibility", "navigation", "nav",
                   "account", "sign", "in", "out", "log", "cookies", "home", "accessibility", "page", "site", "this",
                   "show", "hide", "expand", "collapse", "sidebar", "breadcrumb", "settings", "language", "select",
                   "translate", "the", "and", "clear", "submit", "go", "more", "less", "view", "favourites", "basket",
-                  "subscribe", "updates", "newsletter", "chat", "up"}
+                  "subscribe", "updates", "newsletter", "chat", "up", "advertisement", "ad", "ads"}
 
 
 def is_chrome(line: str) -> bool:
@@ -556,7 +563,15 @@ ISO_DATELINE = re.compile(r"^[ \t]*date[ \t]+(?P<y3>(?:19|20)\d\d)-(?P<m3>\d\d)-
 def is_stamp(line: str) -> bool:
     """Is this line a date stamp ("Published: 17 May 2024", a dateline "Norfolk County Council, 27 October 2023
     00:00") or the page's address ("URL: https://...")? Content, but never a title or a heading."""
-    return bool(_STAMP_LINE.match(line.strip()) or DATELINE.match(line))
+    return bool(_STAMP_LINE.match(line.strip()) or DATELINE.match(line) and not _MEETING_HEADING.match(line))
+
+
+# A meeting's heading, its body then the day: "Cabinet - Wednesday, 15th October, 2025 6.30 pm" (a title, not a
+# dateline)
+_MEETING_HEADING = re.compile(r"^\s*[A-Z][\w'’&. ]{2,60}?\s[-–]\s(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day\b")
+# A question in quotation marks alone on its line: a site's sample question ("“Will the report be endorsed?”"),
+# never a report's title
+_QUOTED_QUESTION = re.compile(r"^\s*[“\"‘'].*\?\s*[”\"’']\s*$")
 
 
 # Words a title or sentence never ends on: a line ending on one was cut mid-sentence (a PDF's hard wrap).
@@ -580,14 +595,24 @@ def title_line(text: str) -> tuple[int, int] | None:
     A first line cut mid-sentence is not a title line: the title is then the sentence it opens, on as many
     lines as it takes (up to three)."""
     found: tuple[int, int] | None = None
+    skipped = False  # the last line with words was furniture: a line going on from it in lower case is too
     for n, (pos, line) in enumerate(lines(text)):
         if found is None:
-            if is_chrome(line) or is_stamp(line):
+            if not line.strip():
+                continue
+            if is_chrome(line) or is_stamp(line) or _QUOTED_QUESTION.match(line) or \
+                    skipped and line.strip()[:1].islower():
+                skipped = True
                 continue
             lead = len(line) - len(line.lstrip())
             stripped = line.strip()
             hashes = len(stripped) - len(stripped.lstrip("#"))
             body = stripped[hashes:].lstrip()
+            stamp = ISO_DATELINE.match(body)  # "date 2025-09-17 Wakefield Council was ...": the stamp is no title
+            body = body[stamp.end():].lstrip() if stamp else body
+            if not body or stamp and is_chrome(body):
+                skipped = True
+                continue
             a = pos + lead + (len(stripped) - len(body))
             found, first = (a, a + len(body)), n
         elif line.strip() and n - first <= 2:

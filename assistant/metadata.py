@@ -39,6 +39,10 @@ _PLAN_TITLE = re.compile(r"\b(?:plan|strategy|policy|statement|local account)\b"
 _MINUTES = re.compile(r"^[ \t]*(?:Agenda item\b|Minutes\b|Decision Maker:|Decided at meeting\b|Resolved\b|"
                       r"Date of Decision:|Meeting:[ \t]*\d|Reason for Decision\b)|"
                       r"\b(?:the (?:Committee|Panel|Board|Cabinet) (?:received|noted|considered|agreed|resolved)|"
+                      # a meeting's summary: "The People Committee of Sutton Council met to discuss", "the Croydon
+                      # Council Cabinet reviewed", "The committee noted"
+                      r"\b[Tt]he (?:[A-Z][\w'’]* ){0,4}(?:Committee|Cabinet|Panel|committee|cabinet|panel)"
+                      r"(?: of [A-Z][\w'’ ]{2,40}?)? (?:met to|noted|reviewed|approved|endorsed|welcomed|discussed)\b|"
                       r"Members (?:were|queried|asked|noted)|The Chair (?:commented|noted|thanked))", re.M)
 _MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
            "november", "december")
@@ -138,7 +142,7 @@ def _authority(text: str) -> str | None:
             if named:
                 return named.group("authority")
             name = m.group("authority").strip()
-            if name.split()[0].lower() in _NO_NAME_START:
+            if name.split()[0].lower() in _NO_NAME_START or _NOT_AUTHORITY.search(name):
                 continue  # "Our CQC assessment", "The latest assessment": a page's heading, no council
             if is_council(name) or all(w[:1].isupper() or w in _NAME_JOINS for w in name.split()):
                 return name  # "Wessexshire: local authority assessment"
@@ -195,7 +199,9 @@ def detect(text: str) -> Metadata:
     rating = cqc.overall_rating(text)
     head_lines = [ln for ln in text.split("\n")[:12] if not cqc.is_chrome(ln)][:3]
     # (a rating told in a committee's minutes makes them no CQC assessment)
-    cqc_marks = bool(items) or any(_ASSESSMENT_TITLE.match(cqc.strip_heading(ln)) for ln in head_lines) \
+    # ("Adult Social Care CQC Assessment" heading a committee's item names no authority: no assessment's title)
+    titled = (_ASSESSMENT_TITLE.match(cqc.strip_heading(ln)) for ln in head_lines)
+    cqc_marks = bool(items) or any(m and not _NOT_AUTHORITY.search(m.group("authority")) for m in titled) \
         or (rating is not None and "Care Quality Commission" in text and not _MINUTES.search(text[:3000])) \
         or detect_quality_statement(text) is not None
     if items:

@@ -505,11 +505,17 @@ def _lean_on_before(parts: tuple[Part, ...]) -> tuple[Part, ...]:
     return tuple(out)
 
 
+_DETERMINERS = {"the", "a", "an", "this", "that", "these", "those", "its", "their", "our", "your", "his", "her", "my",
+                "which", "what", "whose", "each", "every", "any", "some", "same", "new", "latest", "last", "first"}
+
+
 def _missing_document(text: str, named: tuple[str, ...], catalog: Catalog) -> str | None:
     """A kind of document ("winter plan") asked of a named authority that has none indexed, while another
     authority's report of that kind is: the question is about a report we do not hold."""
     for m in re.finditer(r"(?<!['’])\b([a-z]{2,} (?:plan|strategy|report|assessment|account))\b", text, re.I):
         phrase = m.group(1).lower()
+        if phrase.split()[0] in _DETERMINERS:  # "the report", "this assessment": no kind of document
+            continue
         titled = [a for title, a, _ in catalog.titles if phrase in title]
         if titled and named and not any(a in named for a in titled):
             return phrase

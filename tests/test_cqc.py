@@ -174,6 +174,30 @@ def test_page_furniture_is_not_the_title():
     assert not cqc.is_chrome("URL: https://democracy.quillham.gov.uk/ieDecisionDetails.aspx?ID=997")
 
 
+def test_subscription_notices_promotions_and_a_saved_pages_stamp_are_not_the_title():
+    for notice in ("You'll receive weekly summaries about Quillham Council every week.",
+                   "If you have any requests or comments please let us know at help@example.org.",
+                   "Subscribe to our professional plan to ask questions about this meeting.",
+                   "Sign up to our daily newsletter Sign up Thank you for signing up!",
+                   "Watch more of our videos on ShotsTV.com", "Advertisement Hide Ad"):
+        assert cqc.is_chrome(notice), notice
+    assert not cqc.is_chrome("You'll receive a letter about your assessment within two weeks.")
+    # a meeting's heading is its title, not a dateline; a sample question in quotation marks is not
+    text = ("Subscribe to updates\nYou'll receive weekly summaries about Quillham Council every week.\n"
+            "“Will the annual report be endorsed?”\nCabinet - Wednesday, 15th October, 2025 6.30 pm\nSummary\n")
+    a, b = cqc.title_line(text)
+    assert text[a:b] == "Cabinet - Wednesday, 15th October, 2025 6.30 pm"
+    assert cqc.is_stamp("Quillham Council, 27 October 2023 00:00")
+    # a saved page's "date 2025-09-17" stamp opens its first line: the title is what follows, and a line going on
+    # in lower case from furniture is furniture too
+    text = " date 2025-09-17 Quillham Council was a hair's breadth from good, a meeting heard.\n\nMore text.\n"
+    a, b = cqc.title_line(text)
+    assert text[a:b] == "Quillham Council was a hair's breadth from good, a meeting heard."
+    text = " date 2025-01-28 Watch more of our videos on ShotsTV.com\n\nand on Freeview 262\n\nCare rated good.\n"
+    a, b = cqc.title_line(text)
+    assert text[a:b] == "Care rated good."
+
+
 def test_a_first_line_cut_mid_sentence_is_not_the_title_the_sentence_it_opens_is():
     text = ("The Strategic Director for Social Care &\nEducation submitted a report and gave a presentation to the\n"
             "Commission on the outcome of the CQC assessment\nof Adult Social Care.\n- The rating had been\n")

@@ -29,10 +29,20 @@ def test_detects_derbyshire_assessment():
      "Performance in 2023/24", COUNCIL_REPORT),
     ("Agenda item\n\nAdult Social Care Local Account\n\nMinutes:\n\nThe Panel received a report.\n",
      "Adult Social Care Local Account", MINUTES),
+    # a meeting-summary site's page: its notices, then the meeting, and a summary of what the committee did
+    ("Subscribe to updates\nYou'll receive weekly summaries about Quillham Council every week.\n"
+     "Summary\n\nThe People Committee of Quillham Council met to discuss the CQC assessment of adult social care.\n"
+     "\nAdult Social Care CQC Assessment\n\nThe committee noted the good rating received from the CQC.\n",
+     "Summary", MINUTES),
 ])
 def test_council_pages_behind_their_site_furniture(text, title, kind):
     m = detect(text)
     assert (m.title, m.kind) == (title, kind)
+
+
+def test_a_heading_of_the_services_words_names_no_authority():
+    m = detect("Summary\n\nAdult Social Care CQC Assessment\n\nThe People Committee of Quillham Council met.\n")
+    assert m.authority == "Quillham Council"
 
 
 def test_camden_authority_is_not_in_the_text_but_the_file_supplies_it():

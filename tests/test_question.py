@@ -135,6 +135,10 @@ def test_unknown_councils_and_missing_documents():
     assert u("What does Derbyshire's winter plan say about PPE?").missing_document is None
     # a possessive is no kind of document ("Camden's assessment" is not an "s assessment")
     assert u("Did Camden's assessment look at carers?").missing_document is None
+    # nor is "the report", though another council's title says it ("In the report published today ...")
+    titled = {**REPORTS, "d.txt": {"authority": DERBY, "kind": "council report",
+                                   "title": "In the report published today, the CQC concluded ..."}}
+    assert understand("Why was the report on Camden held back?", titled).missing_document is None
 
 
 def test_names_in_web_addresses_are_not_ordinary_words():
