@@ -861,7 +861,11 @@ class Answerer:
                 if near is None:
                     continue
                 rs, re_, broken = near
-                if max(end, re_) - min(start, rs) > budget:
+                # a window that ends "... said:" or "... including:" says nothing yet: what it introduces may take
+                # it to the whole answer's budget, past a part's share
+                lead_in = forward and r == hi + 1 and text[start:end].rstrip().endswith(":") and (
+                    speaking or listing)
+                if max(end, re_) - min(start, rs) > (max(budget, st.quote_chars) if lead_in else budget):
                     continue
                 score = unit_score(r)
                 within = st.extend_within * (st.paragraph_factor if broken else 1.0)

@@ -539,6 +539,9 @@ _DATE_IN = re.compile(rf"\b(?:{_MONTHS}|(?:19|20)\d\d|\d{{1,2}}(?:st|nd|rd|th)|m
 # "When will / would / does ...?" asks when something happens, which a condition may answer ("only if requested",
 # "once the report is published"); "when was / did ...?" asks when it happened
 _WHEN_WILL = re.compile(r"\bwhen (?:will|would|does|do|can|could|should|might|may)\b", re.I)
+# ... or by a season to come ("in the spring", "by the end of the summer", "early next winter")
+_SEASON_TO_COME = re.compile(r"\b(?:in|by|during|over|from|until|early|late|(?:the )?end of)\s+(?:the\s+|next\s+)?"
+                             r"(?:spring|summer|autumn|winter)\b", re.I)
 _ON_CONDITION = re.compile(r"\b(?:only (?:if|when|after|once)|if (?:requested|asked|needed|required)|"
                            r"as soon as|once (?:the|a|an|it|they|we)|upon (?:request|receipt))\b", re.I)
 # "On what date ...?", "what was the date of ...?": a day or month of a year, not "by the end of the month" or a
@@ -660,8 +663,11 @@ def has_expected(u: Understanding | Part | str | None, quote: str, common: froze
             return bool(_DAY_IN.search(quote))  # ("in August 2025" does not say which days)
         if isinstance(u, Understanding | Part) and _ON_A_DATE.search(u.text):  # "what date": a calendar date
             return bool(_CALENDAR_IN.search(quote))
-        if isinstance(u, Understanding | Part) and _WHEN_WILL.search(u.text) and _ON_CONDITION.search(quote):
-            return True  # "when will the CQC inspect safeguarding?": "only if requested by the Secretary of State"
+        if isinstance(u, Understanding | Part) and _WHEN_WILL.search(u.text) and (
+                _ON_CONDITION.search(quote) or _SEASON_TO_COME.search(quote)):
+            # "when will the CQC inspect safeguarding?": "only if requested by the Secretary of State"; "when will
+            # the council publish its plan?": "in the spring"
+            return True
         return bool(_DATE_IN.search(quote))
     if kind == PERCENT:
         # a share of what the question asks about ("what % of people get direct payments?": "12 percent of

@@ -714,6 +714,23 @@ def test_a_quote_ending_said_goes_on_with_what_was_said(tmp_path, real_embedder)
     assert_all_verbatim(a, corpus)
 
 
+def test_what_was_said_follows_its_speaker_past_a_parts_share_of_the_budget(tmp_path, real_embedder):
+    # a part of a two-part question is quoted within `part_share` of the budget; "... said:" says nothing yet, so
+    # the words said may take it to the whole answer's budget
+    answerer, corpus = small_answerer(tmp_path, real_embedder, {"quillham-news.txt": (
+        "Quillham adult social care requires improvement\n\n"
+        "The Care Quality Commission (CQC) has rated Quillham Council as requires improvement.\n\n"
+        "James Bullion, CQC’s chief inspector of adult social care and integrated care, said:\n\n"
+        "“At our assessment of Quillham Council’s adult social care services, we found leaders had a close working "
+        "relationship with partner organisations to ensure residents across Quillham had good access to health and "
+        "social care services, and staff told us they felt listened to.”\n\n"
+        "The council will publish an action plan in the spring to tackle waiting lists for assessments.\n")})
+    a = answerer.ask("What did James Bullion say about Quillham's leaders, and when will the council publish its "
+                     "action plan?")
+    assert "said:" in a.text and "close working relationship" in a.text and "in the spring" in a.text
+    assert_all_verbatim(a, corpus)
+
+
 @pytest.mark.parametrize("question, said", [
     # "CQC" names the article's subject when none of Wakefield's reports is a CQC assessment, not a kind of report
     # to keep to

@@ -202,6 +202,10 @@ def test_expected_facts_in_quotes():
     assert not has_expected(u("When was the safeguarding inspection carried out?"),
                             "CQC will undertake safeguarding inspection activity only if requested", common)
     assert not has_expected(will, "CQC will undertake safeguarding inspection activity", common)
+    # ... or a season to come
+    publish = u("When will the council publish its action plan?")
+    assert has_expected(publish, "The council will publish an action plan in the spring.", common)
+    assert not has_expected(u("When was the action plan agreed?"), "an action plan in the spring", common)
     grown = u("How much has demand for its services grown since 2020?")
     assert has_expected(grown, "This progress comes despite a 40% rise in demand for services since 2020", common)
     assert has_expected(grown, "referrals rose from 1,200 to 1,650 a month", common)
