@@ -632,8 +632,10 @@ class Answerer:
         for done in (deed[:1], deed[1:]):
             if not done or set(deed) & self.index.unit_tokens(best.row):
                 break
+            # (the doer's own word, "Report author: ...", "reports Grace Howarth", answers wherever it ranks among
+            # the best; the question's verb must also share its words or score nearly as well)
             doer = next((x for x in units[1: s.expect_depth] if set(done) & self.index.unit_tokens(x.row)
-                         and (x.score >= best.score - s.extend_within
+                         and (done is not deed[:1] or x.score >= best.score - s.extend_within
                               or len(qstems & self.index.unit_tokens(x.row)) >= 2)
                          and has_expected(u, self._text(x.chunk, x.start, x.end), self.common_words)), None)
             if doer is not None:
@@ -1182,11 +1184,17 @@ def _asked_deed(question: str) -> tuple[str, ...]:
     stems = tokenize([m.group(1)])[0]
     if not stems:
         return ()
-    return (stems[0], *sorted(_DOER_WORDS.get(stems[0], ())))
+    doers = _DOER_WORDS.get(stems[0], frozenset())
+    if doers is _WRITER and _NEWS_PIECE.search(question):  # a news article's writer is its reporter
+        doers = doers | {"report"}
+    return (stems[0], *sorted(doers))
 
 
 # The words naming the doer of a deed: who wrote a report is its author; who presented it introduced it
-_DOER_WORDS = {"wrote": frozenset({"author", "written", "writer"}), "write": frozenset({"author", "written", "writer"}),
+_WRITER = frozenset({"author", "written", "writer", "journalist", "correspond"})  # (stems)
+# ... and a news article's writer its byline's reporter ("reports Grace Howarth, Local Democracy Reporter")
+_NEWS_PIECE = re.compile(r"\b(?:article|story|news|piece|press release|write-?up)\b", re.I)
+_DOER_WORDS = {"wrote": _WRITER, "write": _WRITER,
                # who presented a report at a meeting introduced it, in the minutes' words
                "present": frozenset({"introduc"}), "introduc": frozenset({"present"})}
 

@@ -18,7 +18,7 @@ import numpy as np
 from .authorities import DOMINANT, Catalog, Reference, core_name
 from .cqc import GRADE_WORD, statement_in, statements_in
 from .fuzzy import speller
-from .intents import LIST, MEANING, OVERALL, PASSAGES, SCORE, SCORE_INTENTS, Neighbours, decide
+from .intents import LIST, MEANING, OVERALL, PASSAGES, PUBLISHED, SCORE, SCORE_INTENTS, Neighbours, decide
 
 __all__ = ["Catalog", "Part", "Understanding", "understand", "has_expected", "common_words", "holding_subject",
            "resolve_followup", "split_parts"]
@@ -301,6 +301,8 @@ def _part(question: str, a: int, b: int, refs: list[Reference], neighbours: Neig
         intent, rule = _score_by_words(masked, statements)
     if intent is None and neighbours is not None and vector is not None and _few_content_words(search):
         intent = neighbours.vote(vector(search))
+        if intent == PUBLISHED and _ASKS_OTHER_THAN_WHEN.match(masked):
+            intent = None  # "who wrote the CQC article?" sounds like "when was it published?" but asks who
         rule = "neighbours" if intent else None
     intent = intent or PASSAGES
     expects = next((kind for kind, pattern in _EXPECTS if pattern.search(text)), None)
@@ -320,6 +322,9 @@ def _part(question: str, a: int, b: int, refs: list[Reference], neighbours: Neig
                 bare if bare and bare != search else None, bare or text)
 
 
+# A question after a person, a place, a reason or a way: never after a report's date
+_ASKS_OTHER_THAN_WHEN = re.compile(r"\s*(?:and\s+|so\s+)?(?:who|whom|whose|where|why|how)\b(?!\s+(?:long ago|recent))",
+                                   re.I)
 _THAT_STATEMENT = re.compile(r"\b(?:that|this|the same|the said)\s+(?:quality\s+)?(?:statement|area|theme)\b", re.I)
 _SCORE_TALK = re.compile(r"\b(?:[1-4]|one|two|three|four|exceptional|shortfalls|good standard|outstanding|"
                          r"requir(?:es|ing) improvement|inadequate|came out|come out)\b|"
