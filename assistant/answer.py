@@ -466,6 +466,10 @@ class Answerer:
             tries.append((f"{names[0]} {rating_words}", anyone))
         meaning = vectors(asked.search_text)  # the later tries change the words searched, not what is meant
         providers = about_providers(part.text)
+        # a quality statement's score asked (or which statements): words that name none tell no answer, so the
+        # next try may ("a 'good' rating" in a photo's caption, then "a 'good' score of three in five of these
+        # areas, including safeguarding")
+        statements = set(part.statements or (QUALITY_STATEMENTS if AREAS_ASKED.search(part.text) else ()))
         for words, who in tries:
             trial = list(kept)
             text, ok, found = self._passage_block(dataclasses.replace(asked, search_text=words), meaning, who,
@@ -476,7 +480,8 @@ class Answerer:
             # provision was rated as ‘Inadequate’", unless those are what is asked)
             if ok and said and any(has_expected(asked, c.quote, self.common_words) and
                                    (providers or not about_providers(c.quote, c.section)) for c in said) and \
-                    (who is u or all(_names(c.quote, names[0]) for c in said)):
+                    (who is u or all(_names(c.quote, names[0]) for c in said)) and \
+                    (not statements or any(_rates(c.quote, statements) for c in said)):
                 cites[:] = trial
                 return text, ok, found
         return None
@@ -659,11 +664,16 @@ class Answerer:
             # that does not, the passage itself (a type check lowers confidence, it does not overrule it)
             rarest = qstems.rarest
             # (a rating asked of an authority whose reports hold no score line: its passage that tells one)
+            # (a rating of the quality statement asked, not any rating: "a 'good' rating" in a photo's caption
+            # does not say what safeguarding got)
             alt = next((c for c in units[1: s.expect_depth]
                         if (c.score >= best.score - s.expect_within or rarest in self.index.unit_tokens(c.row)
                             or u.expects in (RATING, POINTS) or self._labels(c, qstems)
                             or (self._next_to(c, quote) and c.score >= best.score - 2 * s.expect_within))
-                        and has_expected(u, self._text(c.chunk, c.start, c.end), self.common_words)), None)
+                        and has_expected(u, self._text(c.chunk, c.start, c.end), self.common_words)
+                        and (not u.statements or u.expects != RATING
+                             or _rates(self._text(c.chunk, c.start, c.end), set(u.statements)))),
+                       None)
             if alt is not None:
                 quote = self._window(alt, units, qvec, qstems, budget, u, avoid=taken)
                 text = self._text(quote.chunk, quote.start, quote.end)
@@ -1188,6 +1198,16 @@ def _asked_deed(question: str) -> tuple[str, ...]:
     if doers is _WRITER and _NEWS_PIECE.search(question):  # a news article's writer is its reporter
         doers = doers | {"report"}
     return (stems[0], *sorted(doers))
+
+
+# A rating of every area at once ("good in all areas assessed", "across all nine quality statements"): of each one
+_EVERY_AREA = re.compile(r"\b(?:all|every|each of the|each)\s+(?:nine\s+|9\s+)?(?:the\s+)?"
+                         r"(?:areas?|quality statements?|categories|domains|themes)\b", re.I)
+
+
+def _rates(text: str, statements: set[str]) -> bool:
+    """Does the text name one of these quality statements, or every area at once?"""
+    return bool(set(statements_in(text)) & statements or _EVERY_AREA.search(text))
 
 
 # The words naming the doer of a deed: who wrote a report is its author; who presented it introduced it

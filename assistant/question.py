@@ -322,6 +322,10 @@ def _part(question: str, a: int, b: int, refs: list[Reference], neighbours: Neig
                 bare if bare and bare != search else None, bare or text)
 
 
+# A score out of four in a quote's words: its figure, its number word or its descriptor's words
+_SCORE_VALUE_WORDS = {1: r"\b(?:1|one)\b|significant shortfalls|\binadequate\b", 2: r"\b(?:2|two)\b|some shortfalls|"
+                      r"requir(?:es|ing) improvement", 3: r"\b(?:3|three)\b|\bgood\b", 4: r"\b(?:4|four)\b|exceptional|"
+                      r"outstanding"}
 # A question after a person, a place, a reason or a way: never after a report's date
 _ASKS_OTHER_THAN_WHEN = re.compile(r"\s*(?:and\s+|so\s+)?(?:who|whom|whose|where|why|how)\b(?!\s+(?:long ago|recent))",
                                    re.I)
@@ -588,6 +592,10 @@ _RATING_IN = re.compile(r"\b(?:rated|rating|ranked|graded|judged|scored|scoring|
                         r"\b\d{1,3}\s*(?:%|per ?cent\b|points\b|out of))|"
                         r"\b(?:outstanding|requir(?:es|ing) improvement|inadequate)\b[^.]{0,30}\b"
                         r"(?:rated|rating)\b|"
+                        # "received a good rating", "its ‘Good’ CQC rating", "a 'good' score of three": the word
+                        # right before the rating, or a score out of four in words
+                        r"\b(?:good|excellent|outstanding|inadequate)['’\"”]?\s+(?:(?:cqc|overall|ofsted)\s+)?"
+                        r"(?:rating|grade|verdict|score)\b|\bscores? of (?:one|two|three|four|[1-4])\b(?!\s*(?:%|per))|"
                         # or in CQC's words for a score: "the CQC concluded that ‘evidence shows a good standard’ for
                         # the council’s adult social care service"
                         r"\bconclu\w+\W+(?:that\W+)?evidence shows (?:an? )?(?:good|exceptional) standard|"
@@ -685,7 +693,12 @@ def has_expected(u: Understanding | Part | str | None, quote: str, common: froze
                 return True
         return False
     if kind == RATING:
-        return bool(_RATING_IN.search(quote))
+        if not _RATING_IN.search(quote):
+            return False
+        value = u.score_value if isinstance(u, Understanding | Part) else None
+        # "which areas did it only get a 2 in?": a rating of that score ("scores of two in four categories"), not
+        # of another ("a 'good' score of three in five")
+        return value is None or bool(re.search(_SCORE_VALUE_WORDS[value], quote, re.I))
     if kind == POINTS:  # points out of 100 said of a score ("scored 56%", "a grade of 62"), not any percentage
         return any(_near_words(quote, m) & _SCORE_ROOTS for m in _POINTS_IN.finditer(quote))
     if kind == MONEY:

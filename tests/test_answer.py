@@ -666,6 +666,19 @@ def test_who_wrote_a_report_is_its_author(eval_pages):
     assert_all_verbatim(answer, corpus)
 
 
+def test_a_statements_score_told_in_words_is_the_one_naming_it_not_any_rating(eval_pages):
+    # news tells a quality statement's score in words ("a 'good' score of three in five of these areas, including
+    # safeguarding"); a photo's caption ("a 'good' rating") tells the overall rating, which says nothing of
+    # safeguarding (a page of the tune-6 evaluation set)
+    answerer, corpus = eval_pages("tune-6")
+    a = answerer.ask("did stoke on trent get a 3 for safegaurding?")
+    assert not a.abstained and "including safeguarding" in a.text
+    assert_all_verbatim(a, corpus)
+    # ... and a score asked by its value is answered where that value is told
+    twos = answerer.ask("Which areas did Stoke only get a 2 in?")
+    assert "scores of two in four categories" in twos.text
+
+
 def test_who_wrote_a_news_article_is_its_reporter(eval_pages):
     # "Who wrote the ... article?" sounds like "when was it published?" to the labelled examples, but asks who; a
     # news article's writer is named in its byline ("..., reports Grace Howarth, Local Democracy Reporter"), however

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from assistant.question import (
@@ -176,6 +178,13 @@ def test_expected_facts_in_quotes():
     assert has_expected(RATING, "the CQC concluded that ‘evidence shows a good standard’ for the council’s adult "
                                 "social care service.", common)
     assert has_expected(RATING, "Adult social care in Quillham is rated as requiring improvement", common)
+    # the rating's word right before it, or a score out of four in words; a score asked of that score only
+    assert has_expected(RATING, "Quillham Council Adult services received s high/ good rating.", common)
+    assert has_expected(RATING, "The city council received a 'good' score of three in five of these areas", common)
+    twos = dataclasses.replace(u("Which areas did Quillham only get a 2 in?").parts[0], expects=RATING)
+    assert twos.score_value == 2
+    assert not has_expected(twos, "The city council received a 'good' score of three in five of these areas", common)
+    assert has_expected(twos, "But the authority received scores of two in four categories", common)
     # the name of a thing is a capitalised title, whatever ordinary words it is made of
     strategy = u("what's the name of their co-production strategy?")
     assert has_expected(strategy, "The Engagement and Co-production Stronger Together Strategy (2024-2028)",
