@@ -154,7 +154,10 @@ RULES: tuple[Rule, ...] = (
           # "which council scored 4 on partnerships?", "which authorities got a 2 for safeguarding?"
           rf"\b(?:which|what) (?:councils?|authorit\w+|local authorit\w+|ones?|las?|boroughs?|count(?:y|ies))\b"
           rf".{{0,30}}"
-          rf"\b(?:scored|got|received|were given|was given|achieved|rated|were rated)\b",
+          rf"\b(?:scored|got|received|were given|was given|achieved|rated|were rated)\b|"
+          # a later part: "When did the CQC visit AUTH, and what was their verdict?"
+          rf"^\s*(?:and\s+)?what (?:was|is|were|'s) (?:their|its|the|the cqc'?s?|our) (?:final |overall )?"
+          rf"(?:verdicts?|ratings?|scores?|grades?|marks?|judge?ments?)\s*\??\s*$",
           ("what did AUTH score?", "What did AUTH score on safe pathways?", "How well did inspectors rate AUTH?",
            "What mark did AUTH receive?", "was AUTH's transitions rating exceptional or not?", "what did AUTH get?",
            "Did AUTH get a four?", "AUTH safeguarding score", "what rating did AUTH get for safe pathways?",
@@ -166,11 +169,12 @@ RULES: tuple[Rule, ...] = (
            "What rating did the CQC give AUTH's adult social care?",
            "How did the Care Quality Commission judge AUTH's adult social care?",
            "AUTH versus AUTH: how did each come out of its CQC assessment?",
-           "How did AUTH and AUTH each come out of their CQC assessments?"),
+           "How did AUTH and AUTH each come out of their CQC assessments?", "what was their verdict?"),
           ("What did AUTH get from the Infection Control Fund?", "how does AUTH rate the risk of falls?",
            "How are AUTH's carers supported?", "what did AUTH do about PPE?", "how did AUTH do hospital discharge?",
            "How near was AUTH to being rated Good?",
-           "In what month and year were the results of AUTH's CQC assessment published?")),
+           "In what month and year were the results of AUTH's CQC assessment published?",
+           "what was the verdict of the safeguarding adults review?")),
     _rule("what reports are held", HELD,
           r"\b(?:which|what)\b.{0,60}\b(?:reports?|documents?|assessments?|plans?|pages?|statements?|minutes|"
           r"councils?|authorit\w+|parts?|sections?)\b.{0,40}\b(?:do we|we|are|is|have we)\s+"
@@ -200,6 +204,7 @@ RULES: tuple[Rule, ...] = (
 
 # What the counter-examples do ask: they label the neighbours too.
 COUNTER = {
+    "what was the verdict of the safeguarding adults review?": PASSAGES,
     "what does the winter plan mean for AUTH's care homes?": PASSAGES, "what did AUTH score?": SCORE,
     "what did AUTH score on safeguarding?": SCORE, "overall, how are carers supported in AUTH?": PASSAGES,
     "list the actions for unpaid carers": PASSAGES,

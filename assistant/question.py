@@ -37,7 +37,10 @@ _EXPECTS = [
     (WHO, re.compile(r"^\s*who\b(?=.*\b(?:director|chairs?|chaired|chairman|chairwoman|chairperson|head|heads|leader|"
                      r"leads|manager|chief|councillor|officer|commissioner|minister|executive|mayor|cabinet member|"
                      r"portfolio holder|lead member|gave|provided|delivered|briefed|principal "
-                     r"social worker|introduced|presented|wrote|authored)\b)", re.I)),
+                     r"social worker|introduced|presented|wrote|authored)\b)|"
+                     # "which councillor is named as leading the response?": a person in that role
+                     r"^\s*(?:and\s+)?(?:which|what) (?:councillors?|cllrs?|officers?|directors?|managers?|leaders?|"
+                     r"chief executives?|cabinet members?|portfolio holders?|spokes(?:person|man|woman))\b", re.I)),
     (DATE, re.compile(r"^\s*(?:and\s+)?when (?:is|was|were|did|does|do|will|has|have|are|can|should)\b|"
                       r"^\s*(?:and\s+)?when\s*\??\s*$|\b(?:what|which) "
                       r"(?:dates?|year|month|days?)\b|\bby when\b|\bwhat time\b|"

@@ -106,6 +106,8 @@ def test_comparisons(q, comparison):
     ("What is the name of Derbyshire's Director of Public Health?", NAME),
     ("Who chairs the safeguarding board?", WHO),
     ("Who is the director of adult social services in Camden?", WHO),
+    ("Which councillor is named as leading the council's response?", WHO),
+    ("Which officers attended the panel?", WHO),
     ("Who runs the carers helpline?", None),
     ("When was the first round of grant money handed out?", DATE),
     ("When local infection rates climb, how does Derbyshire decide?", None),
