@@ -551,6 +551,9 @@ _DATE_IN = re.compile(rf"\b(?:{_MONTHS}|(?:19|20)\d\d|\d{{1,2}}(?:st|nd|rd|th)|m
 # "When will / would / does ...?" asks when something happens, which a condition may answer ("only if requested",
 # "once the report is published"); "when was / did ...?" asks when it happened
 _WHEN_WILL = re.compile(r"\bwhen (?:will|would|does|do|can|could|should|might|may)\b", re.I)
+# Years that are part of a document's or programme's name: "Annual Report 2024-2025", "Winter Plan 2020-21"
+_NAMED_YEARS = re.compile(r"\b(?:Report|Plan|Strategy|Account|Review|Statement|Framework|Programme|Budget|Accounts)"
+                          r"\s+(?:19|20)\d\d(?:\s*[-/–]\s*(?:19|20)?\d\d)?\b")
 # ... or by a season to come ("in the spring", "by the end of the summer", "early next winter")
 _SEASON_TO_COME = re.compile(r"\b(?:in|by|during|over|from|until|early|late|(?:the )?end of)\s+(?:the\s+|next\s+)?"
                              r"(?:spring|summer|autumn|winter)\b", re.I)
@@ -679,6 +682,9 @@ def has_expected(u: Understanding | Part | str | None, quote: str, common: froze
             return bool(_DAY_IN.search(quote))  # ("in August 2025" does not say which days)
         if isinstance(u, Understanding | Part) and _ON_A_DATE.search(u.text):  # "what date": a calendar date
             return bool(_CALENDAR_IN.search(quote))
+        if isinstance(u, Understanding | Part) and re.match(r"\s*(?:and\s+|so\s+)?when\b", u.text, re.I):
+            # "when did the committee meet?": the years in a document's name ("Annual Report 2024-25") date no event
+            quote = _NAMED_YEARS.sub(" ", quote)
         if isinstance(u, Understanding | Part) and _WHEN_WILL.search(u.text) and (
                 _ON_CONDITION.search(quote) or _SEASON_TO_COME.search(quote)):
             # "when will the CQC inspect safeguarding?": "only if requested by the Secretary of State"; "when will

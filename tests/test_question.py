@@ -217,6 +217,12 @@ def test_expected_facts_in_quotes():
     publish = u("When will the council publish its action plan?")
     assert has_expected(publish, "The council will publish an action plan in the spring.", common)
     assert not has_expected(u("When was the action plan agreed?"), "an action plan in the spring", common)
+    # the years of a document's name date no event; they do say which year's document it is
+    met = u("When did the People Committee meet to note the CQC rating?")
+    noted = "The committee noted the Sutton Safeguarding Adults Board Annual Report 2024-2025."
+    assert not has_expected(met, noted, common)
+    assert has_expected(met, "The committee met on 9 July 2025 and noted the rating.", common)
+    assert has_expected(u("Which year's local account does it have up?"), "Local Account 2017/18", common)
     grown = u("How much has demand for its services grown since 2020?")
     assert has_expected(grown, "This progress comes despite a 40% rise in demand for services since 2020", common)
     assert has_expected(grown, "referrals rose from 1,200 to 1,650 a month", common)
