@@ -87,7 +87,11 @@ _BODIES = {"cabinet", "committee", "group", "commission", "directorate", "scruti
 _NOT_NAMES = {"council", "councils", "board", "team", "trust", "association", "service", "services", "group", "unit",
               "hub", "fund", "framework", "programme", "plan", "act", "england", "commission", "college", "colleges",
               "royal", "health", "care", "centre", "centres", "partnership", "forum", "network", "panel", "cell",
-              "county", "city", "borough", "district", "authority", "department", "office", "agency", "nhs"}
+              "county", "city", "borough", "district", "authority", "department", "office", "agency", "nhs",
+              # ... nor of a role's title ("the Assistant Director, Adult Social Care" names no one)
+              "director", "directors", "assistant", "deputy", "executive", "chief", "head", "manager", "officer",
+              "member", "lead", "leader", "chair", "councillor", "strategic", "corporate", "interim", "portfolio",
+              "holder", "principal", "senior", "cabinet"}
 _PAST = re.compile(r"\b(previous(?:ly)?|earlier|older|prior|last time|history|historic(?:al)?|changed?|"
                    r"improved?|worsened|superseded|used to|over time|since the last)\b", re.I)
 _COMPARISON = re.compile(r"\b(compare[sd]?|comparison|comparing|versus|vs\.?|differ(?:s|ence|ences)?|both|"

@@ -158,6 +158,10 @@ def test_expected_facts_in_quotes():
     assert has_expected(NAME, "The Director of Public Health, Dr Jane Smith, wrote", common)
     assert has_expected(NAME, "Jane Okafor chairs the board", common)
     assert not has_expected(NAME, "The Director of Public Health wrote to providers", common)
+    # a role's title names no one, however it is capitalised
+    assert not has_expected(NAME, "The Assistant Director, Adult Social Care explained the findings",
+                            common | {"adult", "social"})
+    assert has_expected(NAME, "Assistant Director Jane Okafor explained the findings", common)
     assert not has_expected(NAME, "resources published by the Royal Colleges of GPs", common)
     assert has_expected(DATE, "distributed to care providers during summer 2020.", common)
     assert not has_expected(DATE, "distributed to care providers.", common)
