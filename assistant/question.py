@@ -555,8 +555,9 @@ _DATE_IN = re.compile(rf"\b(?:{_MONTHS}|(?:19|20)\d\d|\d{{1,2}}(?:st|nd|rd|th)|m
 # "When will / would / does ...?" asks when something happens, which a condition may answer ("only if requested",
 # "once the report is published"); "when was / did ...?" asks when it happened
 _WHEN_WILL = re.compile(r"\bwhen (?:will|would|does|do|can|could|should|might|may)\b", re.I)
-# Years that are part of a document's or programme's name: "Annual Report 2024-2025", "Winter Plan 2020-21"
-_NAMED_YEARS = re.compile(r"\b(?:Report|Plan|Strategy|Account|Review|Statement|Framework|Programme|Budget|Accounts)"
+# Years that are part of a document's, programme's or law's name: "Annual Report 2024-2025", "Winter Plan 2020-21",
+# "the Care Act 2014"
+_NAMED_YEARS = re.compile(r"\b(?:Report|Plan|Strategy|Account|Review|Statement|Framework|Programme|Budget|Accounts|Act)"
                           r"\s+(?:19|20)\d\d(?:\s*[-/–]\s*(?:19|20)?\d\d)?\b")
 # ... or by a season to come ("in the spring", "by the end of the summer", "early next winter")
 _SEASON_TO_COME = re.compile(r"\b(?:in|by|during|over|from|until|early|late|(?:the )?end of)\s+(?:the\s+|next\s+)?"

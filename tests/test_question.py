@@ -225,6 +225,7 @@ def test_expected_facts_in_quotes():
     met = u("When did the People Committee meet to note the CQC rating?")
     noted = "The committee noted the Sutton Safeguarding Adults Board Annual Report 2024-2025."
     assert not has_expected(met, noted, common)
+    assert not has_expected(met, "the findings on its duties under Part 1 of the Care Act 2014", common)
     assert has_expected(met, "The committee met on 9 July 2025 and noted the rating.", common)
     assert has_expected(u("Which year's local account does it have up?"), "Local Account 2017/18", common)
     grown = u("How much has demand for its services grown since 2020?")
