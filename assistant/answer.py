@@ -333,7 +333,9 @@ class Answerer:
                             hits.extend(found)
                     said = {self._reports.get(c.doc, {}).get("authority") for c in cites[before_scores:]}
                     missing = tuple(a for a in u.authorities if a not in said)
-                    if ok and missing and part.intent in (SCORE_ASKED, OVERALL, COMPARE) and not part.statements:
+                    compared = part.intent == COMPARE and len(u.authorities) > 1
+                    if ok and missing and part.intent in (SCORE_ASKED, OVERALL, COMPARE) and \
+                            (not part.statements or compared):
                         # "how did X and Y each come out?": Y's rating held by no metadata may be told in words
                         one = dataclasses.replace(u, authorities=missing, named=tuple(n for n in u.named
                                                                                       if n in missing))
@@ -341,6 +343,12 @@ class Answerer:
                         if told:
                             text = f"{text}\n{told[0]}"
                             hits.extend(told[2])
+                        elif compared and part.statements:
+                            # "X got a 3 for safe pathways - did Y do better?": Y's score for it is not given, so
+                            # the two cannot be compared; X's is the closest the reports come
+                            text = f"{text}\nThe indexed reports don't give {' or '.join(missing)} a score for " \
+                                   f"{' or '.join(part.statements)}, so they cannot be compared."
+                            ok = False
                 if not ok and part.intent == PUBLISHED:
                     # no date line of theirs was read as the publication date: a sentence may say it ("The final
                     # report was published on 24 October 2025."), not one dating something else

@@ -679,6 +679,19 @@ def test_a_statements_score_told_in_words_is_the_one_naming_it_not_any_rating(ev
     assert "scores of two in four categories" in twos.text
 
 
+def test_a_comparison_with_an_authority_given_no_score_for_the_statement_is_not_answered(tmp_path, real_embedder):
+    # "X got a 3 for safe pathways - did Y do better?": Y is indexed, but nothing gives its safe pathways score
+    answerer, corpus = small_answerer(tmp_path, real_embedder, {
+        DERBYSHIRE: CORPUS / DERBYSHIRE,
+        "quillham-news.txt": ("Quillham Council news\n\nQuillham Council opened two new day centres for older "
+                              "people this year, the council said.\n")})
+    a = answerer.ask("Derbyshire got a 3 for safe pathways, systems and transitions - did Quillham do better on "
+                     "that one?")
+    assert a.abstained and "don't give Quillham Council a score for Safe pathways" in a.text
+    assert "Score: 3" in a.text and all(c.role == "closest" for c in a.citations)
+    assert_all_verbatim(a, corpus)
+
+
 def test_who_wrote_a_news_article_is_its_reporter(eval_pages):
     # "Who wrote the ... article?" sounds like "when was it published?" to the labelled examples, but asks who; a
     # news article's writer is named in its byline ("..., reports Grace Howarth, Local Democracy Reporter"), however
