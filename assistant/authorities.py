@@ -377,7 +377,10 @@ class Catalog:
             else:  # no report's title says it ("whose CQC press release talks about ..."): a fact to search for
                 doc = None
         rest = _content_of(post, doc)
-        if len([w for w in rest.split() if len(w) > 3]) >= 3 and search is not None and len(pool) > 1:
+        long_words = [w for w in rest.split() if len(w) > 3]
+        # (three words say enough to search for; two do with a figure: "the city council with 18 community lounges")
+        if (len(long_words) >= 3 or len(long_words) >= 2 and re.search(r"\d", rest)) and search is not None \
+                and len(pool) > 1:
             weights = search(rest)
             ranked = sorted(((w, a) for a, w in weights.items() if a in pool), reverse=True)
             if ranked and (len(ranked) == 1 or ranked[0][0] >= DOMINANT * ranked[1][0]):

@@ -147,6 +147,16 @@ def test_a_description_by_what_the_cqc_judged_ends_before_the_question():
     assert [p.intent for p in u.parts] == ["passages"] and u.authorities == ("London Borough of Lambeth",)
 
 
+def test_two_words_and_a_figure_describe_an_authority_by_what_its_report_states():
+    catalog = Catalog.of({"s.txt": {"authority": "Stoke-on-Trent City Council", "kind": "council report"},
+                          "b.txt": {"authority": "Bristol City Council", "kind": CQC}})
+    q = "What overall rating did the city council with 18 community lounges receive?"
+    (found,) = catalog.references(q, search=lambda text: {"Stoke-on-Trent City Council": 1.4,
+                                                          "Bristol City Council": 0.2})
+    assert q[found.start:found.end] == "the city council with 18 community lounges"
+    assert found.authorities == ("Stoke-on-Trent City Council",) and found.how == "content"
+
+
 def test_a_yes_no_question_asks_the_rating_after_a_description():
     catalog = Catalog.of({"n.txt": {"authority": "Northumberland County Council", "kind": "council report"},
                           "c.txt": {"authority": CAMDEN, "kind": CQC, "overall_rating": "Outstanding"}})
