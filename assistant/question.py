@@ -195,6 +195,11 @@ def understand(question: str, reports: Mapping[str, Mapping[str, Any]] | Catalog
                       and p.score_value is None and not re.search(r"\b(?:we|our|us)\b", p.text, re.I)
                       and not (p.which and GRADE_WORD.search(p.text)) else p  # "which council was rated good?"
                       for p in parts)
+    # "what overall rating did X receive, and with what percentage?": a later part asking only for a percentage (of
+    # nothing it names) asks the score of the part before, out of 100
+    parts = tuple(replace(p, intent=OVERALL, rule="the score asked before, as a percentage", expects=None)
+                  if i and parts[i - 1].intent in SCORE_INTENTS and p.intent == PASSAGES and p.expects == PERCENT
+                  and not _subject_stems(p.text) else p for i, p in enumerate(parts))
     about_scores = any(p.intent in SCORE_INTENTS for p in parts)
     # a council's bare name the reports use as a place: a council asked about only in a question about scores
     refs = [r if r.how != "place" else replace(r, how="unknown") for r in refs if r.how != "place" or about_scores]

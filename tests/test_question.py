@@ -401,6 +401,12 @@ def test_a_percentage_asked_after_a_score_asks_that_score_out_of_100():
     assert number.intent == "overall"
     (other,) = understand("what percentage of Derbyshire's carers were satisfied?", REPORTS).parts
     assert other.intent == "passages" and other.expects == PERCENT
+    # ... and so does a later part of the same question
+    rating, share = understand("What overall rating did Derbyshire receive, and with what percentage?", REPORTS).parts
+    assert (rating.intent, share.intent) == ("overall", "overall")
+    rating, carers = understand("What rating did Derbyshire get, and what percentage of its carers were satisfied "
+                                "with their support?", REPORTS).parts
+    assert carers.intent == "passages" and carers.expects == PERCENT
     # "in 3 years' time" is a time, not a share ("one in three" is)
     assert not has_expected(PERCENT, "the next expected to take place in 3\nyears’ time.", frozenset())
     assert has_expected(PERCENT, "nine in ten carers", frozenset())
