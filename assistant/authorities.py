@@ -494,7 +494,8 @@ _QWORD = (r"(?:how|what|who|when|where|why|which|is|are|does|do|did|was|were|can
 # "... end up with", "... score for"
 _CLAUSE_END = (rf"(?:,\s*|\s+and\s+|\s+or\s+){_QWORD}\b|\s+or\s+the\b|[?;]|\.(?:\s|$)|\s+-\s|"
                r",\s*(?:in|on|for|at|from|of|with|by|to|under)\s+(?:what|which|whom|whose|how)\b|"
-               r"\s+(?:end|ended|ends|wind|wound|come|came|comes)\s+(?:up|out)\b|"
+               # (not the description's own verb: "the authority that ended up joint third in the country")
+               r"(?<!that)(?<!which)(?<!who)\s+(?:end|ended|ends|wind|wound|come|came|comes)\s+(?:up|out)\b|"
                r"\s+(?:score|scored|get|got|receive|received|achieve|achieved)\s+overall\b|"
                r"\s+(?:score|scored|get|got|receive|received|achieve|achieved|do|did|say|says|said|rated|marked|graded)"
                r"\s+(?:for|on|in|from|about|when|at|under)\b")

@@ -157,6 +157,15 @@ def test_two_words_and_a_figure_describe_an_authority_by_what_its_report_states(
     assert found.authorities == ("Stoke-on-Trent City Council",) and found.how == "content"
 
 
+def test_a_description_may_say_what_an_authority_ended_up_as():
+    catalog = Catalog.of({"n.txt": {"authority": "North Yorkshire Council", "kind": "press release"},
+                          "c.txt": {"authority": CAMDEN, "kind": CQC}})
+    q = "The authority that ended up joint third in the country - did the CQC call it good?"
+    (found,) = catalog.references(q, search=lambda text: {"North Yorkshire Council": 1.5, CAMDEN: 0.1})
+    assert q[found.start:found.end] == "The authority that ended up joint third in the country"
+    assert found.authorities == ("North Yorkshire Council",)
+
+
 def test_a_yes_no_question_asks_the_rating_after_a_description():
     catalog = Catalog.of({"n.txt": {"authority": "Northumberland County Council", "kind": "council report"},
                           "c.txt": {"authority": CAMDEN, "kind": CQC, "overall_rating": "Outstanding"}})
