@@ -155,6 +155,10 @@ RULES: tuple[Rule, ...] = (
           rf"\b(?:which|what) (?:councils?|authorit\w+|local authorit\w+|ones?|las?|boroughs?|count(?:y|ies))\b"
           rf".{{0,30}}"
           rf"\b(?:scored|got|received|were given|was given|achieved|rated|were rated)\b|"
+          # "did the CQC call it good or outstanding?", "did inspectors find AUTH good?"
+          rf"\b(?:did|does|has|have|would)\s+(?:the\s+)?(?:cqc|inspectors?|commission|regulator|watchdog)\s+"
+          rf"(?:call|rate|judge|find|deem|class|consider|grade)\w*\s+(?:it|them|AUTH)\b.{{0,20}}\b(?:good|outstanding|"
+          rf"inadequate|requir(?:es|ing) improvement|excellent|exceptional)\b|"
           # a later part: "When did the CQC visit AUTH, and what was their verdict?"
           rf"^\s*(?:and\s+)?what (?:was|is|were|'s) (?:their|its|the|the cqc'?s?|our) (?:final |overall )?"
           rf"(?:verdicts?|ratings?|scores?|grades?|marks?|judge?ments?)\s*\??\s*$",
@@ -169,7 +173,8 @@ RULES: tuple[Rule, ...] = (
            "What rating did the CQC give AUTH's adult social care?",
            "How did the Care Quality Commission judge AUTH's adult social care?",
            "AUTH versus AUTH: how did each come out of its CQC assessment?",
-           "How did AUTH and AUTH each come out of their CQC assessments?", "what was their verdict?"),
+           "How did AUTH and AUTH each come out of their CQC assessments?", "what was their verdict?",
+           "AUTH - did the CQC call it good or outstanding?", "did inspectors find AUTH good?"),
           ("What did AUTH get from the Infection Control Fund?", "how does AUTH rate the risk of falls?",
            "How are AUTH's carers supported?", "what did AUTH do about PPE?", "how did AUTH do hospital discharge?",
            "How near was AUTH to being rated Good?",
