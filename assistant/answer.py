@@ -638,6 +638,16 @@ class Answerer:
                 log.info("declined %r: best cosine %.3f, %.0f%% of its words", q, best.cos, 100 * overlap(best))
                 return []
             best = max(wordy, key=overlap)
+        quoted = [" ".join(m.group(0)[1:-1].lower().split()) for m in QUOTED_WORDS.finditer(u.text)]
+        if quoted:
+            # "what does the 'home from hospital' service provide?": the words it quotes name what it asks about, so
+            # a passage among the best that says them is the one that answers it
+            def says(x: _Unit) -> bool:
+                text = " ".join(self._text(x.chunk, x.start, x.end).lower().split())
+                return all(q in text for q in quoted)
+
+            if not says(best):
+                best = next((x for x in units[1: s.expect_depth] if says(x)), best)
         deed = _asked_deed(u.text)
         # "who introduced the plan?": the answer names who did it, in a sentence that says it was done (nearly as
         # good, or saying the deed of the question's thing: "Dawood introduced the report"), in the question's word

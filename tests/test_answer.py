@@ -692,6 +692,13 @@ def test_a_comparison_with_an_authority_given_no_score_for_the_statement_is_not_
     assert_all_verbatim(a, corpus)
 
 
+def test_words_a_question_quotes_name_the_passage_that_answers_it(answerer):
+    # "the 'home from hospital' service": the winter plan's hospital discharge actions are closer in meaning, but
+    # only the assessment's passage says the quoted name
+    a = answerer.ask("In Derbyshire, what does the 'home from hospital' service provide?")
+    assert not a.abstained and "commissioned ‘home from hospital’" in a.citations[0].quote
+
+
 def test_who_wrote_a_news_article_is_its_reporter(eval_pages):
     # "Who wrote the ... article?" sounds like "when was it published?" to the labelled examples, but asks who; a
     # news article's writer is named in its byline ("..., reports Grace Howarth, Local Democracy Reporter"), however
