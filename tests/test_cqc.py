@@ -182,20 +182,21 @@ def test_subscription_notices_promotions_and_a_saved_pages_stamp_are_not_the_tit
                    "Watch more of our videos on ShotsTV.com", "Advertisement Hide Ad"):
         assert cqc.is_chrome(notice), notice
     assert not cqc.is_chrome("You'll receive a letter about your assessment within two weeks.")
-    # a meeting's heading is its title, not a dateline; a sample question in quotation marks is not
-    text = ("Subscribe to updates\nYou'll receive weekly summaries about Quillham Council every week.\n"
-            "“Will the annual report be endorsed?”\nCabinet - Wednesday, 15th October, 2025 6.30 pm\nSummary\n")
-    a, b = cqc.title_line(text)
-    assert text[a:b] == "Cabinet - Wednesday, 15th October, 2025 6.30 pm"
     assert cqc.is_stamp("Quillham Council, 27 October 2023 00:00")
-    # a saved page's "date 2025-09-17" stamp opens its first line: the title is what follows, and a line going on
-    # in lower case from furniture is furniture too
-    text = " date 2025-09-17 Quillham Council was a hair's breadth from good, a meeting heard.\n\nMore text.\n"
-    a, b = cqc.title_line(text)
-    assert text[a:b] == "Quillham Council was a hair's breadth from good, a meeting heard."
-    text = " date 2025-01-28 Watch more of our videos on ShotsTV.com\n\nand on Freeview 262\n\nCare rated good.\n"
-    a, b = cqc.title_line(text)
-    assert text[a:b] == "Care rated good."
+    for text, title in [
+        # a meeting's heading is its title, not a dateline; a sample question in quotation marks is not
+        ("Subscribe to updates\nYou'll receive weekly summaries about Quillham Council every week.\n"
+         "“Will the annual report be endorsed?”\nCabinet - Wednesday, 15th October, 2025 6.30 pm\nSummary\n",
+         "Cabinet - Wednesday, 15th October, 2025 6.30 pm"),
+        # a saved page's "date 2025-09-17" stamp opens its first line: the title is what follows, and a line going
+        # on in lower case from furniture is furniture too
+        (" date 2025-09-17 Quillham Council was a hair's breadth from good, a meeting heard.\n\nMore text.\n",
+         "Quillham Council was a hair's breadth from good, a meeting heard."),
+        (" date 2025-01-28 Watch more of our videos on ShotsTV.com\n\nand on Freeview 262\n\nCare rated good.\n",
+         "Care rated good."),
+    ]:
+        a, b = cqc.title_line(text)
+        assert text[a:b] == title
 
 
 def test_a_first_line_cut_mid_sentence_is_not_the_title_the_sentence_it_opens_is():
