@@ -34,7 +34,7 @@ from typing import Any
 
 import numpy as np
 
-from .authorities import QUOTED_WORDS, STATES_FIGURE, core_name
+from .authorities import STATES_FIGURE, core_name, flat, quoted_phrases
 from .chunk import Chunk, segments
 from .corpus import decode_text, text_path
 from .cqc import (
@@ -244,7 +244,7 @@ class Answerer:
         # and names: "whose cabinet member is Councillor John Spence", "with its County Hall in Northallerton"
         names = {w for w in _NAME_WORD.findall(text) if w.lower() not in self.common_words}
         # and words quoted from the report: "whose minutes say the CQC found it 'is cost effective'"
-        quoted = {" ".join(m.group(0)[1:-1].lower().split()) for m in QUOTED_WORDS.finditer(text)}
+        quoted = set(quoted_phrases(text))
         hits = self.retriever.search(text, top_k=10 if figures or names or quoted else 5)
         for q in quoted:  # the passage holding a quoted phrase, found by the phrase itself
             hits += self.retriever.search(q, top_k=5)
@@ -252,9 +252,9 @@ class Answerer:
             a = self._reports.get(h.chunk.doc, {}).get("authority")
             # a passage stating every figure, name and quoted phrase of the description is the one it describes,
             # whatever the wording
-            flat = " ".join(h.chunk.text.lower().split())
+            passage = flat(h.chunk.text)
             states = (figures or names or quoted) and figures <= set(_FIGURE.findall(h.chunk.text)) and \
-                names <= set(_NAME_WORD.findall(h.chunk.text)) and all(q in flat for q in quoted)
+                names <= set(_NAME_WORD.findall(h.chunk.text)) and all(q in passage for q in quoted)
             w = h.score + (STATES_FIGURE if states else 0.0)
             if a and w > weights.get(a, 0.0):
                 weights[a] = w
@@ -638,13 +638,13 @@ class Answerer:
                 log.info("declined %r: best cosine %.3f, %.0f%% of its words", q, best.cos, 100 * overlap(best))
                 return []
             best = max(wordy, key=overlap)
-        quoted = [" ".join(m.group(0)[1:-1].lower().split()) for m in QUOTED_WORDS.finditer(u.text)]
+        quoted = quoted_phrases(u.text)
         if quoted:
             # "what does the 'home from hospital' service provide?": the words it quotes name what it asks about, so
             # a passage among the best that says them is the one that answers it
             def says(x: _Unit) -> bool:
-                text = " ".join(self._text(x.chunk, x.start, x.end).lower().split())
-                return all(q in text for q in quoted)
+                passage = flat(self._text(x.chunk, x.start, x.end))
+                return all(q in passage for q in quoted)
 
             if not says(best):
                 best = next((x for x in units[1: s.expect_depth] if says(x)), best)

@@ -577,6 +577,17 @@ def _content_of(post: str, doc: re.Match | None) -> str:
 QUOTED_WORDS = re.compile(r"(?<!\w)[‘'\"“](?:[^‘’'\"”\s]+\s+){2,7}[^‘’'\"”\s]+[’'\"”](?!\w)")
 
 
+def quoted_phrases(text: str) -> list[str]:
+    """The phrases a text quotes (QUOTED_WORDS), lower-cased with their spacing made single, to be looked for in a
+    passage made the same way (`flat`)."""
+    return [flat(m.group(0)[1:-1]) for m in QUOTED_WORDS.finditer(text)]
+
+
+def flat(text: str) -> str:
+    """Lower-cased, every run of white space one space: how a quoted phrase is looked for in a passage."""
+    return " ".join(text.lower().split())
+
+
 def _scores_held(md: Mapping[str, Any]) -> set[tuple[str | None, int]]:
     """(statement, score) a report stands for, if it is a current CQC assessment."""
     if not (md.get("authority") and md.get("kind") == CQC_KIND and not md.get("superseded_by")):

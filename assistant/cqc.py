@@ -72,6 +72,14 @@ def grade(word: str) -> str:
 
 NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4}
 
+
+def told_score(value: int) -> re.Pattern[str]:
+    """A score out of four told in a sentence's words: its figure or number word, CQC's words for it, or the
+    overall rating of the same rank ("scores of two", "some shortfalls", "requiring improvement" for a 2)."""
+    word = next(w for w, n in NUMBER_WORDS.items() if n == value)
+    rating = OVERALL_RATINGS[4 - value].lower().replace("requires", "requir(?:es|ing)")
+    return re.compile(rf"\b(?:{value}|{word})\b|\b{SCORE_WORDS[value]}\b|\b{rating}\b", re.I)
+
 # ------------------------------------------------------------------------------------------ statements
 
 # The words that make a line or a phrase one statement: every set in a statement's list is enough. Words

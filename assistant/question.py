@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from .authorities import DOMINANT, Catalog, Reference, core_name
-from .cqc import GRADE_WORD, statement_in, statements_in
+from .cqc import GRADE_WORD, statement_in, statements_in, told_score
 from .fuzzy import speller
 from .intents import LIST, MEANING, OVERALL, PASSAGES, PUBLISHED, SCORE, SCORE_INTENTS, Neighbours, decide
 
@@ -334,10 +334,6 @@ def _part(question: str, a: int, b: int, refs: list[Reference], neighbours: Neig
                 bare if bare and bare != search else None, bare or text)
 
 
-# A score out of four in a quote's words: its figure, its number word or its descriptor's words
-_SCORE_VALUE_WORDS = {1: r"\b(?:1|one)\b|significant shortfalls|\binadequate\b", 2: r"\b(?:2|two)\b|some shortfalls|"
-                      r"requir(?:es|ing) improvement", 3: r"\b(?:3|three)\b|\bgood\b", 4: r"\b(?:4|four)\b|exceptional|"
-                      r"outstanding"}
 # A question after a person, a place, a reason or a way: never after a report's date
 _ASKS_OTHER_THAN_WHEN = re.compile(r"\s*(?:and\s+|so\s+)?(?:who|whom|whose|where|why|how)\b(?!\s+(?:long ago|recent))",
                                    re.I)
@@ -717,7 +713,7 @@ def has_expected(u: Understanding | Part | str | None, quote: str, common: froze
         value = u.score_value if isinstance(u, Understanding | Part) else None
         # "which areas did it only get a 2 in?": a rating of that score ("scores of two in four categories"), not
         # of another ("a 'good' score of three in five")
-        return value is None or bool(re.search(_SCORE_VALUE_WORDS[value], quote, re.I))
+        return value is None or bool(told_score(value).search(quote))
     if kind == POINTS:  # points out of 100 said of a score ("scored 56%", "a grade of 62"), not any percentage
         return any(_near_words(quote, m) & _SCORE_ROOTS for m in _POINTS_IN.finditer(quote))
     if kind == MONEY:
