@@ -12,6 +12,7 @@ layout learnt once is known everywhere.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -73,6 +74,7 @@ def grade(word: str) -> str:
 NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4}
 
 
+@functools.cache
 def told_score(value: int) -> re.Pattern[str]:
     """A score out of four told in a sentence's words: its figure or number word, CQC's words for it, or the
     overall rating of the same rank ("scores of two", "some shortfalls", "requiring improvement" for a 2)."""
