@@ -1241,7 +1241,7 @@ _DOER_WORDS = {"wrote": _WRITER, "write": _WRITER,
 _ASKING = {"what", "which", "who", "whom", "whose", "how", "when", "where", "why", "did", "doe", "do", "is", "are",
            "was", "were", "from", "out", "about", "ani", "there", "thi", "that", "these", "those", "get", "got", "say",
            "said", "tell", "actual", "actually", "realli", "pleas", "kind", "sort", "thing", "happen", "mean", "mani",
-           "much", "often", "long", "it", "ha", "has", "have", "had"}
+           "much", "often", "long", "it", "ha", "has", "have", "had", "els", "anyth"}
 _FIGURE = re.compile(r"\d+(?:[.,]\d+)*")
 # a paragraph break: line breaks with nothing but spaces between them
 _BLANK_LINES = re.compile(r"\n(?:[ \t]*\n)+")

@@ -461,7 +461,9 @@ _SPLIT = re.compile(rf"\?\s+(?=\S)|;\s+|,?\s+and\s+(?={_LEADING}{_QUESTION_WORD}
 
 # A part asks when it opens with a question word; "when" and "where" only as questions ("When did ...?"), not as
 # the start of a clause ("When local infection rates climb, how ...?")
-_ASKS = re.compile(rf"^\s*(?:(?:in|at|for|on|within|across|under|about|regarding|from|by)\b[^,?]{{0,80}},\s*|"
+_ASKS = re.compile(rf"^\s*(?:(?:in|at|for|on|within|across|under|about|regarding|from|by|apart from|aside from|besides|"
+                   rf"other than|beyond|after|before|during|following|given|since|like|unlike|according to|as for)\b"
+                   rf"[^,?]{{0,80}},\s*|"
                    rf"[^,?\n]{{2,80}}?\s[-–—:]\s+)?"
                    rf"(?:(?:by|from|to|for|in|at|on|with|since|until|of)\s+(?=(?:when|what|which|whom|how)\b))?"
                    rf"(?:and\s+|so\s+|also\s+|but\s+)?(?:(?:when|where)\s+(?:is|are|was|were|did|does|do|will|"

@@ -712,6 +712,16 @@ def test_who_wrote_a_news_article_is_its_reporter(eval_pages):
     assert_all_verbatim(a, corpus)
 
 
+def test_a_later_part_asking_what_else_is_read_by_its_subject_words(eval_pages):
+    # "and what else was a barrier for people?": "else" asks, like "what"; it is no subject word the passage must
+    # hold (it had made the part's best passage hold under half its words, and the part was declined)
+    answerer, corpus = eval_pages("tune-10")
+    a = answerer.ask("What did unpaid carers in Haringey tell inspectors, and what else was a barrier for people?")
+    assert not a.abstained and "don't give" not in a.text
+    assert "not easily accessible or suitable" in a.text and "Timeliness of assessments" in a.text
+    assert_all_verbatim(a, corpus)
+
+
 def test_a_loose_paraphrase_of_a_passage_is_answered_and_a_question_on_an_unheard_subject_is_not(eval_pages):
     # "workforce problems" for "pressures on workforce challenges ... not as fully resourced" is only a loose match
     # (cosine about 0.19); a question about football, a word no report uses, at 0.27 is off topic (tune-7 pages)

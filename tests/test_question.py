@@ -281,6 +281,11 @@ def test_expected_facts_in_quotes():
      ["Camden assessing needs - what score", "what pilot was the council running?"]),
     ("Carers - given the shortage of respite, was any good practice found?",
      ["Carers - given the shortage of respite, was any good practice found?"]),
+    # a leading clause ("apart from ...", "besides ...") before the first question does not join the two
+    ("Apart from the CQC item, what did the committee approve, and which annual reports did it note?",
+     ["Apart from the CQC item, what did the committee approve", "which annual reports did it note?"]),
+    ("Besides the rating, what did cabinet endorse, and which report did it approve?",
+     ["Besides the rating, what did cabinet endorse", "which report did it approve?"]),
 ])
 def test_two_part_questions_are_split_and_clauses_are_not(q, parts):
     from assistant.question import split_parts
