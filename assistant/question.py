@@ -518,10 +518,22 @@ def _lean_on_before(parts: tuple[Part, ...]) -> tuple[Part, ...]:
         p, before = out[i], out[i - 1]
         own = [w for w in re.findall(r"[a-z]+", p.search_text.lower()) if w not in _STOP and w not in _VERBS]
         if p.intent == PASSAGES and (_BACK_TO_SUBJECT.search(p.text) or (len(own) <= 2 and not p.statements)):
+            # the subject, not what the part before asked of it: "What did the CQC praise X for, and what was the
+            # main criticism?" is not about praise; "What were the main concerns about X, and what was working
+            # well?" not about concerns
             subject = " ".join(w for w in before.search_text.split()
-                               if re.sub(r"['’]s$", "", w.lower().strip("?,.")) not in _STOP)
+                               if re.sub(r"['’]s$", "", w.lower().strip("?,.")) not in _STOP | _JUDGEMENT)
             out[i] = replace(p, search_text=f"{p.search_text} {subject}".strip(), bare=None)
     return tuple(out)
+
+
+# Words a part asks with about its subject: what was praised or criticised, the strengths or the concerns.
+_JUDGEMENT = {"praise", "praised", "praises", "criticism", "criticisms", "criticise", "criticised", "criticize",
+              "criticized", "concern", "concerns", "concerned", "strength", "strengths", "weakness", "weaknesses",
+              "positive", "positives", "negative", "negatives", "good", "well", "working", "bad", "worry", "worries",
+              "worried", "problem", "problems", "issue", "issues", "challenge", "challenges", "main", "key", "biggest",
+              "highlight", "highlighted", "found", "find", "finding", "findings", "note", "noted", "improve",
+              "improvement", "improvements", "shortfall", "shortfalls", "weak", "spots", "strong", "points"}
 
 
 _DETERMINERS = {"the", "a", "an", "this", "that", "these", "those", "its", "their", "our", "your", "his", "her", "my",
@@ -553,6 +565,8 @@ _DATE_IN = re.compile(rf"\b(?:{_MONTHS}|(?:19|20)\d\d|\d{{1,2}}(?:st|nd|rd|th)|m
                       # a time to come: "in 3 years' time", "within six months", "next year"
                       rf"\bin\s+(?:\d+|{_SMALL}|a)\s+(?:days?|weeks?|months?|years?)['’]?s?\s+time\b|"
                       rf"\bwithin\s+(?:\d+|{_SMALL}|a)\s+(?:days?|weeks?|months?|years?)\b|"
+                      rf"\b(?:within|in|over)\s+the\s+(?:next|coming)\s+(?:\d+\s+|(?:{_SMALL}|few|couple of)\s+)?"
+                      r"(?:days?|weeks?|months?|years?)\b|"
                       r"\bnext (?:year|month|week|spring|summer|autumn|winter)\b", re.I)
 
 # "When will / would / does ...?" asks when something happens, which a condition may answer ("only if requested",
@@ -627,8 +641,8 @@ _POINTS_IN = re.compile(r"(?<!to )(?<![\d-])\b\d{1,3}\s*(?:%|per ?cent\b|points\
 _MONEY_IN = re.compile(r"£|\$|€|\bpounds?\b|\b(?:million|billion|bn)\b|\b\d+(?:\.\d+)?\s?[mk]\b", re.I)
 _NUMBER = r"(?:\d[\d,.]*|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|" \
           r"forty|fifty|hundred|thousand|a few|several|no)"
-_DURATION_IN = re.compile(rf"\b{_NUMBER}(?:\s+(?:and a half|or more|or fewer))?\s+(?:working\s+)?"
-                          r"(?:weeks?|days?|months?|years?|hours?|minutes?)\b(?!\s+(?:of age|old)\b)", re.I)
+_DURATION_IN = re.compile(rf"\b{_NUMBER}(?:\s+(?:and a half|or more|or fewer))?(?:\s+|-)(?:working\s+)?"
+                          r"(?:weeks?|days?|months?|years?|hours?|minutes?)\b(?!\s+(?:of age|old)\b|-olds?\b)", re.I)
 # an age around a figure: "at age 14", "aged 16", "until they were 25", "18 years of age", "65 and over"
 _AGE_BEFORE = re.compile(r"\b(?:age[ds]?|until (?:they were|the person was))\s*$", re.I)
 _AGE_AFTER = re.compile(r"\s*(?:years? (?:of age|old)|-year-olds?|and (?:over|older|above)|\+)", re.I)

@@ -208,6 +208,11 @@ def test_expected_facts_in_quotes():
     assert has_expected(DURATION, "people waited up to six weeks for an assessment", common)
     assert has_expected(DURATION, "There were no waits for hospital discharges", common)
     assert not has_expected(DURATION, "a triage system mitigated risks", common)
+    assert has_expected(DURATION, "an assurance process that included a three-day onsite visit", common)
+    assert not has_expected(DURATION, "support for an 18-year-old moving to adult services", common)
+    # a time to come said from now: "when is the site visit due?"
+    assert has_expected(DATE, "a CQC site visit was expected within the next six months", common)
+    assert has_expected(DATE, "the inspection will happen in the coming weeks", common)
     assert not has_expected(DURATION, "transitions planning starting as early as 14 years of age", common)  # an age
     assert not has_expected(DURATION, "for people who are 18 years old", common)
     # when something will happen may be a condition; when it happened is a time
@@ -312,6 +317,9 @@ def test_a_later_part_is_searched_with_the_earlier_subject_only_when_it_points_b
     assert len(got.parts) == 2 and "culturally" not in got.parts[1].search_text
     leaning = u("Who runs the carers hub in Derbyshire, and how do people reach it?")
     assert "carers" in leaning.parts[1].search_text
+    # what the earlier part asked of its subject (praise, concerns) is not the later part's subject
+    judged = u("What did the CQC praise Derbyshire for, and what was the main criticism?")
+    assert len(judged.parts) == 2 and "praise" not in judged.parts[1].search_text
 
 
 @pytest.mark.parametrize("question,previous,resolved", [
