@@ -435,9 +435,22 @@ class Answerer:
             kinds = ((POINTS, RATING) if points_first else (RATING, POINTS)) if _SCORE_WORD.search(part.text) \
                 else (RATING,)
         for expects in kinds:
+            before = len(cites)
             told = self._told(part, u, filters, cites, vectors, budget, expects)
-            if told:
-                return told
+            if not told:
+                continue
+            # an overall result is a rating and a score: "was a hair's breadth from being rated good" says less
+            # than "given an overall score of 62", and a passage telling the other, in the room left, goes with it
+            other = POINTS if expects == RATING else RATING
+            quoted = cites[before:]
+            room = budget - sum(len(c.quote) for c in quoted)
+            overall = part.intent == OVERALL or (part.intent == SCORE_ASKED and _OVERALL_WORD.search(part.text))
+            if overall and not part.statements and room >= _MIN_ROOM and \
+                    not any(has_expected(other, c.quote, self.common_words) for c in quoted):
+                more = self._told(part, u, filters, cites, vectors, room, other)
+                if more:
+                    return f"{told[0]}\n{more[0]}", True, [*told[2], *more[2]]
+            return told
         return None
 
     def _each_in_words(self, part: Part, u: Understanding, filters: Filters, cites: list[Citation],
@@ -1112,6 +1125,10 @@ class Answerer:
 def _flat(s: str) -> str:
     """A quote as one line in answer text: tabs and line breaks shown as spaces."""
     return re.sub(r"\s+", " ", s).strip()
+
+
+_OVERALL_WORD = re.compile(r"\boverall\b", re.I)  # "what did X get overall?"
+_MIN_ROOM = 120  # characters: less room than this holds no second passage worth quoting
 
 
 class _Vectors:

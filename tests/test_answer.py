@@ -722,6 +722,18 @@ def test_a_later_part_asking_what_else_is_read_by_its_subject_words(eval_pages):
     assert_all_verbatim(a, corpus)
 
 
+def test_an_overall_result_told_in_words_is_quoted_with_the_score_told_beside_it(eval_pages):
+    # news telling a council was "a hair's breadth from having its adult social services rated as good" tells its
+    # rating only by what it missed; the overall score is in another paragraph ("an overall score of 62"), and an
+    # overall result asked for is both (a page of the tune-9 evaluation set)
+    answerer, corpus = eval_pages("tune-9")
+    for q in ("What overall result did Wakefield Council get from the CQC?",
+              "Overall, what score was Wakefield given by the CQC?"):
+        a = answerer.ask(q)
+        assert not a.abstained and "overall score of 62" in a.text, q
+        assert_all_verbatim(a, corpus)
+
+
 def test_a_loose_paraphrase_of_a_passage_is_answered_and_a_question_on_an_unheard_subject_is_not(eval_pages):
     # "workforce problems" for "pressures on workforce challenges ... not as fully resourced" is only a loose match
     # (cosine about 0.19); a question about football, a word no report uses, at 0.27 is off topic (tune-7 pages)
