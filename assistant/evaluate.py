@@ -247,6 +247,12 @@ def project_sets() -> list[QuestionSet]:
                                (*reports, *(EVAL_DIR / "reports" / f
                                             for f in ("tune-3", "tune-4", "tune-5", "tune-6", "tune-7", "tune-8",
                                                       "tune-9", "tune-10")))),
+                   # and the next: CQC pages, a self-assessment, strategies, a market sustainability page and minutes
+                   # of eight more councils (10 pages)
+                   QuestionSet("tune-11", EVAL_DIR / "tune-11.jsonl",
+                               (*reports, *(EVAL_DIR / "reports" / f
+                                            for f in ("tune-3", "tune-4", "tune-5", "tune-6", "tune-7", "tune-8",
+                                                      "tune-9", "tune-10", "tune-11")))),
                    QuestionSet("test", EVAL_DIR / "test.jsonl", reports, held_out=True),
                    # a second held-out set, written after all tuning, over every report folder
                    QuestionSet("test-2", EVAL_DIR / "test-2.jsonl",
