@@ -327,7 +327,8 @@ def _part(question: str, a: int, b: int, refs: list[Reference], neighbours: Neig
                 if w in _VERBS:
                     break
                 words.append(w)
-            counted = tuple(words)
+            # "how many said / felt / reported ...?" counts the people who did
+            counted = ("people",) if words and words[0] in _SAYING else tuple(words)
     return Part(text, search or text, intent, expects if intent == PASSAGES else None, counted,
                 _score_value(masked), statements[0] if statements else None, rule, statements,
                 bool(re.match(r"\s*(?:which|what)\b", masked, re.I)) and intent in (SCORE, LIST),
@@ -540,12 +541,18 @@ _DETERMINERS = {"the", "a", "an", "this", "that", "these", "those", "its", "thei
                 "which", "what", "whose", "each", "every", "any", "some", "same", "new", "latest", "last", "first"}
 
 
+_ANY_KIND = {"care", "social", "council", "county", "borough", "new", "draft", "latest", "current", "full", "own",
+             "overall", "main"}
+
+
 def _missing_document(text: str, named: tuple[str, ...], catalog: Catalog) -> str | None:
     """A kind of document ("winter plan") asked of a named authority that has none indexed, while another
     authority's report of that kind is: the question is about a report we do not hold."""
     for m in re.finditer(r"(?<!['’])\b([a-z]{2,} (?:plan|strategy|report|assessment|account))\b", text, re.I):
         phrase = m.group(1).lower()
-        if phrase.split()[0] in _DETERMINERS:  # "the report", "this assessment": no kind of document
+        if phrase.split()[0] in _DETERMINERS | _ANY_KIND:  # "the report", "this assessment", "adult social care
+            # strategy": no kind of document, or one every council's reports may be (Devon's "vision and strategy
+            # for adult social care" is titled "Promoting independence")
             continue
         titled = [a for title, a, _ in catalog.titles if phrase in title]
         if titled and named and not any(a in named for a in titled):
@@ -646,9 +653,14 @@ _DURATION_IN = re.compile(rf"\b{_NUMBER}(?:\s+(?:and a half|or more|or fewer))?(
 # an age around a figure: "at age 14", "aged 16", "until they were 25", "18 years of age", "65 and over"
 _AGE_BEFORE = re.compile(r"\b(?:age[ds]?|until (?:they were|the person was))\s*$", re.I)
 _AGE_AFTER = re.compile(r"\s*(?:years? (?:of age|old)|-year-olds?|and (?:over|older|above)|\+)", re.I)
+# how long something has gone on, told by when it began: "since the start of the pandemic", "since 2019"
+_SINCE_IN = re.compile(r"\bsince\s+(?:the\s+)?(?:start|beginning|outset|onset|launch|first)\b|"
+                       rf"\bsince\s+(?:(?:early|late|mid)\s+)?(?:(?:{_MONTHS})\s+)?(?:19|20)\d\d\b", re.I)
 _NO_WAIT_IN = re.compile(r"\bno (?:waits?|waiting(?: lists?)?|delays?)\b|\bimmediate(?:ly)?\b|\bsame day\b", re.I)
 
 
+_SAYING = {"said", "say", "says", "told", "felt", "feel", "feels", "reported", "thought", "think", "agreed", "agree",
+           "responded", "answered", "stated", "described"}
 # What is counted, in the other words reports use for it ("how many councils": "twelve local authorities")
 _COUNTED_ALIKE = {"council": ("authority", "authorit", "borough"), "authorit": ("council",), "authority": ("council",)}
 _PEOPLE = {"people", "peopl", "person", "resident", "adult", "carer", "staff", "user", "individual", "population"}
@@ -737,7 +749,7 @@ def has_expected(u: Understanding | Part | str | None, quote: str, common: froze
     if kind == CHANGE:
         return bool(_MONEY_IN.search(quote) or _PERCENT_IN.search(quote) or re.search(r"\d", quote))
     if kind == DURATION:
-        return bool(_DURATION_IN.search(quote) or _NO_WAIT_IN.search(quote))
+        return bool(_DURATION_IN.search(quote) or _NO_WAIT_IN.search(quote) or _SINCE_IN.search(quote))
     if kind == COUNT:  # a figure near what is counted: "12 care homes", "AMHPs ... from 2 to 4", "12.9% of"
         counted = [_stem(w) for w in (u.counted if isinstance(u, Understanding | Part) else ()) if len(w) > 2]
         counted += [alike for c in counted for alike in _COUNTED_ALIKE.get(c, ())]

@@ -152,8 +152,9 @@ def score_block(answerer: Answerer, part: Part, u: Understanding, filters: Filte
     scope = [h for h in scores if not u.authorities or h.md.authority in u.authorities]
 
     if part.intent == MEANING:
-        if part.score_value is None and u.authorities:  # "what does that mean?": their score's descriptor
-            theirs = [h for h in scope if not statements or h.statement in statements]
+        if u.authorities:  # "what does that mean?", "what does the 2 in X's rating mean?": their score's descriptor
+            theirs = [h for h in scope if (not statements or h.statement in statements) and
+                      part.score_value in (None, h.score)]
             if theirs:
                 part = dataclasses.replace(part, score_value=theirs[0].score)
                 scores = theirs + scores

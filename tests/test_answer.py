@@ -734,6 +734,17 @@ def test_an_overall_result_told_in_words_is_quoted_with_the_score_told_beside_it
         assert_all_verbatim(a, corpus)
 
 
+def test_what_a_named_authoritys_score_means_is_told_by_its_own_report(eval_pages):
+    # "what does the 2 in X's rating mean?": several reports print the descriptor of a 2; X's own is quoted
+    answerer, corpus = eval_pages("tune")
+    for council, doc in (("Gloucestershire", "gloucestershire-assessing-needs.txt"),
+                         ("Derbyshire", "derbyshire-assessing-needs.txt")):
+        a = answerer.ask(f"what does the 2 in {council}'s assessing needs rating actually mean?")
+        assert not a.abstained and "some shortfalls" in a.text
+        assert a.citations[0].doc == doc and council in a.text
+        assert_all_verbatim(a, corpus)
+
+
 def test_a_loose_paraphrase_of_a_passage_is_answered_and_a_question_on_an_unheard_subject_is_not(eval_pages):
     # "workforce problems" for "pressures on workforce challenges ... not as fully resourced" is only a loose match
     # (cosine about 0.19); a question about football, a word no report uses, at 0.27 is off topic (tune-7 pages)

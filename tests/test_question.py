@@ -143,6 +143,12 @@ def test_unknown_councils_and_missing_documents():
     titled = {**REPORTS, "d.txt": {"authority": DERBY, "kind": "council report",
                                    "title": "In the report published today, the CQC concluded ..."}}
     assert understand("Why was the report on Camden held back?", titled).missing_document is None
+    # nor is a strategy "of adult social care": another council's title may say "Adult Social Care Strategy" while
+    # this one's strategy is titled in other words ("Promoting independence: Our vision for adult social care")
+    titled = {**REPORTS, "s.txt": {"authority": DERBY, "kind": "council report",
+                                   "title": "Adult Social Care Strategy 2025-2028"}}
+    assert understand("Is there a Camden adult social care strategy loaded?", titled).missing_document is None
+    assert understand("When did Camden publish its winter plan?", titled).missing_document == "winter plan"
 
 
 def test_names_in_web_addresses_are_not_ordinary_words():
@@ -246,6 +252,13 @@ def test_expected_facts_in_quotes():
     assert not has_expected(young, "support for people aged 18 and over", common)
     assert has_expected(young, "12 young people were supported until they were 25", common)
     assert has_expected(u("Over how many days was the review conducted?"), "conducted over three days", common)
+    # "how many said ...?" counts the people who said it
+    said = u("Camden TEC survey - how many said it made needing a care home less likely?")
+    assert said.parts[0].counted == ("people",)
+    assert has_expected(said, "69% of people said TEC made it less likely they would require residential care", common)
+    # how long something has gone on, told by when it began
+    assert has_expected(u("How long had Camden been working to keep infection out of care homes?"),
+                        "keeping close contact with providers since the start of the pandemic", common)
     counted = u("How many care homes does Camden have?")
     assert has_expected(counted, "Camden has 12 care homes", common)
     assert not has_expected(counted, "the 5 borough NCL arrangement supported providers", common)
