@@ -897,6 +897,9 @@ class Answerer:
         listing = bool(_LEADS_IN.search(text[start:end]))
         # a window ending "James Bullion, CQC's chief inspector, said:" goes on with what was said
         speaking = bool(_SAID.search(text[start:end]))
+        # "X needs more work on digital inclusion - what other concerns did it raise?": the passage the question
+        # echoes is what it already knows; what follows it is what is asked
+        more = bool(_MORE_ASKED.search(part.text))
         while True:
             options = []
             for r, forward in ((hi + 1, True), (lo - 1, False)):
@@ -921,6 +924,7 @@ class Answerer:
                     or (r == best.row + 1 and bool(_POINTS_BACK.match(text[rs:re_]))) \
                     or (forward and listing and list_item(rs, re_)) \
                     or (forward and (speaking or goes_on(rs))) \
+                    or (forward and more) \
                     or score >= best.score - within \
                     or (need and has_expected(part, text[rs:re_], self.common_words)) \
                     or bool(words - covered) and score >= best.score - 2 * within
@@ -1127,6 +1131,7 @@ def _flat(s: str) -> str:
     return re.sub(r"\s+", " ", s).strip()
 
 
+_MORE_ASKED = re.compile(r"\b(?:what|which|any|anything) (?:other|else|more)\b|\bwhat further\b", re.I)
 _OVERALL_WORD = re.compile(r"\boverall\b", re.I)  # "what did X get overall?"
 _MIN_ROOM = 120  # characters: less room than this holds no second passage worth quoting
 

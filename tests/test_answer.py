@@ -745,6 +745,16 @@ def test_what_a_named_authoritys_score_means_is_told_by_its_own_report(eval_page
         assert_all_verbatim(a, corpus)
 
 
+def test_what_else_a_question_asks_beyond_what_it_echoes_follows_the_echoed_passage(eval_pages):
+    # "X needs more work on digital inclusion - what other access problems ...?": the sentence the question echoes
+    # is what the asker knows already; the evidence asked for follows it, across the news page's paragraph break
+    answerer, corpus = eval_pages("tune-5")
+    a = answerer.ask("Kirklees has to do more on digital inclusion - what other access problems did the "
+                     "inspectors find?")
+    assert not a.abstained and "long telephone waits" in a.text
+    assert_all_verbatim(a, corpus)
+
+
 def test_a_loose_paraphrase_of_a_passage_is_answered_and_a_question_on_an_unheard_subject_is_not(eval_pages):
     # "workforce problems" for "pressures on workforce challenges ... not as fully resourced" is only a loose match
     # (cosine about 0.19); a question about football, a word no report uses, at 0.27 is off topic (tune-7 pages)
