@@ -716,7 +716,9 @@ class Answerer:
         title = self._reports.get(self.index.chunks[best.chunk].doc, {}).get("title") or ""
         asked = u.plain or u.text  # (not a description's period or group)
         doc_text = self.index.texts[self.index.chunks[best.chunk].doc]
-        if _other_period(asked, own if _years(own) else text + " " + section) or \
+        # a figure for "the year before": this year's, with nothing said of the one before, does not answer it
+        earlier = bool(u.expects) and bool(_EARLIER_ASKED.search(asked)) and not _EARLIER_GIVEN.search(text)
+        if earlier or _other_period(asked, own if _years(own) else text + " " + section) or \
                 (not _years(own) and _other_period(asked, title)) or \
                 (not _years(own + " " + text + " " + title) and not _years(asked) & _years(doc_text)
                  and _other_period(asked, " ".join(_SPAN.findall(doc_text[:quote.start])))):
@@ -1380,6 +1382,14 @@ _ONE_YEAR = re.compile(r"\b(?:the (?:last|past|previous) (?:year|12 months|twelv
                        r"in a year|a year ago)\b", re.I)
 _YEARS_SINCE = re.compile(r"\bsince (?:(?:early|late|mid-?)\s*)?(?:19|20)\d\d\b|\b(?:the|its) (?:last|past|previous) "
                           r"(?:\d+|two|three|four|five|six|seven|eight|nine|ten|several|few) years\b", re.I)
+
+
+# a period before the one a report speaks of, asked relative to it, and what tells of an earlier period
+_EARLIER_ASKED = re.compile(r"\b(?:the|a) (?:year|month|quarter) (?:before|earlier|prior)\b|"
+                            r"\bthe (?:previous|prior|preceding) (?:year|month|quarter)\b", re.I)
+_EARLIER_GIVEN = re.compile(r"\b(?:previous|prior|preceding|earlier|before|last year|compared (?:with|to)|up from|"
+                            r"down from|increas\w*|ris(?:e|en|es|ing)|rose|f[ae]ll\w*|drop\w*|declin\w*|"
+                            r"(?:19|20)\d\d)\b|\bfrom [\d,.]+%? to [\d,.]+", re.I)
 
 
 def _other_period(question: str, quote: str) -> bool:

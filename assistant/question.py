@@ -41,7 +41,8 @@ _EXPECTS = [
                      # "which councillor is named as leading the response?": a person in that role
                      r"^\s*(?:and\s+)?(?:which|what) (?:councillors?|cllrs?|officers?|directors?|managers?|leaders?|"
                      r"chief executives?|cabinet members?|portfolio holders?|spokes(?:person|man|woman))\b", re.I)),
-    (DATE, re.compile(r"^\s*(?:and\s+)?when (?:is|was|were|did|does|do|will|has|have|are|can|should)\b|"
+    (DATE, re.compile(r"^\s*(?:and\s+)?when (?:exactly |precisely |roughly |approximately )?(?:is|was|were|did|does|do|"
+                      r"will|has|have|are|can|should)\b|"
                       r"^\s*(?:and\s+)?when\s*\??\s*$|\b(?:what|which) "
                       r"(?:dates?|year|month|days?)\b|\bby when\b|\bwhat time\b|"
                       # "what is its decision date?", "what was the publication date?"
@@ -63,7 +64,11 @@ _EXPECTS = [
                        r"\bwhat (?:was|is|were|are) (?:the |its |their |[\w-]+['’]s )?(?:total |net |overall |actual |"
                        r"estimated |planned |forecast |projected |gross |annual |final )?(?:budget|cost|spend|"
                        r"overspend|underspend|deficit|shortfall|amount|surplus|variance|(?:adverse|favourable|financial|"
-                       r"budget) position)\b|\bwhat did (?:it|they|\w+) (?:cost|spend)\b",
+                       r"budget) position)\b|\bwhat did (?:it|they|\w+) (?:cost|spend)\b|"
+                       # a price: "the median weekly rate for residential care", "what fee does it pay?"
+                       r"\b(?:weekly|hourly|daily|annual|median|average|mean|standard) (?:rates?|fees?|prices?)\b|"
+                       r"\b(?:what|which) (?:rates?|fees?|prices?) (?:is|was|are|were|does|did|do)\b|"
+                       r"\bcost per (?:week|hour|day|person|bed)\b",
                        re.I)),
     (DURATION, re.compile(r"\bhow long\b|\b(?:waiting|wait|waits) times?\b", re.I)),
     (COUNT, re.compile(r"\bhow many\b|\b(?:what|which) number\b|\bnumber of\b", re.I)),

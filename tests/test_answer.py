@@ -368,6 +368,14 @@ def test_paragraphs_parted_by_two_blank_lines_and_one_that_points_back_continue_
     assert_all_verbatim(answer, corpus)
 
 
+def test_a_figure_asked_for_the_year_before_is_not_answered_by_this_years(answerer):
+    # "87% of staff stated they required training" is the assessment's figure; nothing is said of the year before
+    asked = "What share of staff in Derbyshire said they needed more transitions training"
+    assert "87%" in answerer.ask(f"{asked}?").text
+    before = answerer.ask(f"{asked} the year before?")
+    assert before.abstained and "don't give" in before.text
+
+
 def test_a_figure_of_the_period_a_report_names_before_it_does_not_answer_another_period(tmp_path, real_embedder):
     # the passage names no year, the report's opening names the span it covers: a question about another year is
     # declined, one about that span answered

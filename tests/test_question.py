@@ -252,6 +252,8 @@ def test_expected_facts_in_quotes():
     assert not has_expected(young, "support for people aged 18 and over", common)
     assert has_expected(young, "12 young people were supported until they were 25", common)
     assert has_expected(u("Over how many days was the review conducted?"), "conducted over three days", common)
+    assert u("When exactly is the care home due to close?").parts[0].expects == DATE
+    assert u("What's Camden's median weekly rate for residential care?").parts[0].expects == MONEY
     # "how many said ...?" counts the people who said it
     said = u("Camden TEC survey - how many said it made needing a care home less likely?")
     assert said.parts[0].counted == ("people",)
