@@ -275,6 +275,9 @@ def test_expected_facts_in_quotes():
     assert not has_expected(NAME, "the Director of Adults Services who chairs the place-based partnership", common)
     assert not has_expected(DATE, "City of Wolverhampton Council - Winter Plan (Draft)", common)
     assert has_expected(FREQUENCY, "Weekly MDTs took place", common)
+    # a count of times is a frequency; any figure is not ("arranged by the four themes and nine quality statements")
+    assert has_expected(FREQUENCY, "The board met 3 times in the year", common)
+    assert not has_expected(FREQUENCY, "It is arranged by the four themes and nine quality statements", common)
 
 
 @pytest.mark.parametrize("q,parts", [
