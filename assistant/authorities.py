@@ -504,6 +504,8 @@ _DESCRIPTION = re.compile(
     r"\b(?:the|that|this)\s+(?P<pre>(?:(?!(?:at|of|in|for|from|on|with|to|by|the|and)\b)[\w'’-]+[\s-]+){0,3}?)"
     r"(?P<head>county council|city council|borough council|london borough|metropolitan borough|local authority|"
     r"council|authority|borough|county|city|district|unitary|la|one|area|place)\b"
+    # ("the unitary council whose ...", "the district authority that ...": the kind and the noun, one head)
+    r"(?:(?:(?<=unitary)|(?<=district)|(?<=borough)|(?<=county))\s+(?:council|authority)\b)?"
     rf"(?P<post>(?:\s*,?\s*(?:that|which|who|whose|where|with|rated|scored|scoring|graded|given|awarded|that's|"
     rf"judged|assessed|in which|known|accredited|described|recognised|recognized|praised|based|located|covering|"
     rf"stretching|serving|whose|short of|lacking|facing|using|running|offering|providing|reporting|notified|hit by|"

@@ -238,6 +238,20 @@ def test_a_description_by_a_fact_is_the_authority_whose_report_states_it():
     assert tied.how == "ambiguous" and set(tied.authorities) == {GLOS, DERBY}
 
 
+def test_a_kind_of_council_named_with_its_noun_goes_on_to_the_description():
+    # "the unitary council whose ...": "unitary council" is one head (it had been "the unitary" alone, every unitary
+    # council), and the clause after it describes which one
+    redcar, stockton = "Redcar and Cleveland Borough Council", "Stockton-on-Tees Borough Council"
+
+    def search(text):
+        assert "Newbury" in text and "Thatcham" in text
+        return {redcar: 0.3, stockton: 0.05}
+
+    (found,) = CATALOG.references("The unitary council whose main towns are Newbury, Hungerford and Thatcham - how "
+                                  "many out of four did it get?", search=search)
+    assert found.authorities == (redcar,) and found.how == "content"
+
+
 def test_a_figure_only_one_report_states_names_its_authority_whatever_the_question_calls_it():
     # "the borough" said of a county council: the figure only its report states tells whose it is
     def search(text):
