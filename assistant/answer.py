@@ -633,6 +633,11 @@ class Answerer:
         content = [w for w in qstems if w.isalpha()]
         unheard = sum(self.index.lexical.df(w) == 0 for w in content) * 2 >= len(content) > 0
         below = s.unheard_below if unheard else s.abstain_below
+        if (several or taken) and not unheard and \
+                len({self._reports.get(h.chunk.doc, {}).get("authority") for h in hits}) == 1:
+            # a later part asked of the one authority the question is about ("..., and what was the main thing the
+            # CQC said was missing?") says little on its own: its closeness is read against that report's passages
+            below = min(below, s.part_below)
         if best.cos < below and overlap(best) < enough:
             # far from the question in meaning: a unit among the best holding most of its words may answer it, or
             # every name it asks about ("when Lorna Campbell called the result a significant achievement, ...")

@@ -539,7 +539,8 @@ _JUDGEMENT = {"praise", "praised", "praises", "criticism", "criticisms", "critic
               "positive", "positives", "negative", "negatives", "good", "well", "working", "bad", "worry", "worries",
               "worried", "problem", "problems", "issue", "issues", "challenge", "challenges", "main", "key", "biggest",
               "highlight", "highlighted", "found", "find", "finding", "findings", "note", "noted", "improve",
-              "improvement", "improvements", "shortfall", "shortfalls", "weak", "spots", "strong", "points"}
+              "improvement", "improvements", "shortfall", "shortfalls", "weak", "spots", "strong", "points", "score",
+              "scored", "scores", "rating", "rated", "ratings", "grade", "graded", "mark", "marks"}
 
 
 _DETERMINERS = {"the", "a", "an", "this", "that", "these", "those", "its", "their", "our", "your", "his", "her", "my",

@@ -83,6 +83,7 @@ class Settings:
     unheard_below: float = 0.30
     abstain_overlap: float = 0.6
     part_overlap: float = 0.5  # the same, for a part of a question of several parts
+    part_below: float = 0.10  # and the cosine, for a later part asked of one authority's reports
     # CQC's framework text ("What people expect", "The local authority commitment"), the same in every report of
     # a statement, scores this much lower as a passage to quote.
     framework_penalty: float = 0.15

@@ -763,6 +763,21 @@ def test_what_else_a_question_asks_beyond_what_it_echoes_follows_the_echoed_pass
     assert_all_verbatim(a, corpus)
 
 
+def test_a_later_part_asked_of_one_authority_is_read_against_its_reports(answerer, real_index):
+    # "..., and what was the main criticism?" leans on the subject of the part before (safe pathways), not on what
+    # that part asked of it (a score); and a comparison's later authority, far in cosine from the question as a
+    # whole (0.17), is read against that authority's reports: Camden's passage on information sharing is quoted
+    a = answerer.ask("What did Derbyshire score on safe pathways, and what was the main criticism?")
+    assert not a.abstained and "don't give" not in a.text and "Score: 3" in a.text
+    assert len({c.start for c in a.citations if c.role == "answer"}) == 2
+    both = answerer.ask("How does access to records and information sharing compare between Derbyshire and Camden?")
+    assert "don't say" not in both.text and "no barriers to information sharing" in both.text
+    assert {c.doc for c in both.citations if c.role == "answer"} == {"000_cc368b11dbfad350.txt",
+                                                                     "001_d6b23fda1bcedbce.txt"}
+    for got in (a, both):
+        assert_all_verbatim(got, real_index[0].corpus_dir)
+
+
 def test_a_loose_paraphrase_of_a_passage_is_answered_and_a_question_on_an_unheard_subject_is_not(eval_pages):
     # "workforce problems" for "pressures on workforce challenges ... not as fully resourced" is only a loose match
     # (cosine about 0.19); a question about football, a word no report uses, at 0.27 is off topic (tune-7 pages)
