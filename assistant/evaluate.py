@@ -253,6 +253,12 @@ def project_sets() -> list[QuestionSet]:
                                (*reports, *(EVAL_DIR / "reports" / f
                                             for f in ("tune-3", "tune-4", "tune-5", "tune-6", "tune-7", "tune-8",
                                                       "tune-9", "tune-10", "tune-11")))),
+                   # and the next: rating news of five more councils (scores in prose), two meeting summaries, minutes,
+                   # a local account and a council's page on preparing for the CQC (10 pages)
+                   QuestionSet("tune-12", EVAL_DIR / "tune-12.jsonl",
+                               (*reports, *(EVAL_DIR / "reports" / f
+                                            for f in ("tune-3", "tune-4", "tune-5", "tune-6", "tune-7", "tune-8",
+                                                      "tune-9", "tune-10", "tune-11", "tune-12")))),
                    QuestionSet("test", EVAL_DIR / "test.jsonl", reports, held_out=True),
                    # a second held-out set, written after all tuning, over every report folder
                    QuestionSet("test-2", EVAL_DIR / "test-2.jsonl",

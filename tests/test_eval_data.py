@@ -14,9 +14,10 @@ HALVES = {"tune": EVAL_DIR / "reports" / "tune", "test": EVAL_DIR / "reports" / 
           "tune-4": EVAL_DIR / "reports" / "tune-4", "tune-5": EVAL_DIR / "reports" / "tune-5",
           "tune-6": EVAL_DIR / "reports" / "tune-6", "tune-7": EVAL_DIR / "reports" / "tune-7",
           "tune-8": EVAL_DIR / "reports" / "tune-8", "tune-9": EVAL_DIR / "reports" / "tune-9",
-          "tune-10": EVAL_DIR / "reports" / "tune-10", "tune-11": EVAL_DIR / "reports" / "tune-11"}
+          "tune-10": EVAL_DIR / "reports" / "tune-10", "tune-11": EVAL_DIR / "reports" / "tune-11",
+          "tune-12": EVAL_DIR / "reports" / "tune-12"}
 # the later tuning sets, in the order they were written
-LATER = ("tune-4", "tune-5", "tune-6", "tune-7", "tune-8", "tune-9", "tune-10", "tune-11")
+LATER = ("tune-4", "tune-5", "tune-6", "tune-7", "tune-8", "tune-9", "tune-10", "tune-11", "tune-12")
 
 
 def _texts(*folders):
