@@ -1024,7 +1024,11 @@ class Answerer:
             else:
                 where = where[len(who):].lstrip(" :—-")
         parts = [p for p in (who, where) if p]
-        sub = chunk.section[-1] if len(chunk.section) > 1 else None
+        # the section a quote sits under; a top-level one only when it reads as a heading ("Working with people",
+        # "Decisions"), not a caption, a link or a lead-in the page parser took for one ("Image caption,", "Minutes
+        # pdf icon PDF 176 KB", "Some of the key highlights from the report include")
+        sub = chunk.section[-1] if len(chunk.section) > 1 or (chunk.section and _HEADING.match(chunk.section[0])) \
+            else None
         if sub and sub != where and not sub.lower().startswith("key findings"):
             parts.append(sub)
         return " — ".join(parts)
@@ -1138,6 +1142,8 @@ def _flat(s: str) -> str:
     return re.sub(r"\s+", " ", s).strip()
 
 
+_HEADING = re.compile(r"^(?!.*\b(?:pdf|kb|mb|caption|photo|image|said|include|includes|including)\b)"
+                      r"[A-Z][\w’'()&-]*(?: [\w’'()&-]+){0,4}$", re.I)
 _MORE_ASKED = re.compile(r"\b(?:what|which|any|anything) (?:other|else|more)\b|\bwhat further\b", re.I)
 _OVERALL_WORD = re.compile(r"\boverall\b", re.I)  # "what did X get overall?"
 _MIN_ROOM = 120  # characters: less room than this holds no second passage worth quoting

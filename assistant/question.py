@@ -839,7 +839,9 @@ _ADDRESS = re.compile(r"\b(?:https?://|www\.)\S+|\S+@\S+|\b[\w-]+(?:\.[\w-]+)*\.
 # ------------------------------------------------------------------------------------ follow-ups
 
 _FOLLOWUP = re.compile(r"^\s*(?:and what about|what about|how about|same for|and for|what of|also for|and on|and in|"
-                       r"and the|ok and|okay and|and|so)\b[\s,]*", re.I)
+                       r"and the|ok and|okay and|and|so|anything(?: else)?(?: on| about| regarding| for)?|"
+                       r"any (?:mention|word|news|info(?:rmation)?|details?)(?: of| on| about)?|what else|"
+                       r"tell me more|more on)\b[\s,]*", re.I)
 _VERSUS = re.compile(r"\b(?:better|worse|higher|lower|than|compare\w*|versus|vs|same as|ahead of|behind)\b", re.I)
 _PRONOUN = re.compile(r"\b(?:they|them|their|theirs|it|its|this|that|these|those|there|he|she|his|her)\b", re.I)
 # within one question, "there" points back to a place (the authority, already found), not to the earlier part's

@@ -778,6 +778,21 @@ def test_a_later_part_asked_of_one_authority_is_read_against_its_reports(answere
         assert_all_verbatim(got, real_index[0].corpus_dir)
 
 
+def test_a_quote_is_labelled_with_the_heading_it_sits_under(eval_pages):
+    # a council page's themes are headings ("Working with people") over sentences that never name them ("This
+    # theme covers ... charging arrangements"): which theme is told by the heading in the quote's label; a line the
+    # page parser took for a heading that reads as none (a caption, a link) is not shown
+    from assistant.answer import _HEADING
+
+    answerer, corpus = eval_pages("tune-12")
+    a = answerer.ask("On the Isle of Wight's assurance page, which theme covers charging arrangements?")
+    assert not a.abstained and "— Working with people: “This theme covers" in a.text
+    assert_all_verbatim(a, corpus)
+    assert _HEADING.match("Decisions") and not _HEADING.match("Image caption,")
+    assert not _HEADING.match("Minutes pdf icon PDF 176 KB") and not _HEADING.match("Alexandra House, headquarters "
+                                                                                    "for Haringey Council")
+
+
 def test_a_loose_paraphrase_of_a_passage_is_answered_and_a_question_on_an_unheard_subject_is_not(eval_pages):
     # "workforce problems" for "pressures on workforce challenges ... not as fully resourced" is only a loose match
     # (cosine about 0.19); a question about football, a word no report uses, at 0.27 is off topic (tune-7 pages)

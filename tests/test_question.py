@@ -348,6 +348,9 @@ def test_a_later_part_is_searched_with_the_earlier_subject_only_when_it_points_b
      "and what are they doing about it now? (after “Who does Derbyshire commission carers support from?”)"),
     ("How do young people move to adult services?", "what did Derbyshire score?",
      "How do young people move to adult services?"),
+    # "anything about ...?" goes on with the conversation's subject
+    ("anything about equipment or home adaptations?", "What rating did Derbyshire get from the CQC?",
+     "anything about equipment or home adaptations? (after “What rating did Derbyshire get from the CQC?”)"),
 ])
 def test_follow_ups_are_made_whole(question, previous, resolved):
     from assistant.question import resolve_followup
