@@ -39,6 +39,7 @@ from .chunk import Chunk, segments
 from .corpus import decode_text, text_path
 from .cqc import (
     AREAS_ASKED,
+    DESCRIPTOR_LINE,
     FRAMEWORK_SECTIONS,
     PERCENT_ASKED,
     POINTS_ASKED,
@@ -311,9 +312,11 @@ class Answerer:
 
                 text, ok = "", False
                 if part.intent == MEANING and u.authorities and \
-                        not any(h.md.authority in u.authorities for h in held(self, filters)):
-                    # "on Sefton's page, what does a 2 stand for?": a report that holds no score line may print a
-                    # key to the scores, or say it in its words
+                        not any(h.md.authority in u.authorities and DESCRIPTOR_LINE.search(self.index.texts[h.doc])
+                                for h in held(self, filters)):
+                    # "on Sefton's page, what does a 2 stand for?": a report that prints no score's descriptor (no
+                    # score line, or a news list "Safeguarding - 2") may print a key to the scores, or say it in its
+                    # words
                     text, ok = legend_block(self, part, u, cites)
                     if not ok:
                         text, ok, found = self._in_own_words(part, u, filters, cites, vectors, budget)

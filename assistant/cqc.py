@@ -231,6 +231,9 @@ def _descriptor_after(text: str, end: int, n: int | None) -> re.Match | None:
 _LIST_ITEM = re.compile(
     r"^[ \t]*(?:(?P<num>[1-9])[.)]|[-•·*])[ \t]*(?P<label>[^\n]+?)[ \t]*[–-][ \t]*"
     r"(?:(?:indicative[ \t]+)?score[ \t]+of[ \t]+)?(?P<score>[1-4]|one|two|three|four)[ \t]*$", re.M | re.I)
+# the same list without numbers or bullets, one statement a paragraph: "Assessing people’s needs - 2" (news); only
+# a line whose label names a statement counts
+_BARE_ITEM = re.compile(r"^[ \t]*(?P<num>)(?P<label>[A-Z][^\n]{3,90}?)[ \t]+[–-][ \t]+(?P<score>[1-4])[ \t]*$", re.M)
 # "1. assessing people’s needs |" then "3 |" on the next line: a table flattened one cell a line.
 _TABLE_ITEM = re.compile(r"^[ \t]*(?P<num>[1-9])\.[ \t]*(?P<label>[^\n|]+?)[ \t]*\|[ \t]*\n[ \t]*(?P<score>[1-4])"
                          r"[ \t]*\|?[ \t]*$", re.M)
@@ -252,7 +255,9 @@ def score_items(text: str) -> list[ScoreItem]:
         desc = _descriptor_after(text, m.end(), None)
         if desc:
             items.append(_item(text, m, int(desc.group("score")), heads))
-    listed = sorted([*_LIST_ITEM.finditer(text), *_TABLE_ITEM.finditer(text)], key=lambda m: m.start())
+    listed = sorted([*_LIST_ITEM.finditer(text), *_TABLE_ITEM.finditer(text),
+                     *(m for m in _BARE_ITEM.finditer(text) if statement_of_line(m.group("label"), loose=True))],
+                    key=lambda m: m.start())
     if len(listed) >= 3:  # a list of statements' scores, not a stray dash in prose
         for k, m in enumerate(listed):
             n = m.group("score").lower()

@@ -793,6 +793,18 @@ def test_a_quote_is_labelled_with_the_heading_it_sits_under(eval_pages):
                                                                                     "for Haringey Council")
 
 
+def test_what_a_score_means_on_a_page_that_lists_scores_without_descriptors_is_told_in_its_words(eval_pages):
+    # Liverpool's news lists "Safeguarding - 2" but prints no descriptor line; it says what the scale means in its
+    # own words ("with one being the evidence shows significant shortfalls, and four showing an exceptional
+    # standard"), and that answers, not "none of the reports has a score of 1"
+    answerer, corpus = eval_pages("tune-12")
+    a = answerer.ask("On the scale in the Liverpool article, what do a 1 and a 4 stand for?")
+    assert not a.abstained and "significant shortfalls" in a.text and "exceptional standard" in a.text
+    assert_all_verbatim(a, corpus)
+    scored = answerer.ask("liverpool safegaurding score?")
+    assert not scored.abstained and "Safeguarding - 2" in scored.text
+
+
 def test_a_loose_paraphrase_of_a_passage_is_answered_and_a_question_on_an_unheard_subject_is_not(eval_pages):
     # "workforce problems" for "pressures on workforce challenges ... not as fully resourced" is only a loose match
     # (cosine about 0.19); a question about football, a word no report uses, at 0.27 is off topic (tune-7 pages)

@@ -65,6 +65,17 @@ def test_a_summary_page_lists_nine_statements_each_cited_with_its_name():
     assert text[rating.start:rating.end] == "• Hertfordshire County Council\n    Good"
 
 
+def test_a_news_list_of_scores_without_bullets_names_each_statement():
+    # "Assessing people’s needs - 2", one a paragraph (Liverpool's news, tune-12): a statement's name, a dash, its
+    # score; a dash and a figure in prose is no score
+    text = report("tune-12", "liverpool-asc-cqc-good-scores-news.txt")
+    items = _items(text)
+    assert len(items) == 9 and items[0] == ("Assessing needs", 2, "Assessing people’s needs - 2")
+    assert items[6] == ("Safeguarding", 2, "Safeguarding - 2")
+    prose = "Waiting lists - 2\n\nOlder people - 3\n\nCarers - 4\n"
+    assert _items(prose) == []
+
+
 @pytest.mark.parametrize("half,name,first,seventh,rating", [
     # a numbered list naming the statements by their themes: the place in CQC's order says which
     ("test", "surrey-press-release.txt", ("Assessing needs", 2, "1. how the local authority works with people – 2"),
