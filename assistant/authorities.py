@@ -219,7 +219,7 @@ class Catalog:
             else:
                 if i + 2 < len(toks) and spans[i + 1][2] == "&" and spans[i][1] == spans[i + 1][0] and \
                         spans[i + 1][1] == spans[i + 2][0]:  # "H&F", "B&NES": initials joined by "&"
-                    joined = question[spans[i][0]:spans[i + 2][1]]
+                    joined = re.sub(r"['’]s$", "", question[spans[i][0]:spans[i + 2][1]])  # ("W&F's")
                     acronym = _acronyms(self.authorities).get(joined.lower()) if joined.isupper() else None
                     if acronym:
                         out.append(Reference(spans[i][0], spans[i + 2][1], (acronym,), "name"))

@@ -78,7 +78,8 @@ def test_a_covered_authority_by_its_initials():
                    ("RBWM rating", "Royal Borough of Windsor and Maidenhead"),
                    ("what did WNC get?", "West Northamptonshire Council"),
                    ("H&F - how many of the nine areas had shortfalls?", "Hammersmith and Fulham Council"),
-                   ("did B&NES ask for a review?", "Bath and North East Somerset Council")):
+                   ("did B&NES ask for a review?", "Bath and North East Somerset Council"),
+                   ("what had H&F's leaders started doing?", "Hammersmith and Fulham Council")):
         assert [r.authorities for r in catalog.references(q)] == [(who,)], q
     assert catalog.references("wnc rating") == []  # three letters only in capitals
     assert catalog.references("what does h&f mean?") == []  # initials joined by "&" only in capitals
