@@ -18,7 +18,7 @@ from .parse import PARAGRAPH, ROW, SCORE, TEXT, Parsed, Span, Unit
 
 # Bump when chunk boundaries, embedded text, the words indexed or detected metadata change: an index built by
 # another version is stale.
-CHUNKER_VERSION = "22"
+CHUNKER_VERSION = "23"
 
 # A sentence ends at . ! or ? (and any closing quote or bracket), followed by space and a capital,
 # digit, opening quote or bullet. Abbreviations followed by lower case ("e.g. the") do not end one.

@@ -331,7 +331,7 @@ _RATING_LINES = [
     # "was given an overall rating of “Requires Improvement”" (not "2 areas were rated good", not "services that
     # were rated as ‘requires improvement’": some providers, not the council)
     re.compile(r"\b(?:(?:authority|council|overall|cqc)\s+rating\s+(?:had\s+been|has\s+been|was|is)\s+(?:of\s+)?|"
-               r"overall\s+rating\s+of\s+|"
+               r"overall\s+rating\s+(?:band\s+)?of\s+|"
                r"(?<!areas )(?<!area )(?<!that )(?<!which )(?:was|were|has\s+been|had\s+been|is|"
                r"(?<!would )(?<!could )(?<!might )(?<!should )have\s+been)\s+rated\s+"
                r"(?:as\s+)?)"
@@ -433,7 +433,8 @@ def overall_rating(text: str) -> Rating | None:
         prose = pattern in _RATING_LINES[3:]
         for m in pattern.finditer(text):
             if (pattern in _NEWS_LINES and _PARAGRAPH_BREAK.search(m.group(0))) or \
-                    (prose and (_about_providers(text, m) or _short_of(text, m))):
+                    (prose and (_about_providers(text, m) or _short_of(text, m) or
+                                _AREAS_COUNTED.match(text, m.end()))):
                 continue
             rating = _rating_of(pattern, m)
             a, b = m.span()
@@ -459,6 +460,9 @@ def overall_rating(text: str) -> Rating | None:
     return None
 
 
+# a rating said of some of the areas assessed, not the council's: "rated as “Good” in four out of nine areas"
+_AREAS_COUNTED = re.compile(r"\W{0,3}\s*(?:in|for|across)\s+(?:\w+|\d+)\s+(?:out\s+)?of\s+(?:the\s+)?(?:nine|9|\w+)\s+"
+                            r"(?:areas?|quality statements?|categories|statements?)\b", re.I)
 # a rating missed, not given: "came very close to achieving a good rating", "one mark away from being
 # ‘good’", "If we'd have achieved 63 we would have been rated good"
 _SHORT_OF = re.compile(r"\b(?:close to|short of|away from|breadth from|missed(?: out on)?|would have|could have|"

@@ -122,6 +122,16 @@ def test_overall_ratings_and_points_in_every_layout(text, rating, points, quoted
     assert cqc.points_line("with a 22% rise in residents aged 65 and over") is None
 
 
+def test_a_rating_of_some_areas_is_not_the_overall_rating():
+    # "rated as “Good” in four out of nine areas" rates areas; the council's rating is the "overall rating band"
+    text = ("The CQC assessment took place in June 2025. The council was rated as “Good” in four out of nine areas "
+            "assessed, with “evidence of some shortfalls” in five areas.\n\nThe council received the highest possible "
+            "score within an overall rating band of “Requires Improvement”.\n")
+    found = cqc.overall_rating(text)
+    assert found.rating == "Requires improvement" and text[found.start:found.end].startswith("The council received")
+    assert cqc.overall_rating("The council was rated as “Good” in four out of nine areas assessed.") is None
+
+
 def test_a_rating_in_minutes_is_the_authority_rating_not_a_criterion_rating():
     text = ("- The Local Authority rating had been\n‘Requires improvement’.\n- Some criteria in the assessment had "
             "been rated ‘Good’ including Partnerships\nand Communities.\n")
