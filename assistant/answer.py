@@ -44,6 +44,8 @@ from .cqc import (
     PERCENT_ASKED,
     POINTS_ASKED,
     QUALITY_STATEMENTS,
+    SCALE_WORDS,
+    SCORE_DESCRIPTORS,
     about_providers,
     statements_in,
 )
@@ -319,7 +321,12 @@ class Answerer:
                     # words
                     text, ok = legend_block(self, part, u, cites)
                     if not ok:
-                        text, ok, found = self._in_own_words(part, u, filters, cites, vectors, budget)
+                        # searched with the scale's own words ("evidence shows significant shortfalls") and
+                        # answered only by a passage saying them, not by the sentence that names the area
+                        scale = SCORE_DESCRIPTORS.get(part.score_value or 0, "")
+                        own = dataclasses.replace(part, search_text=f"{part.search_text} {scale}".strip())
+                        text, ok, found = self._in_own_words(own, u, filters, cites, vectors, budget,
+                                                             accept=SCALE_WORDS.search)
                         hits.extend(found if ok else ())
                 if not ok:
                     before_scores = len(cites)

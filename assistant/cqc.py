@@ -49,6 +49,8 @@ SCORE_DESCRIPTORS = {
 }
 # The words people use for each score ("a good standard", "exceptional").
 SCORE_WORDS = {1: "significant shortfalls", 2: "some shortfalls", 3: "good", 4: "exceptional"}
+# The scale's words said in a sentence ("with one indicating significant shortfalls", "an exceptional standard")
+SCALE_WORDS = re.compile(r"\b(?:significant|some) shortfalls\b|\b(?:a )?(?:good|exceptional) standards?\b", re.I)
 OVERALL_RATINGS = ("Outstanding", "Good", "Requires improvement", "Inadequate")  # best first
 # An overall rating's word in a question or a sentence ("rated inadequate", "services ‘require improvement’")
 GRADE_WORD = re.compile(r"\b(?:outstanding|good|requires?\s+improvement|inadequate)\b", re.I)

@@ -893,3 +893,13 @@ def test_questions_on_the_tune_9_pages_are_answered_with_the_asked_words(eval_pa
     a = answerer.ask(question)
     assert not a.abstained and all(words in a.text for words in said), a.text
     assert_all_verbatim(a, corpus)
+
+
+def test_what_a_score_means_is_told_by_a_passage_saying_the_scales_words(eval_pages):
+    # Warrington's page gives no descriptor line and no key; what its 1 for safeguarding means is in the sentence
+    # saying the scale's words ("This means that 'evidence shows significant shortfalls ...'"), searched with CQC's
+    # descriptor of that score, not the passage nearest the question's words (the heading "What is safeguarding?")
+    answerer, corpus = eval_pages("tune-8")
+    a = answerer.ask("warington got a 1 for safeguarding - what does that actually mean?")
+    assert not a.abstained and "significant shortfalls" in a.text
+    assert_all_verbatim(a, corpus)
