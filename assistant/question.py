@@ -43,7 +43,7 @@ _EXPECTS = [
                      r"chief executives?|cabinet members?|portfolio holders?|spokes(?:person|man|woman))\b", re.I)),
     (DATE, re.compile(r"^\s*(?:and\s+)?when (?:exactly |precisely |roughly |approximately )?(?:is|was|were|did|does|do|"
                       r"will|has|have|are|can|should)\b|"
-                      r"^\s*(?:and\s+)?when\s*\??\s*$|\b(?:what|which) "
+                      r"^\s*(?:and\s+)?when\s*\??\s*$|\b(?:what|which) (?:exact |precise |specific )?"
                       r"(?:dates?|year|month|days?)\b|\bby when\b|\bwhat time\b|"
                       # "what is its decision date?", "what was the publication date?"
                       r"\b(?:what|which) (?:is|was|are|were|'s) (?:the |its |their )?(?:[\w-]+ )?dates?\b", re.I)),
@@ -699,6 +699,11 @@ def _root(word: str) -> str:
 
 
 _NOT_SUBJECT_ROOTS = {_root(w) for w in _NOT_SUBJECT}
+# Words of a date question that say what is dated only as a document ("what date is the page from?", "what date
+# are its figures as of?"): any date of it answers
+_DATE_WORDS = {_root(w) for w in ("date", "dates", "day", "days", "exact", "month", "year", "page", "figures",
+                                  "article", "document", "item", "paper", "report", "stored", "held", "loaded",
+                                  "anything", "itself", "give", "gives", "given", "say", "says")}
 # A score asked as a percentage is a share of the same thing whatever its word ("what percentage did X get in its
 # assessment?": "received a score of 59%")
 _SCORE_ROOTS = {"scor", "rat", "grad", "band", "mark", "assess", "point", "threshold", "overall"}
@@ -718,10 +723,15 @@ def has_expected(u: Understanding | Part | str | None, quote: str, common: froze
         for given in set(re.findall(r"\d[\d,./-]*\d|\d", u.text)):
             quote = re.sub(rf"(?<![\d,.]){re.escape(given)}(?![\d,])", " ", quote)
     if kind == DATE:
-        if isinstance(u, Understanding | Part) and _ON_DAYS.search(u.text):  # "on what dates": days of a month
-            return bool(_DAY_IN.search(quote))  # ("in August 2025" does not say which days)
-        if isinstance(u, Understanding | Part) and _ON_A_DATE.search(u.text):  # "what date": a calendar date
-            return bool(_CALENDAR_IN.search(quote))
+        if isinstance(u, Understanding | Part) and (_ON_DAYS.search(u.text) or _ON_A_DATE.search(u.text)):
+            # "on what dates": days of a month ("in August 2025" does not say which days); "what date": a calendar
+            # date; either said of what is asked ("the CQC contacted the Council on 19 February 2024" dates no
+            # onsite inspection)
+            found = (_DAY_IN if _ON_DAYS.search(u.text) else _CALENDAR_IN).finditer(quote)
+            # (a place's name is no subject: the page's dateline sits beside it)
+            named = {_root(w) for w in re.findall(r"(?<=\s)[A-Z][a-z]+", u.text)}
+            subject = _subject_stems(u.text) - _DATE_WORDS - named
+            return any(not subject or subject & _near_words(quote, m, 120) for m in found)
         if isinstance(u, Understanding | Part) and re.match(r"\s*(?:and\s+|so\s+)?when\b", u.text, re.I):
             # "when did the committee meet?": the years in a document's name ("Annual Report 2024-25") date no event
             quote = _NAMED_YEARS.sub(" ", quote)

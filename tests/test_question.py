@@ -176,6 +176,16 @@ def test_expected_facts_in_quotes():
     assert not has_expected(on_what_date, "the plan had to be submitted by the end of the month", common)
     assert has_expected(on_what_date, "The panel met on 14 October 2020.", common)
     assert has_expected(u("What date are the figures as of?"), "As of January 2024, there were", common)
+    # ... said of what is asked, not of another event beside it or the page's dateline beside a place's name
+    onsite = u("On what dates did the CQC carry out Hillingdon's onsite inspection?")
+    assert not has_expected(onsite, "The CQC contacted the Council on 19 February 2024 to request that a range of "
+                                    "information be provided.", common)
+    assert has_expected(onsite, "The onsite inspection took place on 4 and 5 June 2024.", common)
+    assert not has_expected(u("On what exact date was Quillham's onsite visit?"),
+                            "date 2025-09-11 Quillham Council reports it is already working on ways to improve",
+                            common)
+    assert has_expected(u("What date is the Quillham rating page from?"),
+                        "Our final report was published today - Friday, 8 November 2024.", common)
     # when something is due: a time to come answers it ("in 3 years' time"), a time gone does not ("last year")
     assert has_expected(DATE, "with the next expected to take place in 3\nyears’ time.", common)
     assert has_expected(DATE, "a review within six months", common)
