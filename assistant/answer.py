@@ -1116,7 +1116,7 @@ class Answerer:
         what = {"name": "the name asked for", "date": "the date asked for", "count": "the number asked for",
                 "percent": "the proportion asked for", "duration": "the time asked for",
                 "money": "the amount asked for", "change": "how much it changed",
-                "frequency": "how often"}.get(u.expects or "",
+                "frequency": "how often", "role": "the role asked for"}.get(u.expects or "",
                                                                                "an answer to this question")
         who = (whole or u).authorities if isinstance(whole or u, Understanding) else ()
         scope = f" of {' and '.join(who)}" if who else ""

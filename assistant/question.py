@@ -28,7 +28,12 @@ NAME, WHO, DATE, COUNT, PERCENT, DURATION, MONEY, FREQUENCY, CHANGE = "name", "w
 # A rating told in words: what a score question asks of a report that holds no score lines (minutes, news); and
 # points out of 100 ("a grade of 62 out of 100", "scored 56%")
 RATING, POINTS = "rating", "points"
+# a named person's role: "what is Cllr X's role?", "what's Sandra's job title?"
+ROLE = "role"
 _EXPECTS = [
+    (ROLE, re.compile(r"\bwhat(?:'s| is| was| are| were)\s+(?:[\w’'.&-]+\s+){0,4}?(?:[\w-]+['’]s?|their|his|her)\s+"
+                      r"(?:job title|job|role|position|post|title)\b|"
+                      r"\bwhat (?:job title|job|role|position|post) (?:does|did|do|is|was)\b", re.I)),
     # a person's name: "the name of ..."
     (NAME, re.compile(r"\bname of\b|\b(?:what|which) (?:is|was|'s) (?:the |their |its )?name\b|"
                       r"\bwhat(?:'s| is) (?:the |their |its )?\w+'?s? name\b", re.I)),
@@ -612,6 +617,9 @@ _HELD_ROLES = r"Director|Chair|Chairman|Chairwoman|Chairperson|Head|Leader|Manag
               r"Commissioner|Cabinet Member|Portfolio Holder|Principal Social Worker"
 # ... and the roles a quote may name as the doer of something ("led by the Director of Adults Services")
 _ROLE = re.compile(rf"\b(?:{_HELD_ROLES}|Lead|Executive|Lead Member|Author)\b")
+# whose role is asked: "Cllr Diana Tremayne's role", "Sandra's job title"
+_WHOSE_ROLE = re.compile(r"((?:[A-Z][a-z]+\s+){0,3}[A-Z][a-z]+)['’]s?\s+(?:job title|job|role|position|post|title)\b")
+_HONORIFIC = re.compile(r"Cllr|Councillor|Mr|Mrs|Ms|Miss|Dr|Professor|Prof")
 # "who is (the | their | Walsall Council's) ...": a question after the holder of something
 WHO_IS = r"^\s*(?:and\s+)?who(?:'s| is| was| are| were)\s+(?:the\s+|their\s+|its\s+|(?:[\w-]+\s+){0,3}?[\w-]+['’]s\s+)?"
 _WHO_HOLDS = re.compile(WHO_IS + rf"(?:[\w-]+\s+){{0,2}}?(?:{_HELD_ROLES})\b", re.I)
@@ -783,6 +791,17 @@ def has_expected(u: Understanding | Part | str | None, quote: str, common: froze
         # a frequency word, or a count of times ("met 3 times", "on four occasions"): not any figure ("arranged by
         # the four themes and nine quality statements" says nothing of how often it is reviewed)
         return bool(_FREQUENCY_IN.search(quote) or _TIMES_IN.search(quote))
+    if kind == ROLE:  # a role said of the person asked about: "Debbie Young, Head of Quality and Performance"; a
+        # councillor's title is none ("Councillor Ray Ballman said"), nor a role said of someone else nearby
+        whose = _WHOSE_ROLE.search(u.text) if isinstance(u, Understanding | Part) else None
+        named = [w for w in (whose.group(1).split() if whose else ()) if not _HONORIFIC.fullmatch(w)]
+        for m in _ROLE.finditer(quote):
+            if m.group(0) in ("Councillor", "Author"):
+                continue
+            near = quote[max(0, m.start() - 100):m.end() + 100]
+            if not named or any(re.search(rf"\b{re.escape(w)}\b", near) for w in named):
+                return True
+        return False
     if kind == WHO and isinstance(u, Understanding | Part) and _WHO_HOLDS.search(u.text):
         kind = NAME  # "who is the Director of ...?" names the role: only a person's name answers it
     if kind == WHO:  # "who chairs ...?": a person, the role that does it ("the Director of Adults Services",

@@ -186,6 +186,16 @@ def test_expected_facts_in_quotes():
                             common)
     assert has_expected(u("What date is the Quillham rating page from?"),
                         "Our final report was published today - Friday, 8 November 2024.", common)
+    # a person's role: a role said of that person, not a councillor's title nor a role said of someone beside them
+    ballman = u("What is Ray Ballman's job title at Quillham Borough Council?")
+    assert ballman.parts[0].expects == "role"
+    assert not has_expected(ballman, "Councillor Ray Ballman said improvements are being made", common)
+    assert has_expected(ballman, "Councillor Ray Ballman, Cabinet Member for Adult Social Care, said", common)
+    assert not has_expected(u("What's Sandra's job title?"), "Nick, Strategic Director for People Services, "
+                            "highlighted the comprehensive nature of the inspection and expressed pride in how the "
+                            "council supports residents and carers. Sandra, whose role is not specified, noted", common)
+    assert has_expected(u("who thanked Debbie Young, and what is her job title?").parts[1],
+                        "Councillor Winnington thanked Debbie Young, Head of Quality and Performance", common)
     # when something is due: a time to come answers it ("in 3 years' time"), a time gone does not ("last year")
     assert has_expected(DATE, "with the next expected to take place in 3\nyears’ time.", common)
     assert has_expected(DATE, "a review within six months", common)
