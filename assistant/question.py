@@ -36,7 +36,8 @@ _EXPECTS = [
                       r"\bwhat (?:job title|job|role|position|post) (?:does|did|do|is|was)\b", re.I)),
     # a person's name: "the name of ..."
     (NAME, re.compile(r"\bname of\b|\b(?:what|which) (?:is|was|'s) (?:the |their |its )?name\b|"
-                      r"\bwhat(?:'s| is) (?:the |their |its )?\w+'?s? name\b", re.I)),
+                      r"\bwhat(?:'s| is) (?:the |their |its )?\w+'?s? name\b|\b(?:first|full|given|christian) name\b",
+                      re.I)),
     # "who" asking after a person's role ("who chairs the board?", "who is the director of public health?"): a
     # person or the role; "who runs the helpline?" may be an organisation, so no expectation there
     (WHO, re.compile(r"^\s*who\b(?=.*\b(?:director|chairs?|chaired|chairman|chairwoman|chairperson|head|heads|leader|"
@@ -54,7 +55,11 @@ _EXPECTS = [
                       r"\b(?:what|which) (?:is|was|are|were|'s) (?:the |its |their )?(?:[\w-]+ )?dates?\b", re.I)),
     (FREQUENCY, re.compile(r"\bhow (?:often|regularly|frequently)\b|\bfrequency\b", re.I)),
     (PERCENT, re.compile(r"\b(?:what|which) (?:proportion|percentage|percent|share|fraction|%)|\bwhat %|"
-                         r"\bhow many (?:per ?cent|percent)\b|\bpercentage\b", re.I)),
+                         r"\bhow many (?:per ?cent|percent)\b|\bpercentage\b|"
+                         # a rate that is a share: "what is the bed occupancy rate?", "what were the vaccination rates?"
+                         r"\bwhat(?:'s| is| was| are| were)\s+(?:the\s+|its\s+|their\s+)?(?:[\w-]+\s+){0,3}?"
+                         r"(?:occupancy|vacancy|vaccination|uptake|response|satisfaction|turnover|readmission|"
+                         r"completion|success|take-up) rates?\b", re.I)),
     # an amount of change: "how much has demand grown since 2020?" ("a 40% rise", "from 2 to 4", "£1.2m more"):
     # a share, a number or a sum, whichever the report gives
     (CHANGE, re.compile(r"\bhow much (?:(?:has|have|did|does|do|is|was|will|had)\b.*?\b(?:gr[eo]wn?|grows|growing|"
@@ -619,6 +624,8 @@ _HELD_ROLES = r"Director|Chair|Chairman|Chairwoman|Chairperson|Head|Leader|Manag
 _ROLE = re.compile(rf"\b(?:{_HELD_ROLES}|Lead|Executive|Lead Member|Author)\b")
 # whose role is asked: "Cllr Diana Tremayne's role", "Sandra's job title"
 _WHOSE_ROLE = re.compile(r"((?:[A-Z][a-z]+\s+){0,3}[A-Z][a-z]+)['’]s?\s+(?:job title|job|role|position|post|title)\b")
+# whose first name is asked: "Councillor Winnington's first name"
+_WHOSE_NAME = re.compile(r"([A-Z][a-z]+)['’]s?\s+(?:first|full|given|christian) name\b")
 _HONORIFIC = re.compile(r"Cllr|Councillor|Mr|Mrs|Ms|Miss|Dr|Professor|Prof")
 # "who is (the | their | Walsall Council's) ...": a question after the holder of something
 WHO_IS = r"^\s*(?:and\s+)?who(?:'s| is| was| are| were)\s+(?:the\s+|their\s+|its\s+|(?:[\w-]+\s+){0,3}?[\w-]+['’]s\s+)?"
@@ -816,6 +823,10 @@ def has_expected(u: Understanding | Part | str | None, quote: str, common: froze
             return True
         kind = NAME
     if kind == NAME:
+        whose = _WHOSE_NAME.search(u.text) if isinstance(u, Understanding | Part) else None
+        if whose:  # "what is Councillor Winnington's first name?": a name before the surname, not a title
+            return bool(re.search(rf"\b(?!(?:{_HONORIFIC.pattern})\b)[A-Z][a-z]+\s+{re.escape(whose.group(1))}\b",
+                                  quote))
         if isinstance(u, Understanding | Part) and _THING_NAME.search(u.text):
             # the name of a strategy, a service, a team: a capitalised title ("the Stronger Together Strategy")
             return any(len(re.findall(r"[A-Z]", m.group(0))) >= 2 for m in _PROPER_PHRASE.finditer(quote))

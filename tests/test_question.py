@@ -196,6 +196,13 @@ def test_expected_facts_in_quotes():
                             "council supports residents and carers. Sandra, whose role is not specified, noted", common)
     assert has_expected(u("who thanked Debbie Young, and what is her job title?").parts[1],
                         "Councillor Winnington thanked Debbie Young, Head of Quality and Performance", common)
+    # a first name: a name before the surname, not a title; a rate that is a share: a percentage
+    first = u("What is Councillor Winnington's first name?")
+    assert not has_expected(first, "Councillor Winnington thanked Debbie Young", common)
+    assert has_expected(first, "Councillor Lee Winnington thanked Debbie Young", common)
+    occupancy = u("What is the current bed occupancy rate at Cleeve Court?")
+    assert occupancy.parts[0].expects == "percent"
+    assert not has_expected(occupancy, "Cleeve Court is a two floor 45 bed residential care home", common)
     # when something is due: a time to come answers it ("in 3 years' time"), a time gone does not ("last year")
     assert has_expected(DATE, "with the next expected to take place in 3\nyears’ time.", common)
     assert has_expected(DATE, "a review within six months", common)
