@@ -43,7 +43,8 @@ _EXPECTS = [
     (WHO, re.compile(r"^\s*who\b(?=.*\b(?:director|chairs?|chaired|chairman|chairwoman|chairperson|head|heads|leader|"
                      r"leads|manager|chief|councillor|officer|commissioner|minister|executive|mayor|cabinet member|"
                      r"portfolio holder|lead member|gave|provided|delivered|briefed|principal "
-                     r"social worker|introduced|presented|wrote|authored)\b)|"
+                     r"social worker|introduced|presented|wrote|authored|said|says|thanked|welcomed|spoke|commented|"
+                     r"described)\b)|"
                      # "which councillor is named as leading the response?": a person in that role
                      r"^\s*(?:and\s+)?(?:which|what) (?:councillors?|cllrs?|officers?|directors?|managers?|leaders?|"
                      r"chief executives?|cabinet members?|portfolio holders?|spokes(?:person|man|woman))\b", re.I)),
@@ -71,8 +72,9 @@ _EXPECTS = [
     # mentions a budget)
     (MONEY, re.compile(r"\bhow much (?:money|funding|did|does|was|is|will|has|have)\b|"
                        r"\bhow much\b.*\b(?:cost|spen[dt]|fund(?:ing|ed)?|paid|pay|budget|overspen\w*|deficit)\b|"
-                       r"\bwhat (?:was|is|were|are) (?:the |its |their |[\w-]+['’]s )?(?:total |net |overall |actual |"
-                       r"estimated |planned |forecast |projected |gross |annual |final )?(?:budget|cost|spend|"
+                       r"\bwhat(?:'s| was| is| were| are) (?:the |its |their |[\w-]+['’]s )?(?:total |net |overall |"
+                       r"actual |estimated |planned |proposed |forecast |projected |gross |annual |final )?"
+                       r"(?:budget|cost|spend|"
                        r"overspend|underspend|deficit|shortfall|amount|surplus|variance|(?:adverse|favourable|financial|"
                        r"budget) position)\b|\bwhat did (?:it|they|\w+) (?:cost|spend)\b|"
                        # a price: "the median weekly rate for residential care", "what fee does it pay?"
@@ -612,6 +614,10 @@ _ON_DAYS = re.compile(r"\b(?:what|which|exact) (?:dates|days)\b|\bon what dates?
 # a day of a month ("12 August", "August 12", "12/08/2025", "2025-08-12") ...
 _DAY_IN = re.compile(rf"\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?(?:{_MONTHS})\b|\b(?:{_MONTHS})\s+\d{{1,2}}\b|"
                      r"\b\d{1,2}/\d{1,2}/\d{2,4}\b|\b\d{4}-\d\d-\d\d\b", re.I)
+# ... and the figures that are part of a date, not a count: a day of a month, an ISO date, a financial year, a year
+# after a preposition
+_DATE_SPAN = re.compile(rf"{_DAY_IN.pattern}|\b(?:19|20)\d\d[/-]\d\d(?:-\d\d)?\b|"
+                        r"\b(?:in|since|from|by|during|until|before|after|of) (?:19|20)\d\d\b", re.I)
 # ... or a month of a year ("August 2025")
 _CALENDAR_IN = re.compile(rf"{_DAY_IN.pattern}|\b(?:{_MONTHS})\s+(?:19|20)\d\d\b", re.I)
 _FREQUENCY_IN = re.compile(r"\b(?:daily|weekly|monthly|fortnightly|annually|yearly|quarterly|hourly|every|each|"
@@ -784,9 +790,12 @@ def has_expected(u: Understanding | Part | str | None, quote: str, common: froze
     if kind == COUNT:  # a figure near what is counted: "12 care homes", "AMHPs ... from 2 to 4", "12.9% of"
         counted = [_stem(w) for w in (u.counted if isinstance(u, Understanding | Part) else ()) if len(w) > 2]
         counted += [alike for c in counted for alike in _COUNTED_ALIKE.get(c, ())]
+        dates = [d.span() for d in _DATE_SPAN.finditer(quote)]
         for m in re.finditer(rf"\d+(?:\.\d+)?%|\b{_NUMBER}\b", quote, re.I):
             if _AGE_BEFORE.search(quote[:m.start()]) or _AGE_AFTER.match(quote[m.end():]):
                 continue  # an age ("supported at age 14", "14 years old"): how old, not how many
+            if any(a <= m.start() and m.end() <= b for a, b in dates):
+                continue  # a date ("published today (September 24)", "in 2024", "2022/23"): when, not how many
             near = [_stem(w) for w in re.findall(r"[a-z]+", quote[max(0, m.start() - 80):m.end() + 80].lower())]
             if "%" in m.group(0):  # a share is a count of people ("12.9% of the population"), not of things
                 if not counted or set(counted) & _PEOPLE:

@@ -203,6 +203,19 @@ def test_expected_facts_in_quotes():
     occupancy = u("What is the current bed occupancy rate at Cleeve Court?")
     assert occupancy.parts[0].expects == "percent"
     assert not has_expected(occupancy, "Cleeve Court is a two floor 45 bed residential care home", common)
+    # who said something: a person or a role, not the words said alone; a proposed budget: an amount
+    said = u("Who said Quillham's CQC report was a fair and honest reflection of where the council is?")
+    assert said.parts[0].expects == "who"
+    assert not has_expected(said, "\"We welcome this report as a fair and honest reflection of where we are on our "
+                                  "journey.\"", common)
+    assert has_expected(said, "Councillor Jane Okafor said: \"We welcome this report as a fair and honest "
+                              "reflection\"", common)
+    assert u("What's the proposed budget for Glen Lee care home?").parts[0].expects == "money"
+    # a count: not the figures of a date
+    waiting = u("How many people were on Quillham's occupational therapy waiting list?")
+    assert not has_expected(waiting, "The new report published today (September 24) highlights that people "
+                                     "receiving care felt listened to", common)
+    assert has_expected(waiting, "In 2024, 340 people were waiting for an occupational therapy assessment", common)
     # when something is due: a time to come answers it ("in 3 years' time"), a time gone does not ("last year")
     assert has_expected(DATE, "with the next expected to take place in 3\nyears’ time.", common)
     assert has_expected(DATE, "a review within six months", common)
