@@ -82,7 +82,10 @@ _EXPECTS = [
                        r"\b(?:what|which) (?:rates?|fees?|prices?) (?:is|was|are|were|does|did|do)\b|"
                        r"\bcost per (?:week|hour|day|person|bed)\b",
                        re.I)),
-    (DURATION, re.compile(r"\bhow long\b|\b(?:waiting|wait|waits) times?\b", re.I)),
+    # ... not waiting times as a subject ("were waiting times a problem in both?")
+    (DURATION, re.compile(r"\bhow long\b|\b(?:waiting|wait|waits) times?\b(?!\s+(?:(?:a|an|the|of)\s+)?"
+                          r"(?:problem|issue|concern|challenge|worry|raised|mentioned|highlighted|criticised|flagged))",
+                          re.I)),
     (COUNT, re.compile(r"\bhow many\b|\b(?:what|which) number\b|\bnumber of\b", re.I)),
 ]
 # The name of a thing, not a person ("the name of their co-production strategy", "what is the service called?"):
@@ -370,6 +373,12 @@ def _score_by_words(masked: str, statements: tuple[str, ...]) -> tuple[str | Non
     return None, None
 
 
+# What an authority's name leaves behind when it is taken out of what is searched: a preposition before a comma or
+# the end ("In Camden, how ...", "how are carers supported in Camden?"), a comma or dash opening the question
+_DANGLING = re.compile(r"\b(?:in|for|at|of|from|about|on|with|across|within|by|to)\s+(?=[,;:?.–—]|\s*$)", re.I)
+_LEADING_MARK = re.compile(r"^\s*[,;:–—-]+\s*")
+
+
 def _masked(question: str, a: int, b: int, refs: list[Reference], lend: bool = True) -> tuple[str, str]:
     """The part with every reference to an authority as `AUTH` (what intent rules read), and without them (what
     is searched for). A description by a fact lends its words to what is searched for (unless not `lend`) when
@@ -389,7 +398,8 @@ def _masked(question: str, a: int, b: int, refs: list[Reference], lend: bool = T
         pos = e
     masked.append(question[pos:b])
     search.append(question[pos:b])
-    own = " ".join("".join(search).split())
+    own = _DANGLING.sub(" ", " ".join("".join(search).split()))  # "In , how often ...": "how often ..."
+    own = " ".join(_LEADING_MARK.sub("", own).split())
     words = {w for w in re.findall(r"[a-z]+", own.lower()) if w not in _STOP}
     described = {w for w in re.findall(r"[a-z]+", " ".join(kept).lower())
                  if w not in _STOP and w not in _EVERY_REPORT and len(w) > 3}

@@ -54,6 +54,15 @@ def test_authorities_by_name_or_by_score(q, authorities):
 def test_score_references_are_not_searched_for():
     got = u("How often did MDTs meet in the exceptional-rated authority?")
     assert "exceptional" not in got.search_text and "MDTs" in got.search_text
+    # nor is what the name leaves behind: "In Camden, how often ...?" is searched as "how often ...?"
+    assert u("In Camden, how often do its MDTs meet?").search_text == "how often do its MDTs meet?"
+    assert u("For the exceptional-rated authority, how often do MDTs meet?").search_text == "how often do MDTs meet?"
+    assert u("how are carers supported in Camden?").search_text.startswith("how are carers supported ?")
+
+
+def test_waiting_times_as_a_subject_ask_for_no_duration():
+    assert u("what are the waiting times for assessments in Camden?").parts[0].expects == "duration"
+    assert u("Camden and Derbyshire need to improve - were waiting times a problem in both?").parts[0].expects is None
 
 
 @pytest.mark.parametrize("q,kind", [
