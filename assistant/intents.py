@@ -242,11 +242,17 @@ _OTHER_FACT = re.compile(r"\b(?:what|which) (?:month|year|date|day)\b(?!'s)|\bho
                          re.I)
 
 
+def asks_other_than_a_score(masked: str) -> bool:
+    """Does the question ask when, who, where or why, or another kind of fact than a score, whatever words like a
+    score question's it uses ("who responded for the council?")?"""
+    return bool(_PASSAGE_FIRST.match(masked) or _OTHER_FACT.search(masked))
+
+
 def decide(masked: str) -> tuple[str | None, str | None]:
     """(intent, the rule's name) of the first rule matching the masked question; (None, None) if none."""
     if RULES[0].pattern.search(masked):  # "when was it published?" asks after a report, not a passage
         return RULES[0].intent, RULES[0].name
-    if _PASSAGE_FIRST.match(masked) or _OTHER_FACT.search(masked):
+    if asks_other_than_a_score(masked):
         return None, None
     for rule in RULES:
         if rule.pattern.search(masked):

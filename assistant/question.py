@@ -18,7 +18,18 @@ import numpy as np
 from .authorities import DOMINANT, Catalog, Reference, core_name
 from .cqc import GRADE_WORD, statement_in, statements_in, told_score
 from .fuzzy import speller
-from .intents import LIST, MEANING, OVERALL, PASSAGES, PUBLISHED, SCORE, SCORE_INTENTS, Neighbours, decide
+from .intents import (
+    LIST,
+    MEANING,
+    OVERALL,
+    PASSAGES,
+    PUBLISHED,
+    SCORE,
+    SCORE_INTENTS,
+    Neighbours,
+    asks_other_than_a_score,
+    decide,
+)
 
 __all__ = ["Catalog", "Part", "Understanding", "understand", "has_expected", "common_words", "holding_subject",
            "resolve_followup", "split_parts"]
@@ -70,7 +81,7 @@ _EXPECTS = [
                         re.I)),
     # an amount of money: "how much ...", "what was the budget?", "what did it cost?" (not any question that
     # mentions a budget)
-    (MONEY, re.compile(r"\bhow much (?:money|funding|did|does|was|is|will|has|have)\b|"
+    (MONEY, re.compile(r"\bhow much (?:money|funding|did|does|was|is|will|has|have|into|towards)\b|"
                        r"\bhow much\b.*\b(?:cost|spen[dt]|fund(?:ing|ed)?|paid|pay|budget|overspen\w*|deficit)\b|"
                        r"\bwhat(?:'s| was| is| were| are) (?:the |its |their |[\w-]+['’]s )?(?:total |net |overall |"
                        r"actual |estimated |planned |proposed |forecast |projected |gross |annual |final )?"
@@ -335,6 +346,8 @@ def _part(question: str, a: int, b: int, refs: list[Reference], neighbours: Neig
         intent = neighbours.vote(vector(search))
         if intent == PUBLISHED and _ASKS_OTHER_THAN_WHEN.match(masked):
             intent = None  # "who wrote the CQC article?" sounds like "when was it published?" but asks who
+        if intent in SCORE_INTENTS and asks_other_than_a_score(masked):
+            intent = None  # "who responded for the council?" sounds like "what did the council get?" but asks who
         rule = "neighbours" if intent else None
     intent = intent or PASSAGES
     expects = next((kind for kind, pattern in _EXPECTS if pattern.search(text)), None)
