@@ -255,6 +255,10 @@ def understand(question: str, reports: Mapping[str, Mapping[str, Any]] | Catalog
     if context and not held and not unknown:  # a follow-up about "them": the earlier question's authorities
         before = [r for r in catalog.references(context, common) if r.how not in ("ambiguous", "place", "unknown")]
         held = list(dict.fromkeys(a for r in before for a in r.authorities))
+        if held:
+            # "did they get outstanding then?": "they" are the earlier question's authorities, and the question reads
+            # as the score question it is with them in its place
+            parts = tuple(_as_asked_of_them(p) for p in parts)
     if context:
         parts = tuple(replace(p, search_text=f"{p.search_text} {_search_words(context, catalog, common)}",
                               bare=p.bare and f"{p.bare} {_search_words(context, catalog, common)}")
@@ -967,6 +971,24 @@ def resolve_followup(question: str, previous: str | None, reports: Mapping[str, 
             not re.search(r"\b(?:council|authority)\b", _THE_COUNCIL.sub(" ", question), re.I):
         return f"{question.strip()} (after “{previous.strip()}”)"
     return question
+
+
+# A pronoun or "the council" standing for the authorities of the conversation
+_THEM = re.compile(r"\b(?:they|them|it|the council|the authority|the borough|the county)\b", re.I)
+# ... unless it asks what a rating would have taken ("what would it have needed to be rated good?": the threshold)
+_HYPOTHETICAL = re.compile(r"\b(?:need(?:ed|s)?|would|could|threshold|benchmark|short of|away from|close to)\b",
+                           re.I)
+
+
+def _as_asked_of_them(p: Part) -> Part:
+    """A part the rules left to passages, read again with the authorities of the conversation in place of its
+    pronoun: a score question if it then reads as one."""
+    if p.intent != PASSAGES or p.rule is not None or not _THEM.search(p.text) or _HYPOTHETICAL.search(p.text):
+        return p
+    intent, rule = decide(_THEM.sub("AUTH", p.text, count=1))
+    if intent not in SCORE_INTENTS:
+        return p
+    return replace(p, intent=intent, rule=f"{rule}, of the authorities asked about before", expects=None)
 
 
 def _without(text: str, refs: list[Reference]) -> str:

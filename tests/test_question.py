@@ -620,3 +620,13 @@ def test_a_question_asking_who_is_never_voted_a_score_question_by_its_neighbours
     assert read("Who raised it at Camden's meeting, and who responded for the council?").parts[-1].intent == "passages"
     assert read("camden's result?").parts[0].intent == "score"
     assert u("how much into extra reablement?").parts[0].expects == "money"
+
+
+def test_a_follow_up_about_them_reads_as_the_score_question_it_is():
+    # "they" are the earlier question's authority: "did they get outstanding then?" asks Camden's rating (it had been
+    # searched as a passage about "outstanding"); a follow-up asking something else stays a passage question
+    after = " (after “When was the CQC's final report on Camden published?”)"
+    rated = u("did they get outstanding then?" + after)
+    assert rated.authorities == (CAMDEN,) and rated.parts[0].intent == "score"
+    assert u("what did they do about carers?" + after).parts[0].intent == "passages"
+    assert u("and what would it have needed to be rated good?" + after).parts[0].intent == "passages"
