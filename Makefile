@@ -31,6 +31,7 @@ eval: venv
 
 bench: venv
 	$(PY) bench/index_build.py
+	$(PY) -m assistant index -q
 	$(PY) bench/ask_latency.py
 	$(PY) bench/app_latency.py
 	$(PY) bench/load.py
