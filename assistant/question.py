@@ -649,7 +649,8 @@ _DATE_SPAN = re.compile(rf"{_DAY_IN.pattern}|\b(?:19|20)\d\d[/-]\d\d(?:-\d\d)?\b
 _CALENDAR_IN = re.compile(rf"{_DAY_IN.pattern}|\b(?:{_MONTHS})\s+(?:19|20)\d\d\b", re.I)
 _FREQUENCY_IN = re.compile(r"\b(?:daily|weekly|monthly|fortnightly|annually|yearly|quarterly|hourly|every|each|"
                            r"regular(?:ly)?|twice|once|times a|per (?:day|week|month|year)|routinely)\b", re.I)
-_TITLE = re.compile(r"\b(?:Dr|Mr|Mrs|Ms|Miss|Mx|Professor|Prof|Cllr|Councillor|Sir|Dame|Lord|Lady)\.? [A-Z]")
+_HONORIFICS = r"Dr|Mr|Mrs|Ms|Miss|Mx|Professor|Prof|Cllr|Councillor|Sir|Dame|Lord|Lady"
+_TITLE = re.compile(rf"\b(?:{_HONORIFICS})\.? [A-Z]")
 # Roles a person holds: "who is the Director of ...?" asks for the holder's name
 _HELD_ROLES = r"Director|Chair|Chairman|Chairwoman|Chairperson|Head|Leader|Manager|Chief|Officer|Councillor|" \
               r"Commissioner|Cabinet Member|Portfolio Holder|Principal Social Worker"
@@ -659,7 +660,7 @@ _ROLE = re.compile(rf"\b(?:{_HELD_ROLES}|Lead|Executive|Lead Member|Author)\b")
 _WHOSE_ROLE = re.compile(r"((?:[A-Z][a-z]+\s+){0,3}[A-Z][a-z]+)['’]s?\s+(?:job title|job|role|position|post|title)\b")
 # whose first name is asked: "Councillor Winnington's first name"
 _WHOSE_NAME = re.compile(r"([A-Z][a-z]+)['’]s?\s+(?:first|full|given|christian) name\b")
-_HONORIFIC = re.compile(r"Cllr|Councillor|Mr|Mrs|Ms|Miss|Dr|Professor|Prof")
+_HONORIFIC = re.compile(_HONORIFICS)
 # "who is (the | their | Walsall Council's) ...": a question after the holder of something
 WHO_IS = r"^\s*(?:and\s+)?who(?:'s| is| was| are| were)\s+(?:the\s+|their\s+|its\s+|(?:[\w-]+\s+){0,3}?[\w-]+['’]s\s+)?"
 _WHO_HOLDS = re.compile(WHO_IS + rf"(?:[\w-]+\s+){{0,2}}?(?:{_HELD_ROLES})\b", re.I)
@@ -771,11 +772,12 @@ def has_expected(u: Understanding | Part | str | None, quote: str, common: froze
         for given in set(re.findall(r"\d[\d,./-]*\d|\d", u.text)):
             quote = re.sub(rf"(?<![\d,.]){re.escape(given)}(?![\d,])", " ", quote)
     if kind == DATE:
-        if isinstance(u, Understanding | Part) and (_ON_DAYS.search(u.text) or _ON_A_DATE.search(u.text)):
+        days = isinstance(u, Understanding | Part) and bool(_ON_DAYS.search(u.text))
+        if days or (isinstance(u, Understanding | Part) and _ON_A_DATE.search(u.text)):
             # "on what dates": days of a month ("in August 2025" does not say which days); "what date": a calendar
             # date; either said of what is asked ("the CQC contacted the Council on 19 February 2024" dates no
             # onsite inspection)
-            found = (_DAY_IN if _ON_DAYS.search(u.text) else _CALENDAR_IN).finditer(quote)
+            found = (_DAY_IN if days else _CALENDAR_IN).finditer(quote)
             # (a place's name is no subject: the page's dateline sits beside it)
             named = {_root(w) for w in re.findall(r"(?<=\s)[A-Z][a-z]+", u.text)}
             subject = _subject_stems(u.text) - _DATE_WORDS - named
