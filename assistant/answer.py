@@ -755,7 +755,8 @@ class Answerer:
         """Further evidence in the room the quote leaves: the best unit of the same report outside it, scoring
         nearly as well as the quote's best, with its own window in what is left of the budget."""
         s = self.settings
-        room = budget - (quote.end - quote.start)
+        # a question of one part has the room of a longer answer for it (one of several parts shares its room)
+        room = (int(budget * s.further_factor) if budget >= s.quote_chars else budget) - (quote.end - quote.start)
         if room < s.second_min_chars:
             return None
         doc = self.index.chunks[quote.chunk].doc

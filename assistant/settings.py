@@ -70,11 +70,12 @@ class Settings:
     # ... and the quotes stay within this many characters (each part of a two-part question within `part_share` of
     # it).
     quote_chars: int = 500
-    # A quote that leaves `second_min_chars` or more of that room is followed by the same report's next best
-    # evidence scoring within `second_within` of it (news prints a sentence a paragraph: calibrated on the tuning
-    # sets, see README).
-    second_within: float = 0.3
+    # A quote that leaves `second_min_chars` or more of that room (of `further_factor` times it, for a question of
+    # one part) is followed by the same report's next best evidence scoring within `second_within` of it (news
+    # prints a sentence a paragraph: calibrated on the tuning sets, see README).
+    second_within: float = 0.45
     second_min_chars: int = 80
+    further_factor: float = 1.2
     part_share: float = 0.65
     # The reports "don't say" when the best unit's cosine with the question is below this (`unheard_below` when
     # half the question's words or more are used by no report) and it holds less than `abstain_overlap` of the

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import shutil
 from pathlib import Path
@@ -571,7 +572,7 @@ def test_more_evidence_of_the_same_report_fills_the_room_the_best_quote_leaves(t
     assert "High Street" not in a.text
     # one label, the title as it names its authority (not "Quillham Borough Council — ’s adult social care")
     assert a.text.startswith("Quillham Borough Council’s adult social care rated good: “") and a.text.count(":") == 1
-    assert sum(len(c.quote) for c in quoted) <= answerer.settings.quote_chars
+    assert sum(len(c.quote) for c in quoted) <= answerer.settings.quote_chars * answerer.settings.further_factor
     assert_all_verbatim(a, corpus)
     # a part of a two-part question gets the same (in its share of the budget), and no part quotes again what
     # another part or its first quote holds
@@ -585,6 +586,31 @@ def test_more_evidence_of_the_same_report_fills_the_room_the_best_quote_leaves(t
         assert_all_verbatim(two, corpus)
     first = answerer.ask("What did inspectors praise at Quillham, and where are the council's offices?")
     assert "hospital discharge" in first.text.split("\n")[0]
+
+
+def test_a_question_of_one_part_has_a_longer_room_for_further_evidence(tmp_path, real_embedder):
+    # a long best paragraph leaves less than `second_min_chars` of `quote_chars`; a question of one part has
+    # `further_factor` times the room, so the same report's next evidence follows it
+    long = ("Inspectors praised Quillham Borough Council's safeguarding, finding clear processes, strong partnership "
+            "working with the police and the NHS, a safeguarding adults board that learned from every review it "
+            "carried out, staff who knew how to raise a concern and were confident they would be heard, and people "
+            "who said they felt safe and listened to when they raised worries about themselves or someone they "
+            "cared for, including carers who had asked for help out of hours.")
+    files = {"quillham-news.txt": (
+        "Quillham adult social care inspection\n\n" + long + "\n\n"
+        "The council's offices are on the High Street, next to the library.\n\n"
+        "Inspectors also praised Quillham's hospital discharge, finding people left hospital on time.\n")}
+    answerer, corpus = small_answerer(tmp_path, real_embedder, files)
+    s = answerer.settings
+    assert s.quote_chars - len(long) < s.second_min_chars <= s.quote_chars * s.further_factor - len(long)
+    a = answerer.ask("What did inspectors praise at Quillham?")
+    quoted = [c for c in a.citations if c.role == "answer"]
+    assert [c.quote for c in quoted] == [long, "Inspectors also praised Quillham's hospital discharge, finding "
+                                               "people left hospital on time."]
+    assert_all_verbatim(a, corpus)
+    narrow = Answerer(answerer.index, real_embedder, dataclasses.replace(s, further_factor=1.0))
+    assert [c.quote for c in narrow.ask("What did inspectors praise at Quillham?").citations
+            if c.role == "answer"] == [long]
 
 
 def test_a_misspelt_word_of_the_question_does_not_count_as_a_rare_word_no_passage_holds():
