@@ -80,12 +80,17 @@ RULES: tuple[Rule, ...] = (
           rf"\b(?:{_SCORE_NOUN}|rat\w*)\b.{{0,30}}\boverall\b|\bout of (?:a )?(?:100|hundred)\b|"
           rf"\bpoints?\b.*\b(?:overall|total)\b|"
           # "AUTH cqc percentage", "AUTH's rating as a percentage": an overall result out of 100
-          rf"\b(?:cqc|ratings?|scores?|result)\b.{{0,20}}\b(?:percentage|per ?cent)\b",
+          rf"\b(?:cqc|ratings?|scores?|result)\b.{{0,20}}\b(?:percentage|per ?cent)\b|"
+          # "what percentage did AUTH get?": the share of the marks it was given
+          rf"\bwhat (?:percentage|per ?cent|%)(?: score| mark| result)? (?:did|has|had|was) AUTH "
+          rf"(?:get|got|receive|received|achieve|achieved|score|scored|obtain|given|awarded)\b(?! for\b| on\b)",
           ("what's AUTH's overall cqc rating?", "what is AUTH's overall rating?", "was AUTH rated outstanding overall?",
            "How many points out of 100 did AUTH get?", "AUTH overall score", "what did AUTH score out of 100?",
-           "AUTH cqc percentage", "What overall outcome did the CQC give AUTH?"),
+           "AUTH cqc percentage", "What overall outcome did the CQC give AUTH?", "What percentage did AUTH get?",
+           "what % did AUTH receive from the CQC?"),
           ("what did AUTH score on safeguarding?", "overall, how are carers supported in AUTH?",
-           "what percentage of AUTH's carers were satisfied with their support?")),
+           "what percentage of AUTH's carers were satisfied with their support?",
+           "what percentage did AUTH spend on agency staff?", "What percentage did AUTH get for safeguarding?")),
     _rule("a list of scores", LIST,
           r"\b(?:list|show)\b.{0,30}\b(?:scores|ratings)\b|"
           r"\ball (?:the |of the |their |its |nine )?(?:scores|ratings)\b|"
@@ -214,6 +219,8 @@ COUNTER = {
     "what did AUTH score on safeguarding?": SCORE, "overall, how are carers supported in AUTH?": PASSAGES,
     "list the actions for unpaid carers": PASSAGES,
     "what percentage of AUTH's carers were satisfied with their support?": PASSAGES,
+    "what percentage did AUTH spend on agency staff?": PASSAGES,
+    "What percentage did AUTH get for safeguarding?": PASSAGES,
     "how do AUTH and AUTH compare on hospital discharge?": PASSAGES,
     "which council has better transitions support?": PASSAGES,
     "What did AUTH get from the Infection Control Fund?": PASSAGES, "how does AUTH rate the risk of falls?": PASSAGES,
