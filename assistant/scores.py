@@ -25,6 +25,8 @@ if TYPE_CHECKING:
     from .answer import Answerer, Citation
     from .question import Part, Understanding
 
+# The line just above a score line (a blank line between at most), up to the score line itself.
+_LINE_ABOVE = re.compile(r"(?m)^[ \t]*(?P<line>\S[^\n]{0,98})[ \t]*\n(?:[ \t]*\n)?[ \t]*\Z")
 # The descriptor line printed right under a score line ("3 - Evidence shows a good standard").
 _DESCRIPTOR_AFTER = re.compile(r"[ \t]*\n(?:[ \t]*\n)?[ \t]*[1-4][ \t]*[-–][ \t]*Evidence shows[^\n]*")
 
@@ -81,11 +83,22 @@ def held(answerer: Answerer, filters: Filters, include_superseded: bool = False)
 
 
 def score_span(text: str, h: Held) -> tuple[int, int] | None:
-    """The score line and the descriptor under it, as one passage."""
+    """The score line and the descriptor under it, as one passage, with the heading naming its quality statement
+    when that is printed right above it (what the score is for, in the report's words)."""
     if h.start is None or h.end is None:
         return None
     m = _DESCRIPTOR_AFTER.match(text, h.end)
-    return h.start, (m.end() if m else h.end)
+    start = h.start
+    above = _LINE_ABOVE.search(text, max(0, start - 200), start)
+    if above and h.statement and cqc.statement_of_line(above.group("line")) == h.statement:
+        start = above.start("line")
+    return start, (m.end() if m else h.end)
+
+
+def _names_statement(text: str, span: tuple[int, int], h: Held) -> bool:
+    """Does the quoted span open with the heading naming its quality statement?"""
+    first = text[span[0]:span[1]].split("\n", 1)[0]
+    return bool(h.statement) and cqc.statement_of_line(first) == h.statement
 
 
 def _cite(answerer: Answerer, doc: str, start: int, end: int, cites: list[Citation], role: str,
@@ -111,6 +124,8 @@ def _line(answerer: Answerer, h: Held, cites: list[Citation], role: str) -> str:
     if span:
         ref = _cite(answerer, h.doc, *span, cites, role, " > ".join(x for x in (h.statement, "Score") if x))
         if ref:
+            if _names_statement(text, span, h) and not h.md.superseded_by:
+                head = h.authority  # the quote names the statement itself
             return f"{head}: {_quoted(text, *span)} {ref}"
     # a score set in metadata.json with no score line in the text: say where it comes from
     return f"{head}: score {h.score} ({h.descriptor or 'no descriptor'}), from the report's metadata"

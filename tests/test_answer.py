@@ -77,15 +77,20 @@ def test_a_row_broken_by_a_page_break_is_cited_in_pieces_without_the_header(answ
         assert "Actions required by providers\tDerbyshire County Council Direct Care" not in c.quote
 
 
-@pytest.mark.parametrize("q,doc,line", [
-    ("what did Derbyshire score?", DERBYSHIRE, "3 - Evidence shows a good standard"),
-    ("What score did Camden get for safe pathways?", CAMDEN, "4 - Evidence shows an exceptional standard"),
+@pytest.mark.parametrize("q,doc,who,line", [
+    ("what did Derbyshire score?", DERBYSHIRE, "Derbyshire County Council", "3 - Evidence shows a good standard"),
+    ("What score did Camden get for safe pathways?", CAMDEN, "London Borough of Camden",
+     "4 - Evidence shows an exceptional standard"),
 ])
-def test_score_lookup_cites_the_score_line(answerer, q, doc, line):
+def test_score_lookup_cites_the_score_line(answerer, q, doc, who, line):
+    # the score line, the descriptor under it and the heading above it naming the quality statement (Camden's page
+    # has blank lines between them): what the score is for, in the report's own words, not only in the label
     a = answerer.ask(q)
     assert a.kind == "score" and not a.abstained
     (c,) = a.citations
-    assert c.doc == doc and c.quote.startswith("Score: ") and c.quote.endswith(line)
+    assert c.doc == doc and c.quote.startswith("Safe pathways, systems and transitions\n") and c.quote.endswith(line)
+    assert "Score: " in c.quote
+    assert a.text.startswith(f"{who}: “Safe pathways, systems and transitions” / “Score: ")
 
 
 def test_which_authority_scored_higher(answerer):

@@ -218,7 +218,7 @@ def test_upload_with_corrected_metadata_is_indexed_and_cited(h, engine, tmp_path
     assert meta["reports"]["new-report.txt"] == {"title": "Exampleshire: Safeguarding", "published": "2024-05-01"}
     answer = engine.ask("kestrel hub triage referrals")
     assert answer.citations[0].doc == "new-report.txt"
-    assert h["ask_api"]("what did Exampleshire score?")["citations"][0]["quote"].startswith("Score: 2")
+    assert h["ask_api"]("what did Exampleshire score?")["citations"][0]["quote"].startswith("Safeguarding\nScore: 2")
     # the same content again is refused, naming the file that has it
     again = h["admin_upload_api"]("s3cret", [upload(tmp_path, "again.txt", NEW)])
     assert again["ok"] is False and "already in the corpus as new-report.txt" in again["refused"]["again.txt"]

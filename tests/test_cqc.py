@@ -296,3 +296,24 @@ def test_news_wording_is_not_a_rating_of_the_council():
             "their duties.")
     found = cqc.overall_rating(text)
     assert text[found.start:found.end].startswith("The Care Quality Commission (CQC), has rated")
+
+
+@pytest.mark.parametrize("text,opens", [
+    ("Quillham: local authority assessment\nDownloads\nSafeguarding\nScore: 2\n2 - Evidence shows some shortfalls\n",
+     "Safeguarding\nScore: 2"),
+    ("Quillham: local authority assessment\n\nSafeguarding\n\nScore: 2\n\n2 - Evidence shows some shortfalls\n",
+     "Safeguarding\n\nScore: 2"),
+    # the line above names another statement, or none, or sits a paragraph away: the score line alone
+    ("Quillham: local authority assessment\nAssessing needs\nScore: 2\n2 - Evidence shows some shortfalls\n",
+     "Score: 2"),
+    ("Quillham: local authority assessment\nDownloads\nScore: 2\n2 - Evidence shows some shortfalls\n", "Score: 2"),
+    ("Safeguarding\n\n\nScore: 2\n2 - Evidence shows some shortfalls\n", "Score: 2"),
+])
+def test_a_score_is_quoted_with_the_heading_naming_its_statement_right_above_it(text, opens):
+    from assistant.metadata import Metadata
+    from assistant.scores import Held, score_span
+
+    start = text.index("Score: 2")
+    h = Held("q.txt", Metadata(), "Safeguarding", 2, None, start, start + len("Score: 2"), True)
+    a, b = score_span(text, h)
+    assert text[a:b].startswith(opens) and text[a:b].endswith("2 - Evidence shows some shortfalls")

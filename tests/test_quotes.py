@@ -193,7 +193,7 @@ def test_overall_ratings_compared_and_asked_by_their_grade(tmp_path):
     # no overall rating held: the statement's score answers it, and nothing of the overall attempt is left over
     westshire = answerer.ask("Is Westshire rated good?")
     assert not westshire.abstained and [c.quote for c in westshire.citations] == [
-        "Score: 2\n2 - Evidence shows some shortfalls"]
+        "Safeguarding\nScore: 2\n2 - Evidence shows some shortfalls"]
 
 
 def test_a_description_by_its_figures_is_the_authority_whose_report_states_them(tmp_path):
