@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .councils import AMBIGUOUS_SHORT, Council, english_councils
+from .councils import AMBIGUOUS_SHORT, EVERYDAY_WORDS, Council, english_councils
 from .cqc import OVERALL_RATINGS, SCORE_WORDS, statement_in
 from .fuzzy import close, distance
 
@@ -204,8 +204,12 @@ class Catalog:
                 if target is None:
                     continue
                 raw = spans[i][2]
-                if n == 1 and (key[0] in common or key[0] in _ENGLISH) and (not raw[:1].isupper() or i == 0):
-                    continue  # "reading", "bury": ordinary words unless written as names
+                if n == 1 and (key[0] in common or key[0] in EVERYDAY_WORDS or
+                               (key[0] in _ENGLISH and not isinstance(target, str))) and \
+                        (not raw[:1].isupper() or i == 0):
+                    # "reading", "bury": ordinary words unless written as names; "merton", "sutton" name a council
+                    # the reports cover, in whatever case, unless the reports use them as words
+                    continue
                 start, end = spans[i][0], spans[i + n - 1][1]
                 if isinstance(target, str):
                     out.append(Reference(start, end, (target,), "name"))

@@ -312,3 +312,17 @@ def test_a_full_name_before_a_word_in_ing_is_the_name_not_a_description():
     # a council no report covers, too: "the Worcester City Council winter plan" names it (no city council described)
     (unknown,) = catalog.references("Do we have the Worcester City Council winter plan?")
     assert (unknown.how, unknown.unknown) == ("unknown", "Worcester City Council")
+
+
+def test_a_council_name_that_is_also_a_word_names_a_covered_council_in_lower_case_unless_an_everyday_word():
+    catalog = Catalog.of({"m.txt": {"authority": "Merton Council", "kind": CQC},
+                          "r.txt": {"authority": "Reading Borough Council", "kind": CQC}})
+    # "merton" is a name first: the council the reports cover, however it is typed
+    assert [r.authorities for r in catalog.references("was merton's cqc result any good?")] == [("Merton Council",)]
+    # unless the reports use it as an ordinary word
+    assert catalog.references("was merton's cqc result any good?", common=frozenset({"merton"})) == []
+    # "reading" is an everyday word: a council only written as a name
+    assert catalog.references("is reading the report worth it?") == []
+    assert [r.authorities for r in catalog.references("what did Reading score?")] == [("Reading Borough Council",)]
+    # a council no report covers stays unread in lower case ("sutton" the surname, the place)
+    assert refs("did sutton get a good rating?") == []
