@@ -661,7 +661,11 @@ class Answerer:
                 return u.expects == DATE and bool(_MEETING.search(u.text)) and \
                     bool(_DATE_LINE.match(self._text(x.chunk, x.start, x.end)))
 
-            wordy = [x for x in units[: s.expect_depth] if overlap(x) >= enough or named(x) or dated(x)]
+            def byline(x: _Unit) -> bool:  # "who wrote that article?": the piece's byline, wherever its words are
+                return _NEWS_PIECE.search(u.text) is not None and _asked_deed(u.text)[1:2] == ("author",) and \
+                    bool(_BYLINE.search(self._text(x.chunk, x.start, x.end)))
+
+            wordy = [x for x in units[: s.expect_depth] if overlap(x) >= enough or named(x) or dated(x) or byline(x)]
             if not wordy:
                 log.info("declined %r: best cosine %.3f, %.0f%% of its words", q, best.cos, 100 * overlap(best))
                 return []
@@ -1278,6 +1282,10 @@ def _rates(text: str, statements: set[str]) -> bool:
 _WRITER = frozenset({"author", "written", "writer", "journalist", "correspond"})  # (stems)
 # ... and a news article's writer its byline's reporter ("reports Grace Howarth, Local Democracy Reporter")
 _NEWS_PIECE = re.compile(r"\b(?:article|story|news|piece|press release|write-?up)\b", re.I)
+# A byline: "reports Nick Clark, Local Democracy Reporter", "By Phil Corrigan - Local Democracy Reporter"
+_BYLINE = re.compile(r"\b(?:reports|[Bb]y|[Ww]ritten by)\s+(?:[A-Z][\w'’]+(?:\s+|(?=[,–—-]))){1,3}[,–—-]?\s*"
+                     r"(?:[A-Z]\w*\s+){0,4}?"
+                     r"(?:Reporter|Correspondent|Journalist|Editor)\b")
 _DOER_WORDS = {"wrote": _WRITER, "write": _WRITER,
                # who presented a report at a meeting introduced it, in the minutes' words
                "present": frozenset({"introduc"}), "introduc": frozenset({"present"})}

@@ -749,6 +749,15 @@ def test_who_wrote_a_news_article_is_its_reporter(eval_pages):
     a = answerer.ask("Who wrote the Haringey CQC article?")
     assert not a.abstained and "Grace Howarth" in a.text
     assert_all_verbatim(a, corpus)
+    # asked after another question, the follow-up's words are far from every passage but the byline answers it
+    # (a page of the tune-5 evaluation set)
+    answerer, corpus = eval_pages("tune-5")
+    first = "what did Newham score from the CQC?"
+    a = answerer.ask(answerer.follow_up("who wrote that article?", first))
+    assert not a.abstained and "reports Nick Clark, Local Democracy Reporter" in a.citations[0].quote
+    assert_all_verbatim(a, corpus)
+    # a question of who wrote something else gets no byline
+    assert answerer.ask(answerer.follow_up("who wrote the council's improvement plan?", first)).abstained
 
 
 def test_a_later_part_asking_what_else_is_read_by_its_subject_words(eval_pages):
