@@ -525,8 +525,10 @@ class Answerer:
             # news and minutes on a council's CQC assessment hold what it found ("The Care Quality Commission gave
             # Haringey Council a 'requires improvement' verdict"), though not the assessment itself
             pattern = re.compile(rf"{pattern.pattern}|\bCQC\b|\bCare Quality Commission\b", re.I)
-        return any(pattern.search(self.index.texts[doc][:3000]) for doc, md in self._reports.items()
-                   if md.get("authority") in authorities)
+        # (or its file's name or source address says so, as an admin named it: "coventry-local-account-2022-23...")
+        return any(pattern.search(self.index.texts[doc][:3000]) or
+                   pattern.search(re.sub(r"[-_./]+", " ", f"{doc} {md.get('title') or ''} {md.get('source_url') or ''}"))
+                   for doc, md in self._reports.items() if md.get("authority") in authorities)
 
     def _passage_block(self, part: Part, qvec: np.ndarray, u: Understanding, filters: Filters,
                        cites: list[Citation], budget: int, further: bool = False) -> tuple[str, bool, list[Hit]]:

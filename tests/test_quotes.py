@@ -153,7 +153,12 @@ def test_a_document_asked_for_is_held_when_a_report_of_that_authority_speaks_of_
         "northshire-cabinet.txt":  # minutes whose title does not say "winter plan"
             "Cabinet, 21 January\nMeeting: 21/01/2014 - Cabinet (Item 9)\nNorthshire County Council\n"
             "Cllr Ann Lee presented the winter plan. Extra social workers will staff the hospital hub over winter.\n",
+        # a page of a local account that never says so: its file's name does, as the admin named it
+        "westshire-local-account-2023-providers.txt":
+            "Working with providers\nWestshire City Council's care market grew: 12 new care providers registered.\n",
     })
+    named = answerer.ask("What does Westshire's local account say about care providers?")
+    assert not named.abstained and "12 new care providers" in named.citations[0].quote
     held = answerer.ask("What does Northshire's winter plan say about staffing the hospital hub?")
     assert not held.abstained and "Extra social workers" in held.citations[0].quote
     missing = answerer.ask("What does Northshire's local account say about staffing?")
