@@ -526,8 +526,10 @@ class Answerer:
             # Haringey Council a 'requires improvement' verdict"), though not the assessment itself
             pattern = re.compile(rf"{pattern.pattern}|\bCQC\b|\bCare Quality Commission\b", re.I)
         # (or its file's name or source address says so, as an admin named it: "coventry-local-account-2022-23...")
-        return any(pattern.search(self.index.texts[doc][:3000]) or
-                   pattern.search(re.sub(r"[-_./]+", " ", f"{doc} {md.get('title') or ''} {md.get('source_url') or ''}"))
+        def named(doc: str, md: dict) -> str:
+            return re.sub(r"[-_./]+", " ", f"{doc} {md.get('title') or ''} {md.get('source_url') or ''}")
+
+        return any(pattern.search(self.index.texts[doc][:3000]) or pattern.search(named(doc, md))
                    for doc, md in self._reports.items() if md.get("authority") in authorities)
 
     def _passage_block(self, part: Part, qvec: np.ndarray, u: Understanding, filters: Filters,
