@@ -192,7 +192,7 @@ RULES: tuple[Rule, ...] = (
           r"in the system|got)\b|"
           r"\b(?:is|are) (?:there|any|AUTH'?s?)\b.{0,60}\b(?:loaded|held|indexed|in the system|available|on file)\b|"
           r"\bdo we (?:hold|have)\s+(?:an?|the|any|anything)\b.{0,60}\b(?:reports?|assessments?|plans?|minutes|"
-          r"loaded|on|about|for)\b|"
+          r"loaded|on|about|for|from|by)\b|"
           r"\b(?:do|did) we (?:hold|have|keep)\b.{0,60}\b(?:in the system|in the index|loaded|indexed|on file)\b|"
           r"\b(?:which|what) (?:quality )?statements? (?:does|do|is|are)\b.{0,60}\b(?:cover|about|for)\b|"
           r"\b(?:we hold|do we hold|we have|is loaded|in the system)\b.{0,30}\bcover\b|"
@@ -208,7 +208,7 @@ RULES: tuple[Rule, ...] = (
            "Which parts of the AUTH CQC assessment do we actually hold?",
            "Apart from safe pathways, are any other AUTH CQC quality statement reports in the system?",
            "What's the title of the AUTH committee decision record in the index?",
-           "Do we have AUTH committee minutes in the system?"),
+           "Do we have AUTH committee minutes in the system?", "do we hold anything from AUTH?"),
           ("what does AUTH's winter plan say about PPE?", "which statements did staff make about carers?")),
 )
 
