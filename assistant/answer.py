@@ -251,6 +251,7 @@ class Answerer:
         hits = self.retriever.search(text, top_k=10 if figures or names or quoted else 5)
         for q in quoted:  # the passage holding a quoted phrase, found by the phrase itself
             hits += self.retriever.search(q, top_k=5)
+        stems = _Stems(set(tokenize([text])[0]) - _ASKING - _DESCRIBING, self.index.lexical.idf)
         for h in hits:
             a = self._reports.get(h.chunk.doc, {}).get("authority")
             # a passage stating every figure, name and quoted phrase of the description is the one it describes,
@@ -258,7 +259,14 @@ class Answerer:
             passage = flat(h.chunk.text)
             states = (figures or names or quoted) and figures <= set(_FIGURE.findall(h.chunk.text)) and \
                 names <= set(_NAME_WORD.findall(h.chunk.text)) and all(q in passage for q in quoted)
-            w = h.score + (STATES_FIGURE if states else 0.0)
+            # and one saying more of its rare words says it ("whose deputy leader called the report a difficult
+            # read": "Deputy Leader ... admitted the report was a difficult read")
+            share = stems.share(set(tokenize([h.chunk.text])[0]))
+            if states and not names and not quoted and all(_YEAR.fullmatch(f) for f in figures):
+                # a year alone is said of much ("ceased in 2010"): with the description's words, or not at all
+                states = share >= 0.5
+            said = self.settings.describe_words * share
+            w = h.score + said + (STATES_FIGURE if states else 0.0)
             if a and w > weights.get(a, 0.0):
                 weights[a] = w
         return weights
@@ -1295,6 +1303,10 @@ _DOER_WORDS = {"wrote": _WRITER, "write": _WRITER,
                "present": frozenset({"introduc"}), "introduc": frozenset({"present"})}
 
 
+_YEAR = re.compile(r"(?:19|20)\d\d")
+# Words that only make a description ("the council whose ..."): not what its report says.
+_DESCRIBING = {"whose", "council", "authoriti", "borough", "counti", "citi", "district", "unitari", "one", "that",
+               "which", "where", "who"}
 # Words of asking, not of the subject: never counted as the question's words found in a passage.
 _ASKING = {"what", "which", "who", "whom", "whose", "how", "when", "where", "why", "did", "doe", "do", "is", "are",
            "was", "were", "from", "out", "about", "ani", "there", "thi", "that", "these", "those", "get", "got", "say",

@@ -496,7 +496,7 @@ _QWORD = (r"(?:how|what|who|when|where|why|which|is|are|does|do|did|was|were|can
           r"will|may|might|must|tell|list|name|describe|explain)")
 # Where a description's clause ends and the question resumes: ", how ...", ", in what areas ...", "... get overall",
 # "... end up with", "... score for"
-_CLAUSE_END = (rf"(?:,\s*|\s+and\s+|\s+or\s+){_QWORD}\b|\s+or\s+the\b|[?;]|\.(?:\s|$)|\s+-\s|"
+_CLAUSE_END = (rf"(?:,\s*|\s+and\s+|\s+or\s+){_QWORD}\b|\s+or\s+the\b|[?;]|\.(?:\s|$)|\s+[-–—]\s|:\s|"
                r",\s*(?:in|on|for|at|from|of|with|by|to|under)\s+(?:what|which|whom|whose|how)\b|"
                # (not the description's own verb: "the authority that ended up joint third in the country")
                r"(?<!that)(?<!which)(?<!who)\s+(?:end|ended|ends|wind|wound|come|came|comes)\s+(?:up|out)\b|"

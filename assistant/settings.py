@@ -76,6 +76,9 @@ class Settings:
     second_within: float = 0.45
     second_min_chars: int = 80
     further_factor: float = 1.2
+    # An authority described by what its report says is the one whose passage says it best: its search score plus
+    # `describe_words` x the share of the description's words the passage holds, rare words counting more.
+    describe_words: float = 0.3
     part_share: float = 0.65
     # The reports "don't say" when the best unit's cosine with the question is below this (`unheard_below` when
     # half the question's words or more are used by no report) and it holds less than `abstain_overlap` of the

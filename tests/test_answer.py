@@ -760,6 +760,24 @@ def test_who_wrote_a_news_article_is_its_reporter(eval_pages):
     assert answerer.ask(answerer.follow_up("who wrote the council's improvement plan?", first)).abstained
 
 
+def test_an_authority_described_by_what_its_report_says_is_the_one_whose_passage_says_most_of_it(eval_pages):
+    # "the council whose deputy leader called the CQC report a difficult read": York's page about its CQC report
+    # ranks first for the words, Blackpool's says them ("Deputy Leader ... admitted the report was a difficult
+    # read"); the passage holding more of the description's rare words names the council (a tune-5 page set)
+    answerer, corpus = eval_pages("tune-5")
+    u = answerer.understand("The council whose deputy leader called the CQC report a difficult read: what does it "
+                            "need to improve about equipment and reablement?")
+    assert u.authorities == ("Blackpool Council",)
+    weights = answerer._authorities_stating("whose deputy leader called the CQC report a difficult read")
+    assert max(weights, key=weights.get) == "Blackpool Council"
+    # a year alone is said of much ("the last national inspection programme ... ceased in 2010"): the passage that
+    # says the description's words names the council (a tune-10 page set)
+    answerer, _ = eval_pages("tune-10")
+    u = answerer.understand("The council whose adult safeguarding was directly inspected for the first time in 2010: "
+                            "which of the two areas inspectors looked at only got 'performs well'?")
+    assert u.authorities == ("Salford City Council",)
+
+
 def test_a_later_part_asking_what_else_is_read_by_its_subject_words(eval_pages):
     # "and what else was a barrier for people?": "else" asks, like "what"; it is no subject word the passage must
     # hold (it had made the part's best passage hold under half its words, and the part was declined)

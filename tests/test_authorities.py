@@ -127,6 +127,10 @@ def test_authorities_by_description(q, authorities, how):
     "What percentage did the borough CQC rated outstanding get overall from the CQC?",
     # another noun's phrase before it is what is asked about, not the description's start
     "What did the chief inspector say about the leadership at the borough CQC rated outstanding?",
+    # a dash or a colon between the description and the question
+    "the borough CQC rated outstanding – where can I read its full report?",
+    "the borough CQC rated outstanding: where can I read its full report?",
+    "the borough CQC rated outstanding - where can I read its full report?",
 ])
 def test_a_description_ends_where_the_question_begins(q):
     (found,) = CATALOG.references(q)
