@@ -553,8 +553,15 @@ def _score_named(text: str) -> int | None:
     return None
 
 
+# Ratings of a council's providers, not of the council: "103 Good-rated providers", "care homes rated outstanding"
+_PROVIDERS_RATED = re.compile(r"\b(?:good|outstanding|inadequate|requires improvement)['\"]?[- ]rated\s+(?:care\s+)?"
+                              r"(?:providers?|homes?|services?|provision|settings?|agencies)\b|"
+                              r"\b(?:providers?|care homes?|homes|agencies|settings)\s+(?:\w+\s+){0,2}?rated\s+"
+                              r"['\"]?(?:good|outstanding|inadequate|requires improvement)\b", re.I)
+
+
 def _rating_named(text: str) -> str | None:
-    low = text.lower().replace("’", "'")
+    low = _PROVIDERS_RATED.sub(" ", text).lower().replace("’", "'")
     for r in OVERALL_RATINGS:
         if re.search(rf"\b(?:rated|rating of|judged|as)\s+['\"]?{r.lower()}\b|\b{r.lower()}['\"]?[- ]rated\b", low):
             return r

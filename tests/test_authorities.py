@@ -330,3 +330,17 @@ def test_a_council_name_that_is_also_a_word_names_a_covered_council_in_lower_cas
     assert [r.authorities for r in catalog.references("what did Reading score?")] == [("Reading Borough Council",)]
     # a council no report covers stays unread in lower case ("sutton" the surname, the place)
     assert refs("did sutton get a good rating?") == []
+
+
+def test_ratings_of_a_councils_providers_do_not_describe_the_council_by_its_rating():
+    # "whose care market had 103 Good-rated providers": a fact its report states, not a council rated Good
+    catalog = Catalog.of({"c.txt": {"authority": "Coventry City Council", "kind": "council report"},
+                          "g.txt": {"authority": "Gloucestershire County Council", "kind": CQC,
+                                    "overall_rating": "Good"}})
+    search = lambda text: {"Coventry City Council": 1.5, "Gloucestershire County Council": 0.2}  # noqa: E731
+    for q in ("For the council whose care market had 103 Good-rated providers, how do its figures compare?",
+              "For the council whose care homes were mostly rated good, how do its figures compare?"):
+        (found,) = catalog.references(q, search=search)
+        assert found.authorities == ("Coventry City Council",), q
+    (rated,) = catalog.references("For the council rated good overall, how do its figures compare?", search=search)
+    assert rated.authorities == ("Gloucestershire County Council",)
