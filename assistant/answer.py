@@ -673,9 +673,10 @@ class Answerer:
                 return u.expects == DATE and bool(_MEETING.search(u.text)) and \
                     bool(_DATE_LINE.match(self._text(x.chunk, x.start, x.end)))
 
-            def byline(x: _Unit) -> bool:  # "who wrote that article?": the piece's byline, wherever its words are
-                return _NEWS_PIECE.search(u.text) is not None and _asked_deed(u.text)[1:2] == ("author",) and \
-                    bool(_BYLINE.search(self._text(x.chunk, x.start, x.end)))
+            by_reporter = "report" in _asked_deed(u.text)[1:]  # "who wrote that article?": its reporter
+
+            def byline(x: _Unit) -> bool:  # ... named in the piece's byline, wherever its words are
+                return by_reporter and bool(_BYLINE.search(self._text(x.chunk, x.start, x.end)))
 
             wordy = [x for x in units[: s.expect_depth] if overlap(x) >= enough or named(x) or dated(x) or byline(x)]
             if not wordy:
@@ -1303,10 +1304,8 @@ _DOER_WORDS = {"wrote": _WRITER, "write": _WRITER,
                "present": frozenset({"introduc"}), "introduc": frozenset({"present"})}
 
 
-_YEAR = re.compile(r"(?:19|20)\d\d")
-# Words that only make a description ("the council whose ..."): not what its report says.
-_DESCRIBING = {"whose", "council", "authoriti", "borough", "counti", "citi", "district", "unitari", "one", "that",
-               "which", "where", "who"}
+# Words that only make a description ("the council whose ..."), besides the asking words: not what its report says.
+_DESCRIBING = {"council", "authoriti", "borough", "counti", "citi", "district", "unitari", "one"}
 # Words of asking, not of the subject: never counted as the question's words found in a passage.
 _ASKING = {"what", "which", "who", "whom", "whose", "how", "when", "where", "why", "did", "doe", "do", "is", "are",
            "was", "were", "from", "out", "about", "ani", "there", "thi", "that", "these", "those", "get", "got", "say",

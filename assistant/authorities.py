@@ -554,10 +554,11 @@ def _score_named(text: str) -> int | None:
 
 
 # Ratings of a council's providers, not of the council: "103 Good-rated providers", "care homes rated outstanding"
-_PROVIDERS_RATED = re.compile(r"\b(?:good|outstanding|inadequate|requires improvement)['\"]?[- ]rated\s+(?:care\s+)?"
+_RATINGS = "|".join(r.lower() for r in OVERALL_RATINGS)
+_PROVIDERS_RATED = re.compile(rf"\b(?:{_RATINGS})['\"]?[- ]rated\s+(?:care\s+)?"
                               r"(?:providers?|homes?|services?|provision|settings?|agencies)\b|"
                               r"\b(?:providers?|care homes?|homes|agencies|settings)\s+(?:\w+\s+){0,2}?rated\s+"
-                              r"['\"]?(?:good|outstanding|inadequate|requires improvement)\b", re.I)
+                              rf"['\"]?(?:{_RATINGS})\b", re.I)
 
 
 def _rating_named(text: str) -> str | None:

@@ -34,14 +34,12 @@ AMBIGUOUS_SHORT = {"reading", "bury", "hart", "eden", "rugby", "wyre", "north", 
                    "mid", "test", "castle", "point", "valley", "forest", "city", "london", "county", "vale", "wealden",
                    "tower", "mole", "rother", "stroud", "halton", "sutton", "richmond", "kingston", "harrow", "brent",
                    "merton", "greater manchester", "greater london"}
-# Of those, the ones that are everyday words: in lower case never a council, even one the reports cover ("reading
-# the report"); the others are names first ("merton's cqc result" means the council when the reports cover it).
-EVERYDAY_WORDS = {"reading", "bury", "hart", "rugby", "north", "south", "east", "west", "central", "mid",
-                  "test", "castle", "point", "valley", "forest", "city", "london", "county", "vale", "tower",
-                  "mole", "greater manchester", "greater london"}
 # Of those, the ones that are words of other names or of directions: not a council even capitalised mid-sentence.
 _PART_OF_NAMES = {"north", "south", "east", "west", "central", "mid", "test", "castle", "point", "valley", "forest",
                   "city", "london", "county", "vale", "tower", "greater manchester", "greater london"}
+# ... and, with those, the ones that are everyday words: in lower case never a council, even one the reports cover
+# ("reading the report"); the others are names first ("merton's cqc result" means the council the reports cover).
+EVERYDAY_WORDS = _PART_OF_NAMES | {"reading", "bury", "hart", "rugby", "mole"}
 
 
 def is_council(name: str) -> bool:
