@@ -26,6 +26,7 @@ import collections
 import dataclasses
 import functools
 import logging
+import math
 import re
 import threading
 from collections.abc import Callable
@@ -1223,13 +1224,15 @@ class _Stems(frozenset):
 
     def __init__(self, words: set[str], idf: Callable[[str], float]) -> None:
         self.weights = {w: idf(w) for w in words}
-        self.total = sum(self.weights.values())
+        self.total = math.fsum(self.weights.values())
         # the rarest word naming the subject (a year or figure qualifies it, and is checked on its own)
-        self.rarest = max((w for w in words if not any(c.isdigit() for c in w)), key=self.weights.get, default=None)
+        self.rarest = max((w for w in words if not any(c.isdigit() for c in w)),
+                          key=lambda w: (self.weights[w], w), default=None)  # (ties by the word: any run alike)
 
     def share(self, tokens: set[str] | frozenset[str]) -> float:
         """The share of the question's words found in `tokens`, rare words counting more."""
-        return sum(self.weights[w] for w in self & tokens) / self.total if self.total else 0.0
+        # (an exact sum, the same in whatever order the set gives its words: the same answer in every process)
+        return math.fsum(self.weights[w] for w in self & tokens) / self.total if self.total else 0.0
 
 
 @functools.lru_cache(maxsize=4096)

@@ -11,7 +11,7 @@ import pytest
 from conftest import CAMDEN, CORPUS, DERBYSHIRE, WINTER, dev_questions
 
 from assistant import store
-from assistant.answer import Answerer, _asked_role, _misspellings, _names
+from assistant.answer import Answerer, _asked_role, _misspellings, _names, _Stems
 from assistant.errors import QueryError
 from assistant.retrieve import Filters
 from assistant.settings import PROJECT_ROOT, Settings
@@ -616,6 +616,18 @@ def test_a_question_of_one_part_has_a_longer_room_for_further_evidence(tmp_path,
     narrow = Answerer(answerer.index, real_embedder, dataclasses.replace(s, further_factor=1.0))
     assert [c.quote for c in narrow.ask("What did inspectors praise at Quillham?").citations
             if c.role == "answer"] == [long]
+
+
+def test_question_words_weigh_the_same_in_every_process():
+    # a set's order changes with the process's hash seed: the rarest word breaks ties by the word, and a share is
+    # an exact sum, so the same question gets the same answer in every run (a tie had flipped a tune-12 answer)
+    idf = {"panel": 2.0, "chair": 2.0, "merton": 0.1, "scrutini": 0.7}.get
+    one = _Stems({"panel", "chair", "merton", "scrutini"}, idf)
+    assert one.rarest == "panel"
+    tokens = {"chair", "merton", "scrutini", "report"}
+    shares = {_Stems(set(order), idf).share(tokens)
+              for order in (["panel", "chair", "merton", "scrutini"], ["scrutini", "merton", "chair", "panel"])}
+    assert shares == {(2.0 + 0.1 + 0.7) / (2.0 + 2.0 + 0.1 + 0.7)}
 
 
 def test_a_misspelt_word_of_the_question_does_not_count_as_a_rare_word_no_passage_holds():
