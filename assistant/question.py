@@ -663,7 +663,9 @@ _WHOSE_NAME = re.compile(r"([A-Z][a-z]+)['’]s?\s+(?:first|full|given|christian
 _HONORIFIC = re.compile(_HONORIFICS)
 # "who is (the | their | Walsall Council's) ...": a question after the holder of something
 WHO_IS = r"^\s*(?:and\s+)?who(?:'s| is| was| are| were)\s+(?:the\s+|their\s+|its\s+|(?:[\w-]+\s+){0,3}?[\w-]+['’]s\s+)?"
-_WHO_HOLDS = re.compile(WHO_IS + rf"(?:[\w-]+\s+){{0,2}}?(?:{_HELD_ROLES})\b", re.I)
+# ... or "which councillor is named as leading the response?": a person who holds the role
+_WHO_HOLDS = re.compile(rf"(?:{WHO_IS}(?:[\w-]+\s+){{0,2}}?|^\s*(?:and\s+)?(?:which|what)\s+(?:[\w-]+\s+){{0,1}}?)"
+                        rf"(?:{_HELD_ROLES})s?\b", re.I)
 _ROLE_WORD = re.compile(r"\b(?:senior |service |team |strategic |operational )?(?:leaders?|managers?|directors?|"
                         r"officers?|chairs?|councillors?|commissioners?|executives?|heads? of \w+)\b", re.I)
 _PERCENT_IN = re.compile(r"%|\bper ?cent\b|\b(?:half|a third|two[- ]thirds|a quarter|three[- ]quarters|one in \w+|"

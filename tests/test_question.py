@@ -321,6 +321,11 @@ def test_expected_facts_in_quotes():
     assert not has_expected(chaired, "At a meeting on 15 October 2025, the Quillham Council Cabinet reviewed the "
                                      "Scrutiny and Overview Committee's report", common)
     assert has_expected(chaired, "The meeting was chaired by Councillor Jane Okafor", common)
+    # "which councillor ...?" asks for a person: a capitalised act or body is no answer, a councillor's name is
+    councillor = u("Which councillor is named as leading the council's response?")
+    assert not has_expected(councillor, "This assessment, under powers granted by the Health and Care Act 2022, is "
+                                        "the first for the council", common)
+    assert has_expected(councillor, "the council, led by Councillor Jane Okafor, is committed to addressing it", common)
     assert not has_expected(NAME, "the Director of Adults Services who chairs the place-based partnership", common)
     assert not has_expected(DATE, "City of Wolverhampton Council - Winter Plan (Draft)", common)
     assert has_expected(FREQUENCY, "Weekly MDTs took place", common)
