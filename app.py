@@ -4,8 +4,8 @@
 
 A thin shell over assistant.service.Engine. The viewer (/report) is a plain server-rendered page so that a
 citation's permalink opens the same highlighted passage anywhere. API endpoints for scripts
-(gradio_client): /ask, /admin_status, /admin_upload, /admin_remove, /admin_rebuild; every admin endpoint
-checks the admin password itself, so the refusal holds whatever calls it.
+(gradio_client): /ask, /admin_status, /admin_upload, /admin_remove, /admin_removed, /admin_restore,
+/admin_rebuild; every admin endpoint checks the admin password itself, so the refusal holds whatever calls it.
 """
 
 from __future__ import annotations
@@ -52,6 +52,7 @@ EXAMPLES = [
     "Compare how the two authorities handle hospital discharge",
 ]
 ALL = ""  # the dropdown value meaning "no filter"
+LISTS_EVERY = 3.0  # seconds between a page's checks that its lists show the live index
 
 CSS = """
 #chat .message {font-size: 15px}
@@ -149,6 +150,10 @@ def make_handlers(engine: Engine) -> dict[str, Any]:
                          f"{md_text(', '.join(r['unknown']))} |")
         for doc, reason in st.skipped.items():
             lines.append(f"\nSkipped {md_text(doc)}: {md_text(reason)}")
+        kept = engine.removed()
+        if kept:
+            lines.append(f"\n{len(kept)} removed report(s) kept in `corpus/.removed/`, restorable below: "
+                         + "; ".join(md_text(r.label()) for r in kept[:10]) + ("; …" if len(kept) > 10 else ""))
         return "\n".join(lines)
 
     def admin_status(password: str) -> str:
@@ -172,7 +177,8 @@ def make_handlers(engine: Engine) -> dict[str, Any]:
             return f"⚠ {md_text(str(exc))}", pd.DataFrame(columns=["file", *EDITABLE_FIELDS])
         checks = engine.check_uploads(_read(files))
         if not checks:
-            return "Choose one or more .txt or .md reports first.", pd.DataFrame(columns=["file", *EDITABLE_FIELDS])
+            return ("Choose one or more reports first: PDF, Word (.docx), HTML, Markdown or text files.",
+                    pd.DataFrame(columns=["file", *EDITABLE_FIELDS]))
         lines = []
         rows = []
         for c in checks:
@@ -216,14 +222,57 @@ def make_handlers(engine: Engine) -> dict[str, Any]:
         except AssistantError as exc:
             return f"⚠ {md_text(str(exc))}", gr.update()
 
+    def removal_text(doc: str) -> str:
+        """What removing a report takes out of answers, for the admin to confirm."""
+        d = engine.describe(doc)
+        title = d.get("title") or doc
+        who = d.get("authority")
+        lines = [f"**Remove “{md_text(title)}”** ({md_text(who) + '; ' if who else ''}file `{doc}`)?", ""]
+        gone = [f"its {d['chunks']} passages will no longer be quoted in answers"]
+        if d.get("quality_statement") and d.get("score"):
+            gone.append(f"its score ({md_text(d['quality_statement'])}: {d['score']}) leaves the Scores view and "
+                        "score answers")
+        if d.get("overall_rating"):
+            gone.append(f"its overall rating ({md_text(d['overall_rating'])}) is no longer given")
+        others = [x for x, m in engine.reports().items() if x != doc and who and m.authority == who]
+        if who and not others:
+            gone.append(f"{md_text(who)} will no longer be covered (it is the only report about it)")
+        lines.append("If you remove it, " + "; ".join(gone) + ". The file is kept in `corpus/.removed/` and can "
+                     "be restored from the list below.")
+        return "\n".join(lines)
+
+    def confirm_remove(password: str, doc: str | None):
+        """The first press of "Remove report": names the report and what it takes out, removes nothing.
+        Returns the confirmation's text, its box, the report pending and the admin result line."""
+        try:
+            engine.gate.check(password)
+            if not doc:
+                raise admin.AdminError("Choose a report to remove first.")
+            if doc not in engine.reports():
+                raise admin.AdminError(f"{doc} is not in the index (removed meanwhile?); the list is refreshed.")
+            return removal_text(doc), gr.update(visible=True), doc, ""
+        except AssistantError as exc:
+            return "", gr.update(visible=False), "", f"⚠ {md_text(str(exc))}"
+
     def remove(password: str, doc: str, progress=gr.Progress(track_tqdm=True)):  # noqa: B008 - the Gradio idiom
+        """The confirmed removal of `doc` (the report the confirmation named, whatever the list shows now)."""
         try:
             engine.gate.check(password)
             if not doc:
                 raise admin.AdminError("Choose a report to remove.")
             dest, result = engine.remove(doc, progress=True)
-            return md_text(f"Removed {doc} (kept as {dest.relative_to(engine.settings.corpus_dir)}); index "
-                           f"{result.manifest.generation} is live."), status_text()
+            return md_text(f"Removed {doc} (kept as {dest.relative_to(engine.settings.corpus_dir)}; it can be "
+                           f"restored below); index {result.manifest.generation} is live."), status_text()
+        except AssistantError as exc:
+            return f"⚠ {md_text(str(exc))}", gr.update()
+
+    def restore(password: str, name: str | None, progress=gr.Progress(track_tqdm=True)):  # noqa: B008 - the Gradio idiom
+        try:
+            engine.gate.check(password)
+            if not name:
+                raise admin.AdminError("Choose a removed report to restore.")
+            doc, result = engine.restore(name, progress=True)
+            return md_text(f"Restored {doc}; index {result.manifest.generation} is live."), status_text()
         except AssistantError as exc:
             return f"⚠ {md_text(str(exc))}", gr.update()
 
@@ -257,6 +306,22 @@ def make_handlers(engine: Engine) -> dict[str, Any]:
         except AssistantError as exc:
             return {"ok": False, "error": str(exc)}
 
+    def admin_removed_api(password: str) -> dict:
+        try:
+            engine.gate.check(password)
+            return {"ok": True, "removed": [{"name": r.name, "doc": r.doc, "removed_at": r.removed_at, **r.shown}
+                                            for r in engine.removed()]}
+        except AssistantError as exc:
+            return {"ok": False, "error": str(exc)}
+
+    def admin_restore_api(password: str, name: str) -> dict:
+        try:
+            engine.gate.check(password)
+            doc, result = engine.restore(name)
+            return {"ok": True, "restored": doc, "index_version": result.manifest.generation}
+        except AssistantError as exc:
+            return {"ok": False, "error": str(exc)}
+
     def admin_rebuild_api(password: str) -> dict:
         try:
             engine.gate.check(password)
@@ -265,11 +330,25 @@ def make_handlers(engine: Engine) -> dict[str, Any]:
         except AssistantError as exc:
             return {"ok": False, "error": str(exc)}
 
-    def filter_choices():
+    def lists(authority: str = ALL, report: str = ALL):
+        """Every list as the live index has it (the filters, the reports to remove, the removed ones to
+        restore) and the index version they show; a filter whose choice is gone falls back to all."""
         reports = engine.reports()
-        authorities = [("All authorities", ALL)] + [(a, a) for a in engine.authorities()]
+        authorities = engine.authorities()
         docs = [("All reports", ALL)] + [(f"{m.title or d} ({d})", d) for d, m in reports.items()]
-        return gr.update(choices=authorities), gr.update(choices=docs), gr.update(choices=list(reports))
+        removable = [(f"{m.title or d} · {m.authority or 'authority unknown'} ({d})", d) for d, m in reports.items()]
+        restorable = [(r.label(), r.name) for r in engine.removed()]
+        return (gr.update(choices=[("All authorities", ALL)] + [(a, a) for a in authorities],
+                          value=authority if authority in authorities else ALL),
+                gr.update(choices=docs, value=report if report in reports else ALL),
+                gr.update(choices=removable, value=None), gr.update(choices=restorable, value=None),
+                engine.version)
+
+    def lists_if_changed(seen: str, authority: str = ALL, report: str = ALL):
+        """The lists again when another session's admin action changed the index since this page had them."""
+        if seen == engine.version:
+            return (gr.skip(),) * 5
+        return lists(authority, report)
 
     return {k: v for k, v in locals().items() if callable(v) and not k.startswith("_")}
 
@@ -278,7 +357,6 @@ def make_handlers(engine: Engine) -> dict[str, Any]:
 
 def build_ui(engine: Engine) -> gr.Blocks:
     h = make_handlers(engine)
-    reports = engine.reports()
     with gr.Blocks(title="Council reports assistant") as demo:
         gr.Markdown("# Council reports assistant\nAnswers from CQC assessments and council plans, in their own "
                     "words. Every quote links to the report at that passage.")
@@ -288,11 +366,12 @@ def build_ui(engine: Engine) -> gr.Blocks:
                     authority = gr.Dropdown([("All authorities", ALL)] + [(a, a) for a in engine.authorities()],
                                             value=ALL, label="Authority", elem_id="authority")
                     report = gr.Dropdown([("All reports", ALL)] + [(f"{m.title or d} ({d})", d)
-                                                                    for d, m in reports.items()],
+                                                                    for d, m in engine.reports().items()],
                                          value=ALL, label="Report", elem_id="report")
                 chat = gr.Chatbot(elem_id="chat", height=640, label="Conversation", sanitize_html=True,
                                   feedback_options=None, buttons=["copy"])
                 turns = gr.State([])
+                seen = gr.State("")  # the index version the lists on this page show
                 with gr.Row():
                     question = gr.Textbox(placeholder="Ask about scores, transitions, winter actions…",
                                           show_label=False, elem_id="question", scale=6, max_length=10_000)
@@ -342,27 +421,53 @@ def build_ui(engine: Engine) -> gr.Blocks:
                     result = gr.Markdown(elem_id="admin-result")
                     gr.Markdown("### Remove a report or rebuild")
                     with gr.Row():
-                        doc = gr.Dropdown(list(reports), label="Report", elem_id="remove-doc")
-                        remove = gr.Button("Remove report", variant="stop", elem_id="remove")
+                        doc = gr.Dropdown([], value=None, label="Report to remove", elem_id="remove-doc", scale=3)
+                        remove = gr.Button("Remove report…", variant="stop", elem_id="remove")
                         rebuild = gr.Button("Rebuild everything", elem_id="rebuild")
+                    pending = gr.State("")  # the report the confirmation names: what "Yes, remove" removes
+                    with gr.Column(visible=False, elem_id="confirm-remove") as confirm_box:
+                        confirm_text = gr.Markdown(elem_id="confirm-text")
+                        with gr.Row():
+                            confirm = gr.Button("Yes, remove it", variant="stop", elem_id="confirm-yes")
+                            cancel = gr.Button("Cancel", elem_id="confirm-cancel")
+                    gr.Markdown("### Removed reports\nKept in `corpus/.removed/`; restoring one indexes it again.")
+                    with gr.Row():
+                        removed = gr.Dropdown([], value=None, label="Removed report", elem_id="restore-name", scale=3)
+                        restore = gr.Button("Restore report", elem_id="restore")
 
+                lists_out = [authority, report, doc, removed, seen]
                 refresh.click(h["admin_status"], password, status, api_name="admin_status")
                 check.click(h["check_files"], [password, files], [preview, table], api_visibility="private")
                 admin_cfg = dict(concurrency_limit=1, concurrency_id="admin")
-                after = dict(fn=h["filter_choices"], inputs=None, outputs=[authority, report, doc],
-                             api_visibility="private")
+                after = dict(fn=h["lists"], inputs=[authority, report], outputs=lists_out, api_visibility="private")
                 add.click(h["add_files"], [password, files, table], [result, status], api_visibility="private",
                           **admin_cfg).then(**after)
-                remove.click(h["remove"], [password, doc], [result, status], api_visibility="private",
-                             **admin_cfg).then(**after)
+                remove.click(h["confirm_remove"], [password, doc], [confirm_text, confirm_box, pending, result],
+                             api_visibility="private")
+                cancel.click(lambda: (gr.update(visible=False), ""), None, [confirm_box, pending],
+                             api_visibility="private")
+                confirm.click(lambda: gr.update(visible=False), None, confirm_box, api_visibility="private").then(
+                    h["remove"], [password, pending], [result, status], api_visibility="private",
+                    **admin_cfg).then(**after)
+                restore.click(h["restore"], [password, removed], [result, status], api_visibility="private",
+                              **admin_cfg).then(**after)
                 rebuild.click(h["rebuild"], password, [result, status], api_visibility="private",
                               **admin_cfg).then(**after)
+
+        # every list as the live index has it when the page loads, and again within seconds of an admin action
+        # in any session (the timer's call returns nothing while the index version is the one this page shows)
+        # (outside the queue: a chat answer never waits behind them, nor they behind answers)
+        demo.load(h["lists"], [authority, report], lists_out, api_visibility="private", queue=False)
+        gr.Timer(LISTS_EVERY).tick(h["lists_if_changed"], [seen, authority, report], lists_out,
+                                   api_visibility="private", show_progress="hidden", queue=False)
 
         # API endpoints for scripts (gradio_client); the admin ones check the password themselves
         gr.api(h["ask_api"], api_name="ask")
         gr.api(h["admin_upload_api"], api_name="admin_upload", concurrency_limit=1, concurrency_id="admin")
         gr.api(h["admin_remove_api"], api_name="admin_remove", concurrency_limit=1, concurrency_id="admin")
         gr.api(h["admin_rebuild_api"], api_name="admin_rebuild", concurrency_limit=1, concurrency_id="admin")
+        gr.api(h["admin_removed_api"], api_name="admin_removed")
+        gr.api(h["admin_restore_api"], api_name="admin_restore", concurrency_limit=1, concurrency_id="admin")
     demo.queue(default_concurrency_limit=engine.settings.chat_concurrency, max_size=512)
     return demo
 

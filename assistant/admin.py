@@ -298,19 +298,109 @@ def add_reports(settings: Settings, checks: list[UploadCheck],
     return written
 
 
-def remove_report(settings: Settings, doc: str) -> Path:
-    """Move a report out of the index's way into corpus/.removed/, keeping its metadata entry beside it."""
+# What a removal keeps beside the file: its metadata.json entry (restored with it) and what the report was, so
+# the list of removed reports can name it without reading it
+_SIDECAR = ".metadata.json"
+_STAMPED = re.compile(r"^(?P<stamp>\d{8}T\d{6})(?:\.(?P<n>\d+))?-(?P<doc>[^/\\]+)$")
+
+
+@dataclass(frozen=True)
+class RemovedReport:
+    """A report taken out of the index and kept in corpus/.removed/, restorable."""
+
+    name: str  # its file name in corpus/.removed/ ("20261125T031502-camden.txt"): what `restore_report` takes
+    doc: str  # its name in the corpus, which it gets back
+    removed_at: str  # ISO 8601, UTC
+    shown: dict[str, Any]  # title, authority, kind, quality statement, score as indexed when it was removed
+
+    def label(self) -> str:
+        who = " · ".join(str(v) for v in (self.shown.get("title"), self.shown.get("authority")) if v)
+        return f"{who or self.doc} ({self.doc}), removed {self.removed_at.replace('T', ' ')[:16]} UTC"
+
+
+def remove_report(settings: Settings, doc: str, shown: Mapping[str, Any] | None = None) -> Path:
+    """Move a report out of the index's way into corpus/.removed/, keeping its metadata entry beside it (and
+    `shown`: what it was, for the list of removed reports)."""
     path = settings.corpus_dir / doc
     if doc != Path(doc).name or doc.startswith(".") or not path.is_file() or doc == corpus_mod.METADATA_FILE:
         raise AdminError(f"There is no report named {doc!r} in the corpus.")
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
     dest_dir = settings.corpus_dir / REMOVED_DIR
     dest_dir.mkdir(exist_ok=True)
-    dest = dest_dir / f"{stamp}-{doc}"
+    dest, n = dest_dir / f"{stamp}-{doc}", 1
+    while dest.exists() or dest.with_name(dest.name + _SIDECAR).exists():  # removed again within the second
+        n += 1
+        dest = dest_dir / f"{stamp}.{n}-{doc}"
     entry = metadata_mod.load_file(settings.corpus_dir).get(doc)
-    if entry:
-        _write_json_atomic(dest_dir / f"{stamp}-{doc}.metadata.json", entry)
+    _write_json_atomic(dest.with_name(dest.name + _SIDECAR), {"metadata": entry or {}, "shown": dict(shown or {})})
     os.replace(path, dest)
     update_metadata(settings.corpus_dir, doc, None)
     log.info("removed report %s to %s", doc, dest)
     return dest
+
+
+def _sidecar(path: Path) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(metadata entry, what it was) kept beside a removed report; an older removal kept the entry alone."""
+    try:
+        data = json.loads(path.with_name(path.name + _SIDECAR).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}, {}
+    if isinstance(data, dict) and set(data) <= {"metadata", "shown"} and data:
+        return dict(data.get("metadata") or {}), dict(data.get("shown") or {})
+    return (data if isinstance(data, dict) else {}), {}
+
+
+def removed_reports(settings: Settings) -> list[RemovedReport]:
+    """The reports kept in corpus/.removed/, the latest removal first."""
+    folder = settings.corpus_dir / REMOVED_DIR
+    out = []
+    for p in folder.iterdir() if folder.is_dir() else ():
+        m = _STAMPED.match(p.name)
+        if not m or p.name.endswith(_SIDECAR) or not p.is_file():
+            continue
+        entry, shown = _sidecar(p)
+        shown = {k: v for k, v in {**entry, **shown}.items() if k in EDITABLE_FIELDS and v not in (None, "")}
+        when = datetime.strptime(m.group("stamp"), "%Y%m%dT%H%M%S").replace(tzinfo=UTC)
+        out.append(RemovedReport(p.name, m.group("doc"), when.isoformat(timespec="seconds").replace("+00:00", "Z"),
+                                 shown))
+    return sorted(out, key=lambda r: (r.removed_at, r.name), reverse=True)
+
+
+def restore_report(settings: Settings, name: str, indexed: Mapping[str, Any] | None = None) -> str:
+    """Put a removed report back into the corpus under its name, with its metadata entry. Returns that name.
+    Refused when a report of that name, or of the same text, is in the corpus now (`indexed`: the live index's
+    report entries, so unchanged reports are not read to compare). The caller re-indexes."""
+    found = {r.name: r for r in removed_reports(settings)}
+    r = found.get(name)
+    if r is None:
+        raise AdminError(f"There is no removed report named {name!r}; the removed reports are listed by "
+                         "`python -m assistant restore` and on the Admin page.")
+    src = settings.corpus_dir / REMOVED_DIR / name
+    dest = settings.corpus_dir / r.doc
+    if dest.exists():
+        raise AdminError(f"A report named {r.doc} is in the corpus now; remove it first to restore this version.")
+    data = src.read_bytes()
+    digest = hashlib.sha256(data).hexdigest()
+    by_bytes, by_words = _existing(settings, indexed)
+    same = by_bytes.get(digest)
+    if same is None:
+        got = corpus_mod.read_report(src, settings.max_report_bytes)
+        same = None if isinstance(got, corpus_mod.Skipped) else by_words.get(normalised_hash(got.text))
+    if same is not None:
+        raise AdminError(f"{r.doc} is already in the corpus as {same} (the same text); nothing to restore.")
+    entry, _ = _sidecar(src)
+    try:
+        with open(dest, "xb") as fh:  # exclusive: never over a file that appeared meanwhile
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+    except FileExistsError as exc:
+        raise AdminError(f"A report named {r.doc} appeared in the corpus meanwhile; nothing was restored.") from exc
+    if entry:
+        update_metadata(settings.corpus_dir, r.doc, entry)
+    os.unlink(src)
+    side = src.with_name(src.name + _SIDECAR)
+    if side.exists():
+        side.unlink()
+    log.info("restored report %s from %s", r.doc, src)
+    return r.doc

@@ -1,4 +1,6 @@
-"""Command line: `python -m assistant index|add|remove|search|status|ask|eval`. A thin shell over the library."""
+"""Command line: `python -m assistant index|add|remove|restore|search|status|ask|eval`.
+
+A thin shell over the library."""
 
 from __future__ import annotations
 
@@ -92,7 +94,10 @@ def cmd_remove(args: argparse.Namespace, settings: Settings) -> int:
     moved = []
     for doc in args.reports:
         try:
-            moved.append((doc, admin.remove_report(settings, doc)))
+            entry = manifest.reports.get(doc) if manifest is not None else None
+            shown = {k: v for k, v in (entry.metadata if entry else {}).items()
+                     if k in ("title", "authority", "kind", "quality_statement", "score") and v not in (None, "")}
+            moved.append((doc, admin.remove_report(settings, doc, shown)))
         except admin.AdminError as exc:
             print(f"  not removed: {exc}")
     if not moved:
@@ -103,6 +108,34 @@ def cmd_remove(args: argparse.Namespace, settings: Settings) -> int:
         print(f"  removed {doc} (kept as {dest})")
     print(f"Index {result.manifest.generation}: {len(result.manifest.reports)} reports, {result.chunks} chunks")
     return 0 if len(moved) == len(args.reports) else 1
+
+
+def cmd_restore(args: argparse.Namespace, settings: Settings) -> int:
+    """Put removed reports back (from corpus/.removed/) and index them; with no name, list what can be."""
+    removed = admin.removed_reports(settings)
+    if not args.names:
+        if not removed:
+            print("No removed reports are kept in corpus/.removed/.")
+            return 0
+        print("Removed reports (restore one with `python -m assistant restore NAME`):")
+        for r in removed:
+            print(f"  {r.name}  {r.label()}")
+        return 0
+    manifest = _indexed(settings)
+    restored = []
+    for name in args.names:
+        try:
+            restored.append(admin.restore_report(settings, name, manifest.reports if manifest is not None else None))
+        except admin.AdminError as exc:
+            print(f"  not restored: {exc}")
+    if not restored:
+        print("Nothing restored.")
+        return 1
+    result = _update(settings, restored, args.quiet, manifest)
+    for doc in restored:
+        print(f"  restored {doc}" + (f"; not indexed: {result.skipped[doc]}" if doc in result.skipped else ""))
+    print(f"Index {result.manifest.generation}: {len(result.manifest.reports)} reports, {result.chunks} chunks")
+    return 0 if len(restored) == len(args.names) else 1
 
 
 def hit_to_dict(hit: Hit, index: store.Index) -> dict:
@@ -363,6 +396,12 @@ def build_parser() -> argparse.ArgumentParser:
     rm.add_argument("reports", nargs="+", help="file names in corpus/")
     rm.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     rm.set_defaults(func=cmd_remove)
+
+    rs = sub.add_parser("restore", help="put removed reports back from corpus/.removed/ and index them; with no "
+                                        "name, list them")
+    rs.add_argument("names", nargs="*", help="names as listed (e.g. 20261125T031502-camden.txt)")
+    rs.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    rs.set_defaults(func=cmd_restore)
 
     se = sub.add_parser("search", help="ranked passages for a query")
     se.add_argument("query")

@@ -26,6 +26,10 @@ from .settings import Settings
 
 log = logging.getLogger(__name__)
 
+class FilterError(AssistantError):
+    """A filter that names no indexed report or authority (it would silently match nothing)."""
+
+
 _GENERATION = re.compile(r"^gen-[0-9T]+-[0-9a-f]+$")
 
 
@@ -119,6 +123,12 @@ class Engine:
     def ask(self, question: str, authority: str | None = None, report: str | None = None) -> Answer:
         # one reference taken once: a swap during this call cannot mix two indexes in one answer
         answerer = self.answerer
+        if report and report not in answerer.index.manifest.reports:
+            raise FilterError(f"No indexed report is named {report!r}, so the report filter matches nothing. "
+                              "Choose one of the reports listed, or all reports.")
+        if authority and authority not in answerer.catalog.authorities:
+            raise FilterError(f"No indexed report is about {authority!r}, so the authority filter matches "
+                              "nothing. Choose one of the authorities listed, or all authorities.")
         return answerer.ask(question, Filters(authority=authority or None, doc=report or None))
 
     def reports(self) -> dict[str, Metadata]:
@@ -261,5 +271,25 @@ class Engine:
         return written, self.reindex(progress=progress, only=written)
 
     def remove(self, doc: str, progress: bool = False) -> tuple[Path, store.BuildResult]:
-        dest = admin.remove_report(self.settings, doc)
+        shown = self.describe(doc) if doc in self.reports() else {}
+        dest = admin.remove_report(self.settings, doc, shown)
         return dest, self.reindex(progress=progress, only=[doc])
+
+    def describe(self, doc: str) -> dict:
+        """What a report is and what it gives answers, as indexed: title, authority, kind, quality statement,
+        score, overall rating and its number of passages. KeyError: not indexed."""
+        index = self.answerer.index
+        entry = index.manifest.reports[doc]
+        md = index.metadata(doc)
+        return {**{k: getattr(md, k) for k in ("title", "authority", "kind", "quality_statement", "score",
+                                                "overall_rating") if getattr(md, k) not in (None, "")},
+                "chunks": entry.chunks}
+
+    def removed(self) -> list[admin.RemovedReport]:
+        return admin.removed_reports(self.settings)
+
+    def restore(self, name: str, progress: bool = False) -> tuple[str, store.BuildResult]:
+        """Put a removed report back (see admin.restore_report) and index it."""
+        indexed = self._answerer.index.manifest.reports if self._answerer is not None else None
+        doc = admin.restore_report(self.settings, name, indexed)
+        return doc, self.reindex(progress=progress, only=[doc])

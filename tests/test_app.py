@@ -136,6 +136,9 @@ def test_admin_functions_refuse_without_the_password(h, engine, password, tmp_pa
     assert h["add_files"](password, [f], None)[0].startswith("⚠ Wrong admin password")
     assert h["remove"](password, DERBYSHIRE)[0].startswith("⚠")
     assert h["rebuild"](password)[0].startswith("⚠")
+    assert h["confirm_remove"](password, DERBYSHIRE)[3].startswith("⚠")
+    assert h["restore"](password, "20260101T000000-x.txt")[0].startswith("⚠")
+    assert h["admin_removed_api"](password)["ok"] is False
     assert tree_digest(engine.settings.corpus_dir) == before
 
 
@@ -240,6 +243,95 @@ def test_remove_keeps_the_file_aside_and_reindexes(h, engine):
     assert len(kept) == 2  # the report and its metadata entry
     assert CAMDEN not in engine.reports()
     assert "London Borough of Camden" not in engine.authorities()
+
+
+def test_remove_asks_first_naming_the_report_and_what_it_takes_out(h, engine):
+    before = tree_digest(engine.settings.corpus_dir)
+    text, box, pending, result = h["confirm_remove"]("s3cret", CAMDEN)
+    assert box["visible"] is True and pending == CAMDEN and result == ""
+    flat = text.replace("\\", "")
+    assert "Remove “London Borough of Camden: local authority assessment" in flat and f"`{CAMDEN}`" in flat
+    assert "passages will no longer be quoted" in flat and "(Safe pathways, systems and transitions: 4)" in flat
+    assert "London Borough of Camden will no longer be covered" in flat  # its only report
+    assert "Derbyshire County Council will no longer be covered" not in h["confirm_remove"]("s3cret", WINTER)[0]
+    assert tree_digest(engine.settings.corpus_dir) == before  # asking removed nothing
+    # nothing chosen, a wrong password, a report gone meanwhile: refused, nothing pending
+    for password, doc, says in (("s3cret", None, "Choose a report"), ("nope", CAMDEN, "Wrong admin password"),
+                                ("s3cret", "gone.txt", "not in the index")):
+        text, box, pending, result = h["confirm_remove"](password, doc)
+        assert says in result and box["visible"] is False and pending == "" and text == ""
+
+
+def test_removed_reports_are_listed_and_restored_with_their_metadata(h, engine):
+    meta_before = json.loads((engine.settings.corpus_dir / "metadata.json").read_text(encoding="utf-8"))
+    _, status = h["remove"]("s3cret", CAMDEN)
+    assert "1 removed report(s) kept" in status and "London Borough of Camden" in status.split("kept")[-1]
+    listed = h["admin_removed_api"]("s3cret")
+    assert listed["ok"] and [r["doc"] for r in listed["removed"]] == [CAMDEN]
+    r = listed["removed"][0]
+    assert r["authority"] == "London Borough of Camden" and r["title"].startswith("London Borough of Camden")
+    assert h["admin_removed_api"]("wrong")["ok"] is False
+    assert h["admin_restore_api"]("wrong", r["name"])["ok"] is False
+    assert "no removed report named" in h["admin_restore_api"]("s3cret", "../../etc/passwd")["error"]
+    msg, _ = h["restore"]("s3cret", r["name"])
+    assert "Restored" in msg and CAMDEN in engine.reports()
+    assert json.loads((engine.settings.corpus_dir / "metadata.json").read_text(encoding="utf-8")) == meta_before
+    assert h["admin_removed_api"]("s3cret")["removed"] == []
+    assert "Score: 4" in h["ask_api"]("what did Camden score?")["citations"][0]["quote"]
+
+
+def test_restore_never_overwrites_or_duplicates(h, engine, tmp_path):
+    h["remove"]("s3cret", CAMDEN)
+    (name,) = [r["name"] for r in h["admin_removed_api"]("s3cret")["removed"]]
+    # the same text uploaded again since: restoring would hold it twice
+    kept = (engine.settings.corpus_dir / admin.REMOVED_DIR / name).read_bytes()
+    added = h["admin_upload_api"]("s3cret", [upload(tmp_path, "camden-again.txt", kept)])
+    assert added["ok"], added
+    refused = h["admin_restore_api"]("s3cret", name)
+    assert refused["ok"] is False and "already in the corpus as camden-again.txt" in refused["error"]
+    # a different report under its name since: refused, nothing overwritten
+    h["remove"]("s3cret", "camden-again.txt")
+    (engine.settings.corpus_dir / CAMDEN).write_text(NEW, encoding="utf-8")
+    refused = h["admin_restore_api"]("s3cret", name)
+    assert refused["ok"] is False and f"A report named {CAMDEN} is in the corpus now" in refused["error"]
+    assert (engine.settings.corpus_dir / CAMDEN).read_text(encoding="utf-8") == NEW
+
+
+def test_lists_follow_the_live_index(h, engine):
+    authority, report, doc, restorable, seen = h["lists"]("London Borough of Camden", CAMDEN)
+    assert seen == engine.version and authority["value"] == "London Borough of Camden" and report["value"] == CAMDEN
+    assert doc["value"] is None and CAMDEN in [v for _, v in doc["choices"]]  # nothing pre-selected
+    assert restorable["choices"] == []
+    assert all(isinstance(x, dict) and x.get("__type__") == "update" and len(x) == 1
+               for x in h["lists_if_changed"](engine.version))  # unchanged: nothing sent
+    h["remove"]("s3cret", CAMDEN)  # as another session would
+    authority, report, doc, restorable, now = h["lists_if_changed"](seen, "London Borough of Camden", CAMDEN)
+    assert now == engine.version != seen
+    assert ("London Borough of Camden", "London Borough of Camden") not in authority["choices"]
+    assert authority["value"] == "" and report["value"] == ""  # a choice that is gone falls back to all
+    assert CAMDEN not in [v for _, v in doc["choices"]] and len(restorable["choices"]) == 1
+
+
+def test_a_filter_that_matches_nothing_says_so(h):
+    d = h["ask_api"]("hospital discharge", "Kent County Council")
+    assert "authority filter matches nothing" in d["error"] and d["citations"] == []
+    assert "report filter matches nothing" in h["ask_api"]("hospital discharge", "", "nope.txt")["error"]
+    messages, _, _ = h["respond"]("hospital discharge", [], "", "nope.txt")
+    assert messages[1]["content"].startswith("⚠") and "matches nothing" in messages[1]["content"]
+
+
+def test_check_with_no_files_names_every_accepted_format(h):
+    msg, _ = h["check_files"]("s3cret", [])
+    assert "PDF" in msg and "Word" in msg and "HTML" in msg and "Markdown" in msg
+
+
+def test_a_markdown_heading_is_no_part_of_the_authority(h, engine, tmp_path):
+    f = upload(tmp_path, "quillham.md", "# Quillham County Council: Adult Social Care Winter Plan 2025-26\n\n"
+                                        "Quillham books extra reablement staff for the winter months.\n")
+    assert h["admin_upload_api"]("s3cret", [f])["ok"]
+    authority = h["lists"]()[0]
+    assert ("Quillham County Council", "Quillham County Council") in authority["choices"]
+    assert not any(label.startswith("#") for label, _ in authority["choices"])
 
 
 def test_rebuild(h, engine):

@@ -53,3 +53,12 @@ def test_admin_upload_then_ask_then_remove(client, server, tmp_path):
     d = client.predict("kestrel hub triage referrals", "", "", api_name="/ask")
     assert all(c["doc"] != "exampleshire.txt" for c in d["citations"])
     assert (server.corpus / ".removed").is_dir()
+    removed = client.predict(server.PASSWORD, api_name="/admin_removed")
+    (entry,) = [r for r in removed["removed"] if r["doc"] == "exampleshire.txt"]
+    assert entry["authority"] == "Exampleshire County Council"
+    r = client.predict(server.PASSWORD, entry["name"], api_name="/admin_restore")
+    assert r["ok"] and r["restored"] == "exampleshire.txt"
+    d = client.predict("kestrel hub triage referrals", "", "", api_name="/ask")
+    assert d["citations"][0]["doc"] == "exampleshire.txt" and d["index_version"] == r["index_version"]
+    d = client.predict("kestrel hub triage referrals", "Nowhere Council", "", api_name="/ask")
+    assert "authority filter matches nothing" in d["error"]

@@ -137,3 +137,57 @@ def test_a_hostile_report_renders_as_text(page, server, tmp_path):
     assert viewer.locator("pre img").count() == 0 and viewer.locator("pre script").count() == 0
     screenshot(viewer, "hostile-report-viewer")
     assert re.search(r"<script>", chat.inner_text())
+
+
+def _choose(page, dropdown: str, option: str):
+    """Pick an option of a Gradio dropdown (by its elem_id) by part of its label."""
+    page.locator(f"#{dropdown} input").click()
+    page.get_by_role("option", name=re.compile(re.escape(option))).first.click()
+
+
+def test_removing_a_report_asks_first_and_it_can_be_restored(page, server):
+    from playwright.sync_api import expect
+
+    page.get_by_role("tab", name="Admin").click()
+    page.locator("#admin-password input, #admin-password textarea").first.fill(server.PASSWORD)
+    # nothing is chosen for removal until the admin chooses: pressing the button removes nothing
+    expect(page.locator("#remove-doc input")).to_have_value("")
+    page.get_by_role("button", name="Remove report…", exact=True).click()
+    expect(page.locator("#admin-result")).to_contain_text("Choose a report to remove first")
+    _choose(page, "remove-doc", "London Borough of Camden")
+    page.get_by_role("button", name="Remove report…", exact=True).click()
+    confirm = page.locator("#confirm-text")
+    expect(confirm).to_contain_text("London Borough of Camden: local authority assessment", timeout=20_000)
+    expect(confirm).to_contain_text("no longer be quoted")
+    screenshot(page, "admin-confirm-removal")
+    page.get_by_role("button", name="Cancel", exact=True).click()
+    expect(page.locator("#confirm-remove")).to_be_hidden()
+    page.get_by_role("button", name="Remove report…", exact=True).click()
+    page.get_by_role("button", name="Yes, remove it", exact=True).click()
+    expect(page.locator("#admin-result")).to_contain_text("Removed 001_d6b23fda1bcedbce.txt", timeout=60_000)
+    # the removed report is offered for restoring, and restoring it puts it back in the chat's lists
+    _choose(page, "restore-name", "London Borough of Camden")
+    screenshot(page, "admin-restore")
+    page.get_by_role("button", name="Restore report", exact=True).click()
+    expect(page.locator("#admin-result")).to_contain_text("Restored 001_d6b23fda1bcedbce.txt", timeout=60_000)
+    page.get_by_role("tab", name="Chat").click()
+    ask(page, "What did Camden score?", "Score: 4")
+
+
+def test_another_open_page_sees_a_new_report_in_its_lists(page, server, tmp_path):
+    from playwright.sync_api import expect
+
+    other = page.context.browser.new_context(viewport={"width": 1280, "height": 1000}).new_page()
+    wait_for_gradio(other, server.url + "/", ready="#question textarea")
+    _admin_upload(page, server, tmp_path, "quillham.md", "# Quillham County Council: Adult Social Care Winter "
+                  "Plan 2025-26\n\nQuillham books extra reablement staff for the winter months.\n")
+    # the page opened before the upload offers it within seconds, without a reload, under its authority's name
+    other.locator("#authority input").click()
+    expect(other.get_by_role("option", name="Quillham County Council", exact=True)).to_be_visible(timeout=15_000)
+    assert other.get_by_role("option", name=re.compile("^#")).count() == 0
+    other.keyboard.press("Escape")
+    _choose(other, "report", "quillham.md")
+    other.locator("#question textarea").fill("What is Quillham doing about reablement staff?")
+    other.get_by_role("button", name="Ask", exact=True).click()
+    expect(other.locator("#chat")).to_contain_text("extra reablement staff", timeout=30_000)
+    other.context.close()

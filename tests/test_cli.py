@@ -134,3 +134,15 @@ def test_add_and_remove_reports_from_the_command_line(env, capsys, tmp_path):
     assert main(["search", "triage hub referrals within two days", "--json", "--top-k", "3"]) == 0
     assert all(h["doc"] != "Exampleshire-assessment.txt" for h in json.loads(capsys.readouterr().out))
     assert main(["add", "-q", str(again)]) == 1 and "Nothing added." in capsys.readouterr().out
+
+    # the removed report is listed, by title and authority, and restored by its listed name
+    assert main(["restore"]) == 0
+    out = capsys.readouterr().out
+    (name,) = [ln.split()[0] for ln in out.splitlines() if ln.startswith("  ")]
+    assert name.endswith("-Exampleshire-assessment.txt") and "Exampleshire County Council" in out
+    assert main(["restore", "-q", "no-such-name.txt"]) == 1 and "not restored" in capsys.readouterr().out
+    assert main(["restore", "-q", name]) == 0
+    assert "restored Exampleshire-assessment.txt" in capsys.readouterr().out
+    assert main(["search", "triage hub referrals within two days", "--json", "--top-k", "1"]) == 0
+    assert json.loads(capsys.readouterr().out)[0]["doc"] == "Exampleshire-assessment.txt"
+    assert main(["restore"]) == 0 and "No removed reports" in capsys.readouterr().out
