@@ -477,23 +477,42 @@ def create_app(engine: Engine) -> FastAPI:
     app = FastAPI(title="Council reports assistant")
 
     @app.get("/report", response_class=HTMLResponse)
-    def report(doc: str = Query(...), start: int = Query(..., ge=0), end: int = Query(..., ge=0),
-               v: str = Query(""), h: str = Query("")):
+    def report(doc: str = Query(""), start: str = Query(""), end: str = Query(""), v: str = Query(""),
+               h: str = Query(""), t: str = Query("")):
+        if not doc:
+            return HTMLResponse(not_found_html("The link names no report (doc=...)."), status_code=400)
         try:
-            text, md, version, note, pages = engine.passage(doc, v or None)
+            a, b = int(start), int(end)
+        except ValueError:
+            a = b = -1
+        if a < 0 or b < 0:
+            return HTMLResponse(not_found_html(f"start={start!r} and end={end!r} must be character offsets: whole "
+                                               "numbers, 0 or more."), status_code=400)
+        try:
+            p = engine.passage(doc, v or None, t or None)
         except AssistantError as exc:
             return HTMLResponse(not_found_html(str(exc)), status_code=503)
         except KeyError:
-            return HTMLResponse(not_found_html(f"No report named {doc!r} is indexed."), status_code=404)
-        if end < start or end > len(text):
-            return HTMLResponse(not_found_html(f"Characters {start}-{end} are outside {doc} "
-                                               f"({len(text)} characters)."), status_code=404)
-        if h and quote_hash(text[start:end]) != h:
-            note = (note + " " if note else "") + ("The text at these offsets is not the passage this link was made "
-                                                   "for: the report changed since.")
-        link = permalink(doc=doc, start=start, end=end, quote=text[start:end], version=version)
-        return HTMLResponse(viewer_html(doc=doc, text=text, start=start, end=end, md=md, version=version,
-                                        note=note, link=link, pages=pages))
+            return HTMLResponse(not_found_html(f"No report named {doc!r} is indexed, and the link names no kept "
+                                               "version of it."), status_code=404)
+        if b < a or b > len(p.text):
+            return HTMLResponse(not_found_html(f"Characters {a}-{b} are outside {doc} ({len(p.text)} characters)."),
+                                status_code=404)
+        note, link = p.note, ""
+        if h and quote_hash(p.text[a:b]) != h:
+            # altered offsets or hash (or, for a link naming no kept version, a report changed since): nothing is
+            # highlighted and no permalink is offered for a range nobody quoted
+            why = ("its offsets or its hash were altered" if p.exact else
+                   "the report changed since the link was made, or the link was altered")
+            note = (f"This link does not match the report: the text at characters {a}-{b} is not the passage the "
+                    f"link was made for ({why}). No passage is highlighted and no permalink is offered for it."
+                    + (" " + note if note else ""))
+            b = a
+        else:
+            link = permalink(doc=doc, start=a, end=b, quote=p.text[a:b], version=p.version,
+                             report_hash=p.key)
+        return HTMLResponse(viewer_html(doc=doc, text=p.text, start=a, end=b, md=p.md, version=p.version, note=note,
+                                        link=link, pages=p.pages, current=p.current))
 
     @app.get("/healthz")
     def healthz():

@@ -73,7 +73,7 @@ from .question import (
 )
 from .retrieve import Filters, Hit, Retriever, clean_query
 from .settings import Settings
-from .store import Index
+from .store import Index, text_key
 
 log = logging.getLogger(__name__)
 
@@ -97,6 +97,7 @@ class Citation:
     # nearest passage when the reports don't answer
     page_start: int | None = None  # PDF pages of the quote; None for reports without pages
     page_end: int | None = None
+    report_hash: str = ""  # the quoted version of the report (`store.text_key`): a permalink opens that version
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -1041,7 +1042,8 @@ class Answerer:
                         line_start=text.count("\n", 0, start) + 1,
                         line_end=text.count("\n", 0, max(start, end - 1)) + 1, start=start, end=end,
                         quote=text[start:end], score=score, role=role, page_start=page_of(pages, start),
-                        page_end=page_of(pages, max(start, end - 1)))
+                        page_end=page_of(pages, max(start, end - 1)),
+                        report_hash=text_key(self.index.manifest.reports[doc].sha256))
 
     def _label(self, chunk: Chunk) -> str:
         md = self.index.metadata(chunk.doc)

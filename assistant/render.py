@@ -31,12 +31,16 @@ def quote_hash(quote: str) -> str:
 
 
 def permalink(c: Citation | None = None, *, doc: str | None = None, start: int | None = None,
-              end: int | None = None, quote: str | None = None, version: str) -> str:
-    """The viewer's URL for a passage: report, offsets, index version, and a hash of the quote (so a link
-    opened after the report changed can say so)."""
+              end: int | None = None, quote: str | None = None, version: str, report_hash: str = "") -> str:
+    """The viewer's URL for a passage: report, offsets, index version, the report version quoted (`t`: its
+    kept text opens the passage as it was, whatever changed since), and a hash of the quote (`h`: a link whose
+    offsets or quote were altered says so)."""
     if c is not None:
-        doc, start, end, quote = c.doc, c.start, c.end, c.quote
-    q = urlencode({"doc": doc, "start": start, "end": end, "v": version, "h": quote_hash(quote or "")})
+        doc, start, end, quote, report_hash = c.doc, c.start, c.end, c.quote, c.report_hash
+    fields = {"doc": doc, "start": start, "end": end, "v": version}
+    if report_hash:
+        fields["t"] = report_hash
+    q = urlencode({**fields, "h": quote_hash(quote or "")})
     return f"/report?{q}#passage"
 
 
@@ -102,7 +106,7 @@ mark{background:#ffe066;outline:2px solid #e0a800;scroll-margin-top:35vh}
 
 
 def viewer_html(*, doc: str, text: str, start: int, end: int, md: Metadata, version: str, note: str = "",
-                link: str = "", pages: tuple[int, ...] = ()) -> str:
+                link: str = "", pages: tuple[int, ...] = (), current: str = "") -> str:
     """The report with the passage highlighted, line numbers, and the passage scrolled into view (the
     link carries #passage). Every character of the report is escaped."""
     start = max(0, min(start, len(text)))
@@ -129,8 +133,9 @@ def viewer_html(*, doc: str, text: str, start: int, end: int, md: Metadata, vers
 <header><h1>{e(title)}</h1>
 <p>{e(md.authority or 'Authority unknown')} · {e(doc)} · {where} · characters {start}–{end}
  · index {e(version)}</p>
-<p>Permalink: <a id="permalink" href="{e(link)}">{e(link)}</a></p>
-{f'<p class="warn">{e(note)}</p>' if note else ''}
+{f'<p>Permalink: <a id="permalink" href="{e(link)}">{e(link)}</a></p>' if link else ''}
+{f'<p class="warn" id="note">{e(note)}</p>' if note else ''}
+{f'<p>Current version: <a id="current" href="{e(current)}">{e(doc)} as indexed now</a></p>' if current else ''}
 </header>
 <pre>{numbered}</pre>
 </body></html>"""
@@ -200,14 +205,15 @@ def scores_table_html(rows: list[dict], version: str) -> str:
                 continue
             label = f"<strong>{r['score']}</strong> {e(r['descriptor'] or '')}"
             if r.get("start") is not None:
-                link = permalink(doc=r["doc"], start=r["start"], end=r["end"], quote=r["quote"], version=version)
+                link = permalink(doc=r["doc"], start=r["start"], end=r["end"], quote=r["quote"], version=version,
+                                 report_hash=r.get("report_hash", ""))
                 label = f'<a href="{e(link)}" target="_blank" rel="noopener">{label}</a>'
             old = r.get("earlier")
             if old:
                 was = f"was {old['score']}" + (f" ({e(old['published'])})" if old.get("published") else "")
                 if old.get("start") is not None:
                     olink = permalink(doc=old["doc"], start=old["start"], end=old["end"], quote=old["quote"],
-                                      version=version)
+                                      version=version, report_hash=old.get("report_hash", ""))
                     was = f'<a class="earlier" href="{e(olink)}" target="_blank" rel="noopener">{was}</a>'
                 arrow = "▲" if r["score"] > old["score"] else "▼" if r["score"] < old["score"] else "="
                 label += f' <span class="change">{arrow} {was}</span>'

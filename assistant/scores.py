@@ -20,6 +20,7 @@ from .cqc import QUALITY_STATEMENTS
 from .intents import COMPARE, HELD, LIST, MEANING, OVERALL, PUBLISHED, SCORE
 from .metadata import CQC_ASSESSMENT, Metadata
 from .retrieve import Filters
+from .store import text_key
 
 if TYPE_CHECKING:
     from .answer import Answerer, Citation
@@ -471,13 +472,15 @@ def score_rows(answerer: Answerer) -> list[dict]:
         span = score_span(text, h)
         row = {"authority": h.authority, "statement": h.statement or "unknown", "score": h.score,
                "descriptor": h.descriptor, "doc": h.doc, "start": span[0] if span else None,
-               "end": span[1] if span else None, "quote": text[span[0]:span[1]] if span else None, "earlier": None}
+               "end": span[1] if span else None, "quote": text[span[0]:span[1]] if span else None, "earlier": None,
+               "report_hash": text_key(answerer.index.manifest.reports[h.doc].sha256)}
         old = earlier.get((h.doc, h.statement))
         if old:
             otext = answerer.index.texts[old.doc]
             ospan = score_span(otext, old)
             row["earlier"] = {"score": old.score, "doc": old.doc, "start": ospan[0] if ospan else None,
                               "end": ospan[1] if ospan else None, "quote": otext[ospan[0]:ospan[1]] if ospan else None,
-                              "published": old.md.published}
+                              "published": old.md.published,
+                              "report_hash": text_key(answerer.index.manifest.reports[old.doc].sha256)}
         rows.append(row)
     return rows

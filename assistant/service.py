@@ -14,6 +14,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote as quote_url
 
 from . import admin, store
 from .answer import Answer, Answerer
@@ -25,6 +26,23 @@ from .segment import read_text
 from .settings import Settings
 
 log = logging.getLogger(__name__)
+
+@dataclass(frozen=True)
+class Passage:
+    """A report's text as a permalink opens it."""
+
+    text: str
+    md: Metadata
+    version: str  # the index version shown
+    note: str  # what differs from what the link was made with, if anything
+    pages: tuple[int, ...]
+    current: str = ""  # a link to the report as indexed now, when this is an earlier version of it
+    exact: bool = False  # this is the very text the link was made from (its report version is kept)
+    key: str = ""  # the version shown (`store.text_key`), for a fresh permalink to it
+
+
+_SHOWN = ("title", "authority", "kind", "quality_statement", "score")
+
 
 class FilterError(AssistantError):
     """A filter that names no indexed report or authority (it would silently match nothing)."""
@@ -98,6 +116,10 @@ class Engine:
             self.problem = str(exc)
             log.error("cannot serve the index: %s", exc)
             return self
+        try:  # every version served has its text kept, so the links made from it open later (see store)
+            store.keep_texts(self.settings.index_dir, index.manifest)
+        except (OSError, ValueError, KeyError):
+            log.exception("keeping the served reports' texts failed; permalinks fall back to the index versions")
         with store.no_gc():
             self._answerer = Answerer(index, self.embedder, self.settings)
         self.problem = None
@@ -147,31 +169,53 @@ class Engine:
 
     # ----------------------------------------------------------------------------------------- viewer
 
-    def passage(self, doc: str, version: str | None) -> tuple[str, Metadata, str, str, tuple[int, ...]]:
-        """The text of a report as indexed in `version` (the live one if gone), its metadata, the version
-        shown, a note when it is not the version asked for, and its page starts. KeyError: unknown report."""
+    def passage(self, doc: str, version: str | None = None, key: str | None = None) -> Passage:
+        """The text of a report as a permalink names it: the version `key` (`store.text_key`) if it is kept,
+        whatever was added, removed or replaced since; else as indexed in `version` while that index is kept;
+        else as indexed now. KeyError: a report neither indexed now nor kept."""
         answerer = self.answerer
-        live = answerer.index.manifest.generation
-        if version and version != live and _GENERATION.match(version):
+        index = answerer.index
+        live = index.manifest.generation
+        entry = index.manifest.reports.get(doc)
+        exact = bool(key) and entry is not None and store.text_key(entry.sha256) == key  # the live version
+        if key and not exact:
+            kept = store.kept_text(self.settings.index_dir, key)
+            if kept is not None and kept[1].get("doc") == doc:
+                text, about = kept
+                md = Metadata.from_dict({k: v for k, v in about.items() if k in _SHOWN and v is not None})
+                first = f" (first indexed {about['first_seen'][:10]})" if about.get("first_seen") else ""
+                if entry is not None:
+                    note = (f"This report has been replaced since this link was made. This is the version the "
+                            f"link quoted{first}; the current version is linked above.")
+                    return Passage(text, md, version or live, note, tuple(about.get("pages") or ()),
+                                   current=f"/report?doc={quote_url(doc)}&start=0&end=0&v={live}", exact=True,
+                                   key=key)
+                note = (f"This report has been removed from the index since this link was made: its passages are "
+                        f"no longer quoted in answers. This is the version the link quoted{first}.")
+                return Passage(text, md, version or live, note, tuple(about.get("pages") or ()), exact=True,
+                               key=key)
+        if not exact and version and version != live and _GENERATION.match(version):
             old = self.settings.index_dir / version
             try:
-                manifest = store.Manifest.read(old, answerer.index.manifest)
-                entry = manifest.reports.get(doc)
-                text = read_text(old / entry.segment, doc) if entry is not None else None
+                manifest = store.Manifest.read(old, index.manifest)
+                e = manifest.reports.get(doc)
+                text = read_text(old / e.segment, doc) if e is not None else None
                 if text is not None:
-                    return text, Metadata.from_dict(entry.metadata), version, "", tuple(entry.pages)
+                    return Passage(text, Metadata.from_dict(e.metadata), version, "", tuple(e.pages),
+                                   key=store.text_key(e.sha256))
             except (OSError, ValueError, AssistantError):
                 pass
-        if doc not in answerer.index.texts:
+        if doc not in index.texts:
             raise KeyError(doc)
         note = ""
-        if version and version != live:
+        if version and version != live and not exact:
             note = (f"This link was made with index {version}, which is no longer kept; the report is shown as "
                     f"indexed now ({live}).")
-        md = answerer.index.metadata(doc)
+        md = index.metadata(doc)
         if md.superseded_by:
             note = (note + " " if note else "") + f"A newer report supersedes this one: {md.superseded_by}."
-        return (answerer.index.texts[doc], md, live, note, tuple(answerer.index.manifest.reports[doc].pages))
+        return Passage(index.texts[doc], md, live, note, tuple(entry.pages), exact=exact,
+                       key=store.text_key(entry.sha256))
 
     # ----------------------------------------------------------------------------------------- admin
 

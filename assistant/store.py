@@ -34,6 +34,7 @@ import itertools
 import json
 import logging
 import os
+import re
 import shutil
 import time
 import uuid
@@ -622,6 +623,70 @@ def clean_leftovers(index_dir: Path, keep_previous: str | None = None) -> list[s
 _write = segment_mod._write
 
 
+# ---------------------------------------------------------------------------------------------- kept texts
+# Every version of every report ever indexed keeps its text (what citations' offsets point into) here, by the
+# hash of its file: a permalink names that hash, so it opens the passage as it was when the link was made,
+# after any add, removal, replacement or merge. Small (the corpus's text once per version) and never pruned.
+
+TEXTS_DIR = "texts"
+_TEXT_KEY = re.compile(r"^[0-9a-f]{16}$")
+
+
+def text_key(sha256: str) -> str:
+    """The short name a permalink gives a report version: the start of its file's SHA-256."""
+    return sha256[:16]
+
+
+def _keep_texts(index_dir: Path, gen: Path, entries: dict[str, ReportEntry]) -> int:
+    """Write the text of every report version in `entries` that is not kept yet, read from the generation
+    being built (`gen`), with what it was (name, title, authority, pages) beside it. Returns how many."""
+    folder = index_dir / TEXTS_DIR
+    folder.mkdir(exist_ok=True)
+    missing: dict[str, list[str]] = {}
+    for doc, e in entries.items():
+        if e.sha256 and not (folder / f"{text_key(e.sha256)}.txt").exists():
+            missing.setdefault(e.segment, []).append(doc)
+    for seg, docs in missing.items():
+        ranges = json.loads((gen / seg / "texts.json").read_text(encoding="utf-8"))
+        with open(gen / seg / "texts.bin", "rb") as fh:
+            for doc in docs:
+                e = entries[doc]
+                a, b = ranges[doc]
+                fh.seek(a)
+                data = fh.read(b - a)
+                md = e.metadata
+                about = {"doc": doc, "sha256": e.sha256, "pages": list(e.pages), "first_seen": e.first_seen,
+                         **{k: md.get(k) for k in ("title", "authority", "kind", "quality_statement", "score")}}
+                key = text_key(e.sha256)
+                for name, blob in ((f"{key}.json", json.dumps(about, ensure_ascii=False).encode()),
+                                   (f"{key}.txt", data)):  # the text last: its presence says both are whole
+                    tmp = folder / f".{name}.{uuid.uuid4().hex[:6]}"
+                    _write(tmp, blob)
+                    os.replace(tmp, folder / name)
+    if missing:
+        _fsync_dir(folder)
+    return sum(len(d) for d in missing.values())
+
+
+def keep_texts(index_dir: Path, manifest: Manifest) -> int:
+    """Keep the texts of a generation already built (one built before texts were kept): what `build` does for
+    the generations it makes. Idempotent; returns how many were written."""
+    return _keep_texts(index_dir, index_dir / manifest.generation, manifest.reports)
+
+
+def kept_text(index_dir: Path, key: str) -> tuple[str, dict[str, Any]] | None:
+    """The text of the report version a permalink names (`text_key`), and what it was; None if not kept."""
+    if not _TEXT_KEY.match(key or ""):
+        return None
+    folder = index_dir / TEXTS_DIR
+    try:
+        text = (folder / f"{key}.txt").read_bytes().decode("utf-8")
+        about = json.loads((folder / f"{key}.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return text, about
+
+
 def _fsync_dir(path: Path) -> None:
     fd = os.open(path, os.O_RDONLY)
     try:
@@ -808,6 +873,7 @@ def build(settings: Settings, embedder: Embedder, rebuild: bool = False, progres
             manifest.__dict__["lookup"] = old.lookup.updated(old.reports, entries, prep.touched)
         _write(tmp / "manifest.json", manifest.to_json().encode())
         _fsync_dir(tmp)
+        _keep_texts(index_dir, tmp, entries)  # before the swap: every link the new index makes opens
 
         step("swap")
         final = index_dir / generation

@@ -5,8 +5,10 @@ test_browser.py."""
 from __future__ import annotations
 
 import csv
+import html
 import io
 import json
+import re
 import threading
 import time
 from pathlib import Path
@@ -412,11 +414,62 @@ def test_viewer_refuses_unknown_reports_and_bad_offsets(client, query):
     assert r.status_code in (404, 422) and "root:" not in r.text
 
 
-def test_viewer_says_when_a_passage_changed_since_the_link(client, engine):
-    r = client.get(f"/report?doc={DERBYSHIRE}&start=103&end=111&v={engine.version}&h=0000000000000000")
-    assert "not the passage this link was made for" in r.text
+def test_viewer_says_when_a_link_does_not_match_and_offers_no_permalink(client, engine):
+    from assistant.render import permalink
+
+    c = engine.ask("what did Derbyshire score?").citations[0]
+    good = client.get(permalink(c, version=engine.version))
+    assert 'id="permalink"' in good.text and "does not match" not in good.text
+    tampered = [permalink(c, version=engine.version).replace(f"end={c.end}", f"end={c.end + 5}"),
+                permalink(c, version=engine.version).replace("&h=", "&h=0"),
+                f"/report?doc={DERBYSHIRE}&start=103&end=111&v={engine.version}&h=0000000000000000"]
+    for link in tampered:
+        r = client.get(link)
+        assert r.status_code == 200 and "This link does not match the report" in r.text
+        assert 'id="permalink"' not in r.text and '<mark id="passage"></mark>' in r.text  # nothing highlighted
+    assert "altered" in client.get(tampered[0]).text
     r = client.get(f"/report?doc={DERBYSHIRE}&start=103&end=111&v=gen-20200101T000000-abcdef")
     assert "no longer kept" in r.text
+
+
+@pytest.mark.parametrize("query", ["start=-5&end=10", "start=abc&end=10", "start=0&end=", "start=1.5&end=9"])
+def test_viewer_bad_offsets_get_the_friendly_page(client, query):
+    r = client.get(f"/report?doc={DERBYSHIRE}&{query}")
+    assert r.status_code == 400 and r.headers["content-type"].startswith("text/html")
+    assert "must be character offsets" in r.text and "detail" not in r.text
+
+
+def marked(page: str) -> str:
+    """The text a viewer page highlights, as the report has it."""
+    m = re.search(r'<mark id="passage">(.*?)</mark>', page, re.S)
+    return html.unescape(re.sub(r'<span class="(?:ln|pg)"[^>]*>[^<]*</span>', "", m.group(1))) if m else ""
+
+
+def test_permalinks_outlive_admin_actions(client, h, engine, tmp_path):
+    from assistant.render import permalink
+
+    camden = engine.ask("what did Camden score?").citations[0]
+    winter = next(c for c in engine.ask("PPE for unpaid carers this winter").citations if c.doc == WINTER)
+    links = {c.doc: permalink(c, version=engine.version) for c in (camden, winter)}
+    # another report added: every earlier link still opens its passage, with nothing to warn about
+    h["admin_upload_api"]("s3cret", [upload(tmp_path, "exampleshire.txt", NEW)])
+    r = client.get(links[WINTER])
+    assert marked(r.text) == winter.quote and 'class="warn"' not in r.text
+    # a report removed: its links open it as it was, saying so plainly (never "gone" or 404)
+    h["remove"]("s3cret", CAMDEN)
+    r = client.get(links[CAMDEN])
+    assert r.status_code == 200 and marked(r.text) == camden.quote
+    assert "removed from the index since this link was made" in r.text and "London Borough of Camden" in r.text
+    # a report replaced (its file changed, then re-indexed): the version quoted, and a link to the current one
+    path = engine.settings.corpus_dir / WINTER
+    path.write_text("Derbyshire County Council: Adult Social Care Winter Plan 2020-21\nRevised.\n"
+                    + path.read_text(encoding="utf-8"), encoding="utf-8")
+    engine.reindex()
+    r = client.get(links[WINTER])
+    assert marked(r.text) == winter.quote
+    assert "replaced since this link was made" in r.text and 'id="current"' in r.text
+    current = re.search(r'id="current" href="([^"]+)"', r.text).group(1)
+    assert "Revised." in client.get(html.unescape(current)).text
 
 
 def test_health(client, engine):

@@ -148,6 +148,8 @@ def _choose(page, dropdown: str, option: str):
 def test_removing_a_report_asks_first_and_it_can_be_restored(page, server):
     from playwright.sync_api import expect
 
+    ask(page, "What did Camden score?", "Score: 4")
+    cited = page.locator("#chat a[href*='/report?doc=001_d6b23fda1bcedbce.txt']").first.get_attribute("href")
     page.get_by_role("tab", name="Admin").click()
     page.locator("#admin-password input, #admin-password textarea").first.fill(server.PASSWORD)
     # nothing is chosen for removal until the admin chooses: pressing the button removes nothing
@@ -165,6 +167,19 @@ def test_removing_a_report_asks_first_and_it_can_be_restored(page, server):
     page.get_by_role("button", name="Remove report…", exact=True).click()
     page.get_by_role("button", name="Yes, remove it", exact=True).click()
     expect(page.locator("#admin-result")).to_contain_text("Removed 001_d6b23fda1bcedbce.txt", timeout=60_000)
+    # the citation made before still opens its passage, saying the report was removed since
+    viewer = page.context.new_page()
+    viewer.goto(server.url + cited, wait_until="load")
+    expect(viewer.locator("mark#passage")).to_contain_text("Score: 4")
+    expect(viewer.locator("#note")).to_contain_text("removed from the index since this link was made")
+    screenshot(viewer, "viewer-removed-report")
+    # an altered link says it does not match, highlights nothing and offers no permalink
+    viewer.goto(server.url + cited.replace("&h=", "&h=f"), wait_until="load")
+    expect(viewer.locator("#note")).to_contain_text("This link does not match the report")
+    assert viewer.locator("#permalink").count() == 0 and viewer.locator("mark#passage").inner_text() == ""
+    viewer.goto(server.url + "/report?doc=001_d6b23fda1bcedbce.txt&start=-5&end=abc", wait_until="load")
+    expect(viewer.locator("body")).to_contain_text("must be character offsets")
+    viewer.close()
     # the removed report is offered for restoring, and restoring it puts it back in the chat's lists
     _choose(page, "restore-name", "London Borough of Camden")
     screenshot(page, "admin-restore")

@@ -85,6 +85,30 @@ def test_adding_a_report_embeds_only_its_chunks(settings, fake):
     assert hits[0].chunk.doc == "new.txt"
 
 
+def test_every_version_indexed_keeps_its_text_by_hash(settings, fake):
+    first = store.build(settings, fake).manifest
+    keys = {doc: store.text_key(e.sha256) for doc, e in first.reports.items()}
+    for doc, key in keys.items():
+        text, about = store.kept_text(settings.index_dir, key)
+        assert text == store.load(settings).texts[doc] and about["doc"] == doc
+    # a changed report keeps its old version's text beside the new one's; a removed one keeps it too
+    path = settings.corpus_dir / WINTER
+    path.write_text(path.read_text(encoding="utf-8") + "\nAn added line.\n", encoding="utf-8")
+    (settings.corpus_dir / DERBYSHIRE).unlink()
+    second = store.build(settings, fake).manifest
+    assert "An added line." not in store.kept_text(settings.index_dir, keys[WINTER])[0]
+    assert "An added line." in store.kept_text(settings.index_dir, store.text_key(second.reports[WINTER].sha256))[0]
+    assert store.kept_text(settings.index_dir, keys[DERBYSHIRE])[1]["authority"] == "Derbyshire County Council"
+    # an index built before texts were kept gets them when served; a key that is no hash names nothing
+    import shutil
+
+    shutil.rmtree(settings.index_dir / store.TEXTS_DIR)
+    assert store.keep_texts(settings.index_dir, second) == len(second.reports)
+    assert store.keep_texts(settings.index_dir, second) == 0
+    for bad in ("../../etc/passwd", "", "abc", keys[WINTER] + "0", keys[WINTER].upper()):
+        assert store.kept_text(settings.index_dir, bad) is None
+
+
 def test_rebuild_re_embeds_everything(settings, fake):
     first = store.build(settings, fake)
     again = FakeEmbedder()
