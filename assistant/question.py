@@ -955,7 +955,11 @@ def resolve_followup(question: str, previous: str | None, reports: Mapping[str, 
     new_statement = statement_in(rest)
     if now_names and _VERSUS.search(question) and len(content) <= 3:  # "is that better than Redcar's?"
         return f"{previous.strip().rstrip('?')}, compared with {' and '.join(now_names)}?"
-    if (m or short) and now_names and len(content) <= 2:
+    # a short question of its own ("What did Camden score?" after a question about carers) asks its own thing:
+    # only one whose few words the question before also used ("Camden's score?" after a score question) or
+    # that says it follows on ("what about Camden?") takes the question before with another authority
+    own = {_stem(w) for w in content} - {_stem(w) for w in re.findall(r"[a-z]+", previous.lower())}
+    if (m or (short and not own)) and now_names and len(content) <= 2:
         before = catalog.references(previous, common)
         combined = previous
         for r in sorted(before, key=lambda r: -r.start):

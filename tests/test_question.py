@@ -402,6 +402,10 @@ def test_a_later_part_is_searched_with_the_earlier_subject_only_when_it_points_b
      "and what are they doing about it now? (after “Who does Derbyshire commission carers support from?”)"),
     ("How do young people move to adult services?", "what did Derbyshire score?",
      "How do young people move to adult services?"),
+    # a short question of its own is not the question before with another authority
+    ("What did Camden score?", "Which organisation is support for unpaid carers commissioned from in Derbyshire?",
+     "What did Camden score?"),
+    ("Camden's score?", "what did Derbyshire score?", "what did London Borough of Camden score?"),
     # "anything about ...?" goes on with the conversation's subject
     ("anything about equipment or home adaptations?", "What rating did Derbyshire get from the CQC?",
      "anything about equipment or home adaptations? (after “What rating did Derbyshire get from the CQC?”)"),
