@@ -13,6 +13,7 @@ from __future__ import annotations
 import html
 import json
 import logging
+import shutil
 import tempfile
 import time
 from datetime import UTC, datetime
@@ -102,23 +103,54 @@ def make_handlers(engine: Engine) -> dict[str, Any]:
                           "answer": None, "version": engine.version})
         return _messages(turns), "", turns
 
-    def export(turns: list[dict] | None):
-        turn = next((t for t in reversed(turns or []) if t.get("answer")), None)
-        if turn is None:
-            raise gr.Error("Ask a question first: the evidence export holds the last answer.")
+    def base_url(request: gr.Request | None) -> str:
+        """Where people reach the app: ASSISTANT_PUBLIC_URL, else the address this request came in on."""
+        if engine.settings.public_url:
+            return engine.settings.public_url.rstrip("/")
+        try:
+            return str(request.base_url).rstrip("/") if request is not None else ""
+        except AttributeError:
+            return ""
+
+    def export(turns: list[dict] | None, which: str = ALL, folder: str = "", request: gr.Request = None):
+        """The evidence of the whole conversation (or of answer number `which`) as Markdown and CSV files in a
+        folder of their own; the session's previous export is deleted."""
         from assistant.answer import Answer, Citation
 
-        d = turn["answer"]
-        answer = Answer(turn["resolved"], d["answer"], d["abstained"],
-                        tuple(Citation(**c) for c in d["citations"]), d["kind"], tuple(d["notices"]),
-                        d["index_version"])
+        done = [(i, t) for i, t in enumerate(turns or [], 1) if t.get("answer")]
+        if not done:
+            raise gr.Error("Ask a question first: the evidence export holds the conversation's answers.")
+        chosen = [(i, t) for i, t in done if which in (ALL, None) or str(i) == str(which)] or done
+        exported = []
+        for _, t in chosen:
+            d = t["answer"]
+            exported.append((t["question"], Answer(t["resolved"], d["answer"], d["abstained"],
+                                                   tuple(Citation(**c) for c in d["citations"]), d["kind"],
+                                                   tuple(d["notices"]), d["index_version"]), t["version"]))
+        forget(folder)
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
-        folder = Path(tempfile.mkdtemp(prefix="evidence-"))
-        md = folder / f"evidence-{stamp}.md"
-        csv_path = folder / f"evidence-{stamp}.csv"
-        md.write_text(evidence_markdown(turn["question"], answer, turn["version"]), encoding="utf-8")
-        csv_path.write_text(evidence_csv(turn["question"], answer, turn["version"]), encoding="utf-8")
-        return gr.update(value=[str(md), str(csv_path)], visible=True)
+        where = Path(tempfile.mkdtemp(prefix="evidence-"))
+        md, csv_path = where / f"evidence-{stamp}.md", where / f"evidence-{stamp}.csv"
+        url = base_url(request)
+        md.write_text(evidence_markdown(exported, url), encoding="utf-8")
+        csv_path.write_text(evidence_csv(exported, url), encoding="utf-8")
+        return gr.update(value=[str(md), str(csv_path)], visible=True), str(where)
+
+    def forget(folder: str) -> None:
+        """Delete an earlier export's files (only ever a folder this app made for one)."""
+        if folder and Path(folder).name.startswith("evidence-") and Path(folder).parent == Path(tempfile.gettempdir()):
+            shutil.rmtree(folder, ignore_errors=True)
+
+    def export_choices(turns: list[dict] | None):
+        answered = [(f"Answer {i}: {t['question'][:60]}", str(i)) for i, t in enumerate(turns or [], 1)
+                    if t.get("answer")]
+        return gr.update(choices=[("The whole conversation", ALL)] + answered, value=ALL)
+
+    def new_conversation(folder: str = ""):
+        """Start again: the conversation, its export files and the export choice all go."""
+        forget(folder)
+        return [], [], "", gr.update(value=None, visible=False), "", gr.update(choices=[("The whole conversation",
+                                                                                         ALL)], value=ALL)
 
     def ask_api(question: str, authority: str = "", report: str = "") -> dict:
         try:
@@ -380,19 +412,25 @@ def build_ui(engine: Engine) -> gr.Blocks:
                 with gr.Row():
                     example_buttons = [gr.Button(q, size="sm", elem_classes=["example"]) for q in EXAMPLES]
                 with gr.Row():
-                    export = gr.Button("Export evidence (Markdown + CSV)", elem_id="export", size="sm")
-                    clear = gr.Button("New conversation", size="sm")
+                    export_which = gr.Dropdown([("The whole conversation", ALL)], value=ALL, show_label=False,
+                                               elem_id="export-which", scale=2)
+                    export = gr.Button("Export evidence (Markdown + CSV)", elem_id="export", size="sm", scale=1)
+                    clear = gr.Button("New conversation", size="sm", elem_id="clear", scale=1)
                 evidence = gr.File(label="Evidence files", file_count="multiple", elem_id="evidence",
                                    interactive=False, visible=False)
+                export_folder = gr.State("")  # this session's latest export, deleted when replaced or cleared
 
                 ask_args = dict(fn=h["respond"], inputs=[question, turns, authority, report],
                                 outputs=[chat, question, turns], api_visibility="private")
-                ask.click(**ask_args)
-                question.submit(**ask_args)
+                choices = dict(fn=h["export_choices"], inputs=turns, outputs=export_which, api_visibility="private")
+                ask.click(**ask_args).then(**choices)
+                question.submit(**ask_args).then(**choices)
                 for b, q in zip(example_buttons, EXAMPLES, strict=True):
-                    b.click(lambda q=q: q, None, question, api_visibility="private").then(**ask_args)
-                export.click(h["export"], turns, evidence, api_visibility="private")
-                clear.click(lambda: ([], [], ""), None, [chat, turns, question], api_visibility="private")
+                    b.click(lambda q=q: q, None, question, api_visibility="private").then(**ask_args).then(**choices)
+                export.click(h["export"], [turns, export_which, export_folder], [evidence, export_folder],
+                             api_visibility="private")
+                clear.click(h["new_conversation"], export_folder,
+                            [chat, turns, question, evidence, export_folder, export_which], api_visibility="private")
 
             with gr.Tab("Scores", id="scores-tab") as scores_tab:
                 gr.Markdown("Every authority and quality statement held. Click a score to open the cited line.")

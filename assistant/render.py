@@ -149,36 +149,70 @@ def not_found_html(message: str) -> str:
 
 # ------------------------------------------------------------------------------------------ exports
 
-def evidence_markdown(question: str, answer: Answer, version: str, base_url: str = "") -> str:
-    lines = ["# Evidence", "", f"**Question:** {md_text(question)}", "",
-             f"**Answered:** {'no — the indexed reports do not answer it' if answer.abstained else 'yes'}", "",
-             "**Answer:**", ""]
-    lines += [f"> {md_text(x)}" for x in answer.text.split("\n")]
-    lines += ["", f"**Index version:** {version}", "", "## Quotes", ""]
-    for c in answer.citations:
-        lines += [f"### [{c.n}] {md_text(c.title or c.doc)}", "",
-                  f"- Report file: `{c.doc}`", f"- Authority: {md_text(c.authority or 'unknown')}",
-                  f"- Section: {md_text(c.section or '')}", f"- Lines: {c.line_start}–{c.line_end}",
-                  f"- Pages: {c.page_start}–{c.page_end}" if c.page_start else "- Pages: (not a paged report)",
-                  f"- Characters: {c.start}–{c.end}", f"- Role: {c.role}",
-                  f"- Permalink: {base_url}{permalink(c, version=version)}", "", "```text", c.quote, "```", ""]
+# An exported turn: the question as asked, its answer, and the index version that answered it.
+Turn = tuple[str, Answer, str]
+
+# What would make Markdown render a tag, an entity or a link; the rest of the text stays as written
+_MD_ACTIVE = re.compile(r"<(?=[A-Za-z/!?])|&(?=#?\w+;)|\](?=\()")
+
+
+def _md_plain(s: str) -> str:
+    """One line of report or user text for a Markdown file: inert (no tag, entity or link can form) and
+    otherwise as written, so the file reads cleanly as text too."""
+    return _MD_ACTIVE.sub(lambda m: "\\" + m.group(0), " ".join(s.split()))
+
+
+def _fenced(text: str) -> list[str]:
+    """Text verbatim in a fenced block: nothing in it renders, and the fence is longer than any run of
+    backticks the text holds."""
+    fence = "`" * max(3, max((len(r) for r in re.findall(r"`+", text)), default=0) + 1)
+    return [fence + "text", text, fence]
+
+
+def evidence_markdown(turns: list[Turn], base_url: str = "") -> str:
+    """The evidence of a conversation (or one answer of it): each question, its answer, and every quote with
+    where it is and its permalink (absolute when `base_url` is given)."""
+    lines = ["# Evidence", ""]
+    if base_url:
+        lines += [f"Exported from {_md_plain(base_url)}", ""]
+    for i, (question, answer, version) in enumerate(turns, 1):
+        answered = "no — the indexed reports do not answer it" if answer.abstained else "yes"
+        lines += [f"## {i}. Question", "", *_fenced(question), "", f"**Answered:** {answered} · **Index version:** "
+                  f"{_md_plain(version)}", "", "**Answer:**", "", *_fenced(answer.text), "", "**Quotes:**", ""]
+        for c in answer.citations:
+            pages = f"{c.page_start}–{c.page_end}" if c.page_start else "(not a paged report)"
+            lines += [f"### [{c.n}] {_md_plain(c.title or c.doc)}", "",
+                      f"- Report file: {_md_plain(c.doc)}", f"- Authority: {_md_plain(c.authority or 'unknown')}",
+                      f"- Section: {_md_plain(c.section or '')}", f"- Lines: {c.line_start}–{c.line_end}",
+                      f"- Pages: {pages}", f"- Characters: {c.start}–{c.end}", f"- Role: {c.role}",
+                      f"- Permalink: <{base_url}{permalink(c, version=version)}>", "", *_fenced(c.quote), ""]
     return "\n".join(lines)
 
 
-def evidence_csv(question: str, answer: Answer, version: str, base_url: str = "") -> str:
+def _cell(value: object) -> object:
+    """A CSV cell a spreadsheet shows as text: one starting like a formula (=, +, -, @, tab, return) gets a
+    leading apostrophe, the usual guard (OWASP's); everything else is written as it is."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+def evidence_csv(turns: list[Turn], base_url: str = "") -> str:
+    """The same evidence as rows: one per quote (one for an answer without any), numbered by turn."""
     buf = io.StringIO()
     w = csv.writer(buf)
-    w.writerow(["question", "answer", "abstained", "n", "role", "doc", "title", "authority", "section",
+    w.writerow(["turn", "question", "answer", "abstained", "n", "role", "doc", "title", "authority", "section",
                 "line_start", "line_end", "page_start", "page_end", "start", "end", "quote", "index_version",
                 "permalink"])
-    for c in answer.citations or [None]:
-        if c is None:
-            w.writerow([question, answer.text, answer.abstained] + [""] * 14 + [version, ""])
-            continue
-        w.writerow([question, answer.text, answer.abstained, c.n, c.role, c.doc, c.title or "", c.authority or "",
-                    c.section, c.line_start, c.line_end, c.page_start or "", c.page_end or "", c.start, c.end,
-                    c.quote, version,
-                    base_url + permalink(c, version=version)])
+    for i, (question, answer, version) in enumerate(turns, 1):
+        for c in answer.citations or [None]:
+            if c is None:
+                row = [i, question, answer.text, answer.abstained] + [""] * 13 + [version, ""]
+            else:
+                row = [i, question, answer.text, answer.abstained, c.n, c.role, c.doc, c.title or "",
+                       c.authority or "", c.section, c.line_start, c.line_end, c.page_start or "", c.page_end or "",
+                       c.start, c.end, c.quote, version, base_url + permalink(c, version=version)]
+            w.writerow([_cell(v) for v in row])
     return buf.getvalue()
 
 

@@ -104,6 +104,9 @@ class Settings:
     port: int = 7860
     # The admin area's password; empty disables the admin area. Never logged or shown.
     admin_password: str = field(default="", repr=False)
+    # The address people reach the app at (e.g. https://reports.example.gov.uk), for links that leave it: the
+    # evidence export's permalinks. Empty: the address the request came in on.
+    public_url: str = ""
     # Largest report file an admin may upload.
     max_upload_bytes: int = 5_000_000
     # Chat requests answered at once (each is ~10 ms of CPU; the rest wait in Gradio's queue).

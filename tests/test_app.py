@@ -92,16 +92,48 @@ def test_empty_question_gets_a_message_not_a_traceback(h):
 
 def test_export_evidence_as_markdown_and_csv(h):
     _, _, turns = h["respond"]("where do staff find info on free flu jabs?", [], "", "")
-    md_path, csv_path = h["export"](turns)["value"]
+    _, _, turns = h["respond"]("what did Camden score?", turns, "", "")
+    update, folder = h["export"](turns)
+    md_path, csv_path = update["value"]
     md = Path(md_path).read_text(encoding="utf-8")
-    assert "**Question:** where do staff find info on free flu jabs?" in md
-    assert "Report file: `004_2dd4222f7e7a0857.txt`" in md and "Permalink: /report?" in md
+    assert "## 1. Question" in md and "where do staff find info on free flu jabs?" in md
+    assert "## 2. Question" in md and "what did Camden score?" in md  # the whole conversation
+    assert "- Report file: 004_2dd4222f7e7a0857.txt" in md and "- Permalink: </report?" in md
     rows = list(csv.DictReader(io.StringIO(Path(csv_path).read_text(encoding="utf-8"))))
-    answer = turns[-1]["answer"]
-    assert len(rows) == len(answer["citations"])
-    text = (h["respond"].__closure__ and None) or None  # noqa: F841 - the engine's text is checked below
-    for row, c in zip(rows, answer["citations"], strict=True):
+    answers = [t["answer"] for t in turns]
+    assert len(rows) == sum(len(a["citations"]) for a in answers) and {r["turn"] for r in rows} == {"1", "2"}
+    cited = [c for a in answers for c in a["citations"]]
+    for row, c in zip(rows, cited, strict=True):
         assert row["quote"] == c["quote"] and int(row["start"]) == c["start"] and row["doc"] == c["doc"]
+    # one answer chosen; the session's previous export is deleted
+    update, again = h["export"](turns, "2", folder)
+    md = Path(update["value"][0]).read_text(encoding="utf-8")
+    assert "## 1. Question" in md and "what did Camden score?" in md and "flu jabs" not in md
+    assert not Path(folder).exists() and Path(again).exists()
+    # a new conversation deletes the files and hides them
+    chat, turns, box, files, folder, which = h["new_conversation"](again)
+    assert chat == [] and turns == [] and files["visible"] is False and not Path(again).exists()
+
+
+def test_export_links_are_absolute_and_its_files_cannot_inject(settings, tmp_path):
+    from markdown_it import MarkdownIt
+
+    s = Settings(corpus_dir=settings.corpus_dir, index_dir=settings.index_dir,
+                 public_url="https://reports.example.gov.uk/")
+    h = webapp.make_handlers(Engine(s, FakeEmbedder()).load())
+    hostile = "=HYPERLINK(\"http://x\") <script>alert(1)</script> [x](javascript:alert(1)) &amp; PPE > carers"
+    _, _, turns = h["respond"](hostile, [], "", "")
+    update, _ = h["export"](turns)
+    md_path, csv_path = update["value"]
+    md = Path(md_path).read_text(encoding="utf-8")
+    assert "- Permalink: <https://reports.example.gov.uk/report?doc=" in md
+    assert hostile in md  # verbatim, in a fenced block: readable as written
+    assert "&gt;" not in md and "\\[" not in md  # no entity or escape soup
+    rendered = MarkdownIt("commonmark").render(md)
+    assert "<script>" not in rendered and 'href="javascript' not in rendered
+    rows = list(csv.DictReader(io.StringIO(Path(csv_path).read_text(encoding="utf-8"))))
+    assert all(r["question"] == "'" + hostile for r in rows)  # a formula's start is defused
+    assert all(r["permalink"].startswith("https://reports.example.gov.uk/report?") for r in rows if r["doc"])
 
 
 def test_export_before_asking_says_what_to_do(h):

@@ -54,10 +54,18 @@ def test_ask_a_dev_question_and_see_the_quoted_answer(page):
     assert "Sources" in chat.inner_text()
     assert chat.locator("a[href*='/report?doc=004_2dd4222f7e7a0857.txt']").count() >= 1
     screenshot(page, "chat-answer")
-    page.get_by_role("button", name="Export evidence (Markdown + CSV)", exact=True).click()
     from playwright.sync_api import expect
 
+    ask(page, "What did Camden score?", "Score: 4")
+    page.get_by_role("button", name="Export evidence (Markdown + CSV)", exact=True).click()
     expect(page.locator("#evidence")).to_contain_text(".csv", timeout=20_000)
+    with page.expect_download() as got:
+        page.locator("#evidence a[href*='.md']").first.click()
+    md = open(got.value.path(), encoding="utf-8").read()
+    assert "## 2. Question" in md and f"<{page.url.rstrip('/')}/report?doc=" in md  # all of it, absolute links
+    page.get_by_role("button", name="New conversation", exact=True).click()
+    expect(page.locator("#evidence")).to_be_hidden()
+    expect(page.locator("#chat")).not_to_contain_text("Derbyshire Carers Association")
 
 
 def test_click_a_citation_and_see_the_highlighted_passage(page):
