@@ -53,6 +53,12 @@ EXAMPLES = [
     "Compare how the two authorities handle hospital discharge",
 ]
 ALL = ""  # the dropdown value meaning "no filter"
+# After a reply: its first line (the warning of a decline, or the first quote) at the top of the chat, not its
+# last (the chat does not scroll itself: autoscroll is off)
+TO_REPLY_START = """() => { setTimeout(() => {
+  const rows = document.querySelectorAll('#chat .message-row.bot-row');
+  if (rows.length) rows[rows.length - 1].scrollIntoView({block: 'start'});
+}, 60); }"""
 LISTS_EVERY = 3.0  # seconds between a page's checks that its lists show the live index
 
 CSS = """
@@ -70,7 +76,14 @@ td.score-1 {background: #f8d7da}
       font-weight: 600; border-radius: 3px; box-sizing: border-box}
 .bar.score-4 {background: #52b788} .bar.score-3 {background: #95d5b2} .bar.score-2 {background: #ffd166}
 .bar.score-1 {background: #ef476f}
-.bar-scale {display: flex; justify-content: space-between; margin-left: 45%; font-size: 11px; color: #666}
+.bar-scale {position: relative; height: 1.3em; margin-left: 45%; width: 55%; font-size: 11px; color: #666}
+.bar-scale .tick {position: absolute; top: 0; transform: translateX(-50%)}
+.bar-scale .tick:first-child {transform: none} .bar-scale .tick:last-child {transform: translateX(-100%)}
+.bar-legend {margin: .2em 0 0 45%; font-size: 11px; color: #666}
+@media (max-width: 640px) {
+  .bar-row {flex-wrap: wrap} .bar-label {width: 100%; padding: 0 0 .15em}
+  .track, .bar-scale {width: 100%} .bar-scale, .bar-legend {margin-left: 0}
+}
 """
 
 
@@ -401,7 +414,7 @@ def build_ui(engine: Engine) -> gr.Blocks:
                                                                     for d, m in engine.reports().items()],
                                          value=ALL, label="Report", elem_id="report")
                 chat = gr.Chatbot(elem_id="chat", height=640, label="Conversation", sanitize_html=True,
-                                  feedback_options=None, buttons=["copy"])
+                                  feedback_options=None, buttons=["copy"], autoscroll=False)
                 turns = gr.State([])
                 seen = gr.State("")  # the index version the lists on this page show
                 with gr.Row():
@@ -423,10 +436,12 @@ def build_ui(engine: Engine) -> gr.Blocks:
                 ask_args = dict(fn=h["respond"], inputs=[question, turns, authority, report],
                                 outputs=[chat, question, turns], api_visibility="private")
                 choices = dict(fn=h["export_choices"], inputs=turns, outputs=export_which, api_visibility="private")
-                ask.click(**ask_args).then(**choices)
-                question.submit(**ask_args).then(**choices)
+                to_start = dict(fn=None, js=TO_REPLY_START, api_visibility="private")
+                ask.click(**ask_args).then(**to_start).then(**choices)
+                question.submit(**ask_args).then(**to_start).then(**choices)
                 for b, q in zip(example_buttons, EXAMPLES, strict=True):
-                    b.click(lambda q=q: q, None, question, api_visibility="private").then(**ask_args).then(**choices)
+                    b.click(lambda q=q: q, None, question, api_visibility="private").then(**ask_args).then(
+                        **to_start).then(**choices)
                 export.click(h["export"], [turns, export_which, export_folder], [evidence, export_folder],
                              api_visibility="private")
                 clear.click(h["new_conversation"], export_folder,

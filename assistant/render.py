@@ -60,6 +60,11 @@ def _lines(c: Citation) -> str:
     return f"{page}, {lines}"
 
 
+def _first_words(text: str, n: int = 12) -> str:
+    words = text.split()
+    return " ".join(words[:n]) + (" …" if len(words) > n else "")
+
+
 def chat_markdown(answer: Answer, version: str) -> str:
     """An answer as a chat message: the quotes with numbered citations linking to the viewer, then the
     sources. A decline looks different: a plain statement, then the closest passages quoted in full."""
@@ -81,10 +86,16 @@ def chat_markdown(answer: Answer, version: str) -> str:
     body = "\n\n".join(re.sub(r"\\\[(\d+)\\\]", cite, md_text(line)) for line in answer.text.split("\n"))
     out.append(body)
     out.append("\n**Sources**")
+    # citations of the same lines of the same report on one line ([1] quoted, [4] a further passage there)
+    same: dict[tuple[str, int, int], list[Citation]] = {}
     for c in answer.citations:
-        extra = "" if c.role == "answer" else " · further passage"
-        out.append(f"- [\\[{c.n}\\]]({links[c.n]}) {md_text(_source(c))} · {md_text(c.section or '')} · "
-                   f"{_lines(c)}{extra}")
+        same.setdefault((c.doc, c.line_start, c.line_end), []).append(c)
+    for cs in same.values():
+        c = cs[0]
+        numbers = " ".join(f"[\\[{x.n}\\]]({links[x.n]})" for x in cs)
+        # a further passage is not quoted in the answer: its first words say what it is before it is opened
+        extra = "" if any(x.role == "answer" for x in cs) else f" · further passage: “{md_text(_first_words(c.quote))}”"
+        out.append(f"- {numbers} {md_text(_source(c))} · {md_text(c.section or '')} · {_lines(c)}{extra}")
     for n in answer.notices:
         out.append(f"\n_{md_text(n)}_")
     return "\n".join(out)
@@ -268,6 +279,9 @@ def scores_chart_html(rows: list[dict]) -> str:
         out.append(f'<div class="bar-row"><span class="bar-label">{e(r["authority"])} · {e(r["statement"])}</span>'
                    f'<span class="track"><span class="bar score-{r["score"]}" style="width:{width}%">'
                    f'{r["score"]}</span></span></div>')
-    out.append('<div class="bar-scale"><span>1 significant shortfalls</span><span>2 some shortfalls</span>'
-               "<span>3 good</span><span>4 exceptional</span></div></div>")
+    # the ticks sit where a bar of that score ends (a score of n is n/4 of the track), the words in a legend
+    out.append('<div class="bar-scale">' + "".join(f'<span class="tick" style="left:{25 * n}%">{n}</span>'
+                                                    for n in range(5)) + "</div>")
+    out.append('<p class="bar-legend">1 significant shortfalls · 2 some shortfalls · 3 good · 4 exceptional</p>'
+               "</div>")
     return "".join(out)

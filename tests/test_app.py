@@ -59,6 +59,26 @@ def test_chat_answers_with_cited_quotes_and_sources(h):
     assert "](/report?doc=004_2dd4222f7e7a0857.txt&start=" in reply and "#passage)" in reply
 
 
+def test_sources_merge_citations_of_the_same_lines_and_show_a_further_passages_first_words():
+    from assistant.answer import Answer, Citation
+    from assistant.render import chat_markdown
+
+    def cite(n, line, start, end, role, quote):
+        return Citation(n, CAMDEN, "Camden: local authority assessment", "London Borough of Camden", "Safety", line,
+                        line, start, end, quote, 0.5, role)
+
+    further = ("Weekly MDTs took place with health staff where workers self-allocated cases and all parties took a "
+               "strength-based approach")
+    answer = Answer("q", "“Joint visits happened.” [1]", False,
+                    (cite(1, 18, 10, 33, "answer", "Joint visits happened."), cite(3, 18, 200, 320, "passage", further),
+                     cite(4, 30, 900, 1020, "passage", further)), "quotes", (), "gen-x")
+    sources = chat_markdown(answer, "gen-x").split("**Sources**")[1].strip().splitlines()
+    assert len(sources) == 2 and sources[0].startswith("- [\\[1\\]](") and "[\\[3\\]](" in sources[0]
+    assert "further passage" not in sources[0]  # quoted in the answer: its line is no further passage
+    assert "line 30 · further passage: “Weekly MDTs took place with health staff where workers self\\-allocated " \
+           "cases and …”" in sources[1]
+
+
 def test_chat_decline_looks_different(h):
     messages, _, _ = h["respond"]("What did Kent County Council score?", [], "", "")
     assert messages[1]["content"].startswith("**⚠ Not answered by the reports.**")

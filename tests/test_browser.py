@@ -89,6 +89,51 @@ def test_click_a_citation_and_see_the_highlighted_passage(page):
     expect(again.locator("mark#passage")).to_have_text(mark.inner_text())
 
 
+def test_a_long_reply_is_shown_from_its_start(browser, server):
+    from playwright.sync_api import expect
+
+    phone = browser.new_context(viewport={"width": 390, "height": 800}).new_page()
+    wait_for_gradio(phone, server.url + "/", ready="#question textarea")
+    for question in ("Compare how the two authorities handle hospital discharge",
+                     "What are we doing about PPE for unpaid carers this winter?"):
+        phone.locator("#question textarea").fill(question)
+        phone.get_by_role("button", name="Ask", exact=True).click()
+        expect(phone.locator("#chat .message-row.bot-row")).to_have_count(
+            1 if question.startswith("Compare") else 2, timeout=30_000)
+        phone.wait_for_timeout(400)
+        top, bottom = phone.evaluate("""() => { const r = [...document.querySelectorAll(
+            '#chat .message-row.bot-row')].pop().getBoundingClientRect(); return [r.top, r.bottom]; }""")
+        assert 0 <= top < 400 and bottom > 800  # a reply longer than the screen: its first line is in view
+    screenshot(phone, "chat-phone-long-reply")
+    phone.context.close()
+
+
+def test_the_score_chart_lines_up_with_its_scale_at_any_width(browser, server):
+    from playwright.sync_api import expect
+
+    for width in (1280, 390):
+        page = browser.new_context(viewport={"width": width, "height": 900}).new_page()
+        wait_for_gradio(page, server.url + "/", ready="#question textarea")
+        page.get_by_role("tab", name="Scores").click()
+        expect(page.locator(".score-chart .bar")).to_have_count(2, timeout=20_000)
+        boxes = page.evaluate("""() => {
+            const box = e => { const r = e.getBoundingClientRect(); return [r.left, r.right, r.top, r.bottom]; };
+            return {bars: [...document.querySelectorAll('.score-chart .bar')].map(b => [b.textContent.trim(), box(b)]),
+                    ticks: [...document.querySelectorAll('.bar-scale .tick')].map(box),
+                    labels: [...document.querySelectorAll('.bar-label')].map(box),
+                    tracks: [...document.querySelectorAll('.track')].map(box)}; }""")
+        ticks = boxes["ticks"]
+        anchor = [ticks[0][0]] + [(t[0] + t[1]) / 2 for t in ticks[1:4]] + [ticks[4][1]]  # where 0..4 sit
+        for score, (left, right, _, _) in boxes["bars"]:
+            assert abs(right - anchor[int(score)]) <= 2, (width, score, right, anchor)
+        for a, b in zip(ticks, ticks[1:]):
+            assert a[1] <= b[0], (width, ticks)  # no tick label over the next
+        for (l1, r1, t1, b1), (l2, r2, t2, b2) in zip(boxes["labels"], boxes["tracks"], strict=True):
+            assert r1 <= l2 + 1 or b1 <= t2 + 1, width  # a bar's label never overlaps its bar
+        screenshot(page, f"scores-{width}")
+        page.context.close()
+
+
 def test_scores_view_links_each_score_to_its_line(page):
     from playwright.sync_api import expect
 
