@@ -28,6 +28,7 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from assistant import admin
 from assistant.errors import AssistantError
 from assistant.metadata import EDITABLE_FIELDS, KINDS
+from assistant.parse import parse
 from assistant.render import (
     chat_markdown,
     evidence_csv,
@@ -564,8 +565,9 @@ def create_app(engine: Engine) -> FastAPI:
         else:
             link = permalink(doc=doc, start=a, end=b, quote=p.text[a:b], version=p.version,
                              report_hash=p.key)
+        units = parse(p.text, engine.settings.fallback_chunk_chars).units  # its tables shown as tables
         return HTMLResponse(viewer_html(doc=doc, text=p.text, start=a, end=b, md=p.md, version=p.version, note=note,
-                                        link=link, pages=p.pages, current=p.current))
+                                        link=link, pages=p.pages, current=p.current, units=units))
 
     @app.get("/healthz")
     def healthz():

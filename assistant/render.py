@@ -5,6 +5,7 @@ those characters and runs nothing.
 
 from __future__ import annotations
 
+import bisect
 import csv
 import hashlib
 import html
@@ -15,6 +16,7 @@ from urllib.parse import urlencode
 from .answer import Answer, Citation
 from .extract import page_of
 from .metadata import Metadata
+from .parse import ROW, Unit
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|~>-])")
 
@@ -112,23 +114,147 @@ header p{margin:.15em 0;font-size:.9em;color:#444}
 pre{white-space:pre-wrap;word-wrap:break-word;font:14px/1.5 ui-monospace,monospace;margin:0;padding:1em 1.2em}
 .ln{display:inline-block;width:3.5em;color:#999;user-select:none;text-align:right;margin-right:1em}
 mark{background:#ffe066;outline:2px solid #e0a800;scroll-margin-top:35vh}
+pre+pre,table.rows+pre{padding-top:0}
+table.rows{border-collapse:collapse;margin:.4em 1.2em;font:14px/1.45 system-ui,sans-serif;max-width:calc(100% - 2.4em)}
+table.rows th,table.rows td{border:1px solid #ccc;padding:.35em .6em;vertical-align:top;text-align:left}
+table.rows thead th,table.rows tr.head-again th{background:#eef1f5}
+table.rows td.rl{color:#999;white-space:nowrap;font:12px ui-monospace,monospace;text-align:right}
+table.rows tr.between td{background:#f4f4f4;font-weight:600}
+table.rows tr.pg td{color:#555;font-weight:600;border-top:1px dashed #bbb;background:#fff}
 .pg{display:block;color:#555;font-weight:600;border-top:1px dashed #bbb;margin-top:.4em}
 """
 
 
+def _line_starts(text: str) -> list[int]:
+    return [0] + [m.end() for m in re.finditer("\n", text)]
+
+
+def _tables(text: str, units: tuple[Unit, ...], starts: list[int]) -> list[tuple[int, int, list[Unit]]]:
+    """The tables the parser read, as (first line, last line, rows) with 0-based line numbers: runs of rows with
+    no prose between them, from the header line just above the first row (if it is there) to the last row."""
+    out: list[tuple[int, int, list[Unit]]] = []
+    run: list[Unit] = []
+    for u in [*units, None]:
+        if u is not None and u.kind == ROW and (not run or u.columns == run[0].columns):
+            run.append(u)
+            continue
+        if run:
+            first = bisect.bisect_right(starts, min(sp.start for sp in run[0].spans)) - 1
+            last = bisect.bisect_right(starts, max(sp.end for r in run for sp in r.spans) - 1) - 1
+            above = text[starts[first - 1]:starts[first] - 1] if first > 0 else ""
+            if run[0].columns and [c for c in (x.strip() for x in above.split("\t")) if c] == list(run[0].columns):
+                first -= 1
+            out.append((first, last, run))
+        run = [u] if u is not None and u.kind == ROW else []
+    return out
+
+
+class _Marker:
+    """Escapes pieces of a report with the quoted characters [start, end) marked; each mark carries its
+    offsets (data-s, data-e), and the first is the one the page scrolls to (id="passage")."""
+
+    def __init__(self, text: str, start: int, end: int):
+        self.text, self.start, self.end, self.first = text, start, end, True
+
+    def _open(self, a: int, b: int) -> str:
+        first, self.first = self.first, False
+        anchor = ' id="passage"' if first else ""
+        return f'<mark{anchor} data-s="{a}" data-e="{b}">'
+
+    def __call__(self, a: int, b: int) -> str:
+        t, s, e = self.text, max(a, self.start), min(b, self.end)
+        if self.start == self.end and a <= self.start < b and self.first:  # nothing to mark: where it was
+            return html.escape(t[a:self.start]) + self._open(self.start, self.start) + "</mark>" + \
+                html.escape(t[self.start:b])
+        if s >= e:
+            return html.escape(t[a:b])
+        return html.escape(t[a:s]) + self._open(s, e) + html.escape(t[s:e]) + "</mark>" + html.escape(t[e:b])
+
+
+def _table_html(text: str, first: int, last: int, rows: list[Unit], starts: list[int], mark: _Marker,
+                page_at_line: dict[int, int]) -> str:
+    """A table the parser knows as a table: its header, then each row's cells in columns with the row's
+    lines, quoted characters marked; lines between rows (headings, a header repeated after a page break) kept."""
+    e = html.escape
+    columns = rows[0].columns or tuple(f"column {i + 1}" for i in range(max(len(r.cells) for r in rows)))
+    n = len(columns)
+    head = '<th class="rl"></th>' + "".join(f"<th>{e(c)}</th>" for c in columns)
+    out = [f'<table class="rows"><thead><tr>{head}</tr></thead><tbody>']
+    line_of = {}
+    for r in rows:
+        line_of[bisect.bisect_right(starts, min(sp.start for sp in r.spans)) - 1] = r
+    covered = {i for r in rows for sp in r.spans
+               for i in range(bisect.bisect_right(starts, sp.start) - 1, bisect.bisect_right(starts, sp.end - 1))}
+    for i in range(first, last + 1):
+        if i + 1 in page_at_line:
+            out.append(f'<tr class="pg" id="page-{page_at_line[i + 1]}"><td colspan="{n + 1}">page '
+                       f"{page_at_line[i + 1]}</td></tr>")
+        r = line_of.get(i)
+        if r is not None:
+            lo = i + 1
+            hi = bisect.bisect_right(starts, max(sp.end for sp in r.spans) - 1)
+            cells = []
+            for c in range(n):
+                pieces = [sp for sp in r.spans if sp.cell == c]
+                cells.append("".join((sp.glue if k else "") + mark(sp.start, sp.end) for k, sp in enumerate(pieces)))
+            where = f"{lo}" if lo == hi else f"{lo}–{hi}"
+            if r is not rows[0] and any("<mark" in c for c in cells):
+                out.append(f'<tr class="head-again">{head}</tr>')  # the quoted row's header right above it
+            out.append(f'<tr id="line-{lo}"><td class="rl">{where}</td>' + "".join(f"<td>{c}</td>" for c in cells)
+                       + "</tr>")
+            continue
+        if i in covered:
+            continue  # a line of a row shown above
+        a, b = starts[i], (starts[i + 1] - 1 if i + 1 < len(starts) else len(text))
+        line = text[a:b]
+        if not line.strip() or (i != first and [x.strip() for x in line.split("\t") if x.strip()] == list(columns)):
+            continue  # blank, or the header repeated after a page break
+        if i == first and rows[0].columns:
+            continue  # the header line, shown as the table's head
+        # a line between rows (a heading, a note): its tab-separated pieces in their columns when it has as many,
+        # else across the table
+        pieces, pos = [], a
+        for raw in line.split("\t"):
+            lo, hi = pos + len(raw) - len(raw.lstrip()), pos + len(raw.rstrip())
+            pieces.append((lo, hi) if hi > lo else None)
+            pos += len(raw) + 1
+        if len(pieces) == n:
+            cells = "".join(f"<td>{mark(*pc) if pc else ''}</td>" for pc in pieces)
+        else:
+            cells = f'<td colspan="{n}">' + " ".join(mark(*pc) for pc in pieces if pc) + "</td>"
+        out.append(f'<tr class="between"><td class="rl">{i + 1}</td>{cells}</tr>')
+    out.append("</tbody></table>")
+    return "".join(out)
+
+
 def viewer_html(*, doc: str, text: str, start: int, end: int, md: Metadata, version: str, note: str = "",
-                link: str = "", pages: tuple[int, ...] = (), current: str = "") -> str:
+                link: str = "", pages: tuple[int, ...] = (), current: str = "", units: tuple[Unit, ...] = ()) -> str:
     """The report with the passage highlighted, line numbers, and the passage scrolled into view (the
-    link carries #passage). Every character of the report is escaped."""
+    link carries #passage); tables the parser read (`units`: its units) shown as tables, cells in columns.
+    Every character of the report is escaped."""
     start = max(0, min(start, len(text)))
     end = max(start, min(end, len(text)))
-    before, passage, after = text[:start], text[start:end], text[end:]
-    body = html.escape(before) + '<mark id="passage">' + html.escape(passage) + "</mark>" + html.escape(after)
-    lines = body.split("\n")
+    starts = _line_starts(text)
+    mark = _Marker(text, start, end)
     page_at_line = {text.count("\n", 0, p) + 1: i for i, p in enumerate(pages, 1)}
-    numbered = "\n".join((f'<span class="pg" id="page-{page_at_line[i]}">page {page_at_line[i]}</span>\n'
-                           if i in page_at_line else "") + f'<span class="ln">{i}</span>{line}'
-                          for i, line in enumerate(lines, 1))
+    tables = {first: (first, last, rows) for first, last, rows in _tables(text, units, starts)}
+    parts, prose, i = [], [], 0
+    while i < len(starts):
+        if i in tables:
+            first, last, rows = tables[i]
+            if prose:
+                parts.append("<pre>" + "\n".join(prose) + "</pre>")
+                prose = []
+            parts.append(_table_html(text, first, last, rows, starts, mark, page_at_line))
+            i = last + 1
+            continue
+        a, b = starts[i], (starts[i + 1] - 1 if i + 1 < len(starts) else len(text))
+        page = (f'<span class="pg" id="page-{page_at_line[i + 1]}">page {page_at_line[i + 1]}</span>\n'
+                if i + 1 in page_at_line else "")
+        prose.append(f'{page}<span class="ln">{i + 1}</span>{mark(a, b)}')
+        i += 1
+    if prose:
+        parts.append("<pre>" + "\n".join(prose) + "</pre>")
     line_start = text.count("\n", 0, start) + 1
     line_end = text.count("\n", 0, max(start, end - 1)) + 1
     where = f"lines {line_start}–{line_end}"
@@ -148,7 +274,7 @@ def viewer_html(*, doc: str, text: str, start: int, end: int, md: Metadata, vers
 {f'<p class="warn" id="note">{e(note)}</p>' if note else ''}
 {f'<p>Current version: <a id="current" href="{e(current)}">{e(doc)} as indexed now</a></p>' if current else ''}
 </header>
-<pre>{numbered}</pre>
+<main>{"".join(parts)}</main>
 </body></html>"""
 
 

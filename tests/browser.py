@@ -62,11 +62,11 @@ def launch(playwright):
     return playwright.chromium.launch(executable_path=ensure_chromium(), args=CHROMIUM_ARGS)
 
 
-def screenshot(page, name: str) -> Path:
-    """Save a full-page PNG under artifacts/screenshots and return its path."""
+def screenshot(page, name: str, full_page: bool = True) -> Path:
+    """Save a PNG (the whole page, or what the window shows) under artifacts/screenshots; return its path."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     path = ARTIFACTS / (name if name.endswith(".png") else f"{name}.png")
-    page.screenshot(path=str(path), full_page=True)
+    page.screenshot(path=str(path), full_page=full_page)
     return path
 
 

@@ -439,9 +439,7 @@ def test_viewer_highlights_the_passage_with_line_numbers(client, engine):
 
     r = client.get(permalink(c, version=engine.version))
     assert r.status_code == 200
-    import html
-
-    assert f'<mark id="passage">{html.escape(c.quote)}</mark>' in r.text
+    assert shows_marked(r.text, c)
     assert '<span class="ln">13</span>' in r.text
     assert f"lines {c.line_start}–{c.line_end}" in r.text and engine.version in r.text
 
@@ -478,7 +476,8 @@ def test_viewer_says_when_a_link_does_not_match_and_offers_no_permalink(client, 
     for link in tampered:
         r = client.get(link)
         assert r.status_code == 200 and "This link does not match the report" in r.text
-        assert 'id="permalink"' not in r.text and '<mark id="passage"></mark>' in r.text  # nothing highlighted
+        assert 'id="permalink"' not in r.text and re.search(r'<mark id="passage"[^>]*></mark>', r.text)  # nothing
+        assert r.text.count("<mark") == 1  # ... is highlighted
     assert "altered" in client.get(tampered[0]).text
     r = client.get(f"/report?doc={DERBYSHIRE}&start=103&end=111&v=gen-20200101T000000-abcdef")
     assert "no longer kept" in r.text
@@ -491,10 +490,46 @@ def test_viewer_bad_offsets_get_the_friendly_page(client, query):
     assert "must be character offsets" in r.text and "detail" not in r.text
 
 
-def marked(page: str) -> str:
-    """The text a viewer page highlights, as the report has it."""
-    m = re.search(r'<mark id="passage">(.*?)</mark>', page, re.S)
-    return html.unescape(re.sub(r'<span class="(?:ln|pg)"[^>]*>[^<]*</span>', "", m.group(1))) if m else ""
+def test_a_table_row_is_shown_as_a_row_with_its_header_above_it(client, engine):
+    from assistant.render import permalink
+
+    c = next(c for c in engine.ask("where do staff find info on free flu jabs?").citations
+             if "receive free flu vaccinations and" in c.quote)
+    r = client.get(permalink(c, version=engine.version))
+    assert shows_marked(r.text, c)
+    row = re.search(r'<tr class="head-again">(.*?)</tr><tr id="line-\d+">(.*?)</tr>', r.text, re.S)
+    assert row, "the quoted row, right under its table's header"
+    assert "<th>Actions required by providers</th>" in row.group(1)
+    cells = re.findall(r"<td>(.*?)</td>", row.group(2), re.S)
+    # one action's words in one cell, the council's answer in the next: not "... vaccinations and ⇥ support ..."
+    assert "receive free flu vaccinations and</mark>" in cells[0] and "report uptake" in cells[0]
+    assert "support those staff not able to attend</mark>" in cells[1]
+    assert r.text.count('<table class="rows">') >= 2 and "\t" not in re.sub(r"<pre>.*?</pre>", "", r.text, flags=re.S)
+
+
+def test_a_table_in_the_viewer_is_escaped_like_the_rest():
+    from assistant.metadata import Metadata
+    from assistant.parse import parse
+    from assistant.render import viewer_html
+
+    header = "Action\tWhat we do"
+    rows = [f"Row {i} <script>alert({i})</script>\tDone & dusted <img src=x onerror=alert(1)>" for i in range(8)]
+    text = "\n".join(["Mischief Council winter plan", "", header, *rows[:4], header, *rows[4:]]) + "\n"
+    units = parse(text).units
+    assert any(u.kind == "row" for u in units)
+    page = viewer_html(doc="m.txt", text=text, start=text.index("Row 5"), end=text.index("Row 5") + 5, md=Metadata(),
+                       version="v", units=units)
+    assert "<script>" not in page and "<img" not in page and "&lt;script&gt;alert(5)" in page
+    assert '<table class="rows">' in page and page.count("<th>Action</th>") == 2  # the head, and above the row
+
+
+def shows_marked(page: str, c) -> bool:
+    """Does the viewer page mark exactly the cited characters: marks from its start to its end, each holding
+    the report's characters at its offsets (a row's cells are marked piece by piece, a passage line by line)?"""
+    marks = [(int(a), int(b), html.unescape(t)) for a, b, t in
+             re.findall(r'<mark[^>]*data-s="(\d+)" data-e="(\d+)">(.*?)</mark>', page, re.S)]
+    return bool(marks) and 'id="passage"' in page and min(a for a, _, _ in marks) == c.start and \
+        max(b for _, b, _ in marks) == c.end and all(t == c.quote[a - c.start:b - c.start] for a, b, t in marks)
 
 
 def test_permalinks_outlive_admin_actions(client, h, engine, tmp_path):
@@ -506,11 +541,11 @@ def test_permalinks_outlive_admin_actions(client, h, engine, tmp_path):
     # another report added: every earlier link still opens its passage, with nothing to warn about
     h["admin_upload_api"]("s3cret", [upload(tmp_path, "exampleshire.txt", NEW)])
     r = client.get(links[WINTER])
-    assert marked(r.text) == winter.quote and 'class="warn"' not in r.text
+    assert shows_marked(r.text, winter) and 'class="warn"' not in r.text
     # a report removed: its links open it as it was, saying so plainly (never "gone" or 404)
     h["remove"]("s3cret", CAMDEN)
     r = client.get(links[CAMDEN])
-    assert r.status_code == 200 and marked(r.text) == camden.quote
+    assert r.status_code == 200 and shows_marked(r.text, camden)
     assert "removed from the index since this link was made" in r.text and "London Borough of Camden" in r.text
     # a report replaced (its file changed, then re-indexed): the version quoted, and a link to the current one
     path = engine.settings.corpus_dir / WINTER
@@ -518,7 +553,7 @@ def test_permalinks_outlive_admin_actions(client, h, engine, tmp_path):
                     + path.read_text(encoding="utf-8"), encoding="utf-8")
     engine.reindex()
     r = client.get(links[WINTER])
-    assert marked(r.text) == winter.quote
+    assert shows_marked(r.text, winter)
     assert "replaced since this link was made" in r.text and 'id="current"' in r.text
     current = re.search(r'id="current" href="([^"]+)"', r.text).group(1)
     assert "Revised." in client.get(html.unescape(current)).text

@@ -124,14 +124,32 @@ def test_the_score_chart_lines_up_with_its_scale_at_any_width(browser, server):
                     tracks: [...document.querySelectorAll('.track')].map(box)}; }""")
         ticks = boxes["ticks"]
         anchor = [ticks[0][0]] + [(t[0] + t[1]) / 2 for t in ticks[1:4]] + [ticks[4][1]]  # where 0..4 sit
-        for score, (left, right, _, _) in boxes["bars"]:
+        for score, (_, right, _, _) in boxes["bars"]:
             assert abs(right - anchor[int(score)]) <= 2, (width, score, right, anchor)
-        for a, b in zip(ticks, ticks[1:]):
+        for a, b in zip(ticks, ticks[1:], strict=False):
             assert a[1] <= b[0], (width, ticks)  # no tick label over the next
-        for (l1, r1, t1, b1), (l2, r2, t2, b2) in zip(boxes["labels"], boxes["tracks"], strict=True):
+        for (_, r1, _, b1), (l2, _, t2, _) in zip(boxes["labels"], boxes["tracks"], strict=True):
             assert r1 <= l2 + 1 or b1 <= t2 + 1, width  # a bar's label never overlaps its bar
         screenshot(page, f"scores-{width}")
         page.context.close()
+
+
+def test_a_quoted_table_row_reads_as_a_row(page):
+    from playwright.sync_api import expect
+
+    ask(page, "where do staff find info on free flu jabs?", "flu")
+    link = page.locator("#chat a[href*='/report?doc=004_2dd4222f7e7a0857.txt']").first
+    with page.context.expect_page() as popup:
+        link.click()
+    viewer = popup.value
+    viewer.wait_for_load_state("load")
+    mark = viewer.locator("table.rows td mark#passage")
+    expect(mark).to_be_in_viewport()
+    row = viewer.locator("table.rows tr", has=viewer.locator("mark#passage"))
+    header = row.locator("xpath=preceding-sibling::tr[1]")
+    expect(header).to_have_class("head-again")
+    assert row.locator("td").count() >= 3  # the line numbers, then the row's cells in their columns
+    screenshot(viewer, "viewer-table-row", full_page=False)
 
 
 def test_scores_view_links_each_score_to_its_line(page):
