@@ -19,22 +19,26 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import gradio as gr
 import pandas as pd
 from fastapi import FastAPI, Query
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from assistant import admin
 from assistant.errors import AssistantError
+from assistant.extract import page_of
 from assistant.metadata import EDITABLE_FIELDS, KINDS
 from assistant.parse import parse
+from assistant.pdfpage import PageError, render_page
 from assistant.render import (
     chat_markdown,
     evidence_csv,
     evidence_markdown,
     md_text,
     not_found_html,
+    pdf_page_html,
     permalink,
     quote_hash,
     scores_table_html,
@@ -566,8 +570,74 @@ def create_app(engine: Engine) -> FastAPI:
             link = permalink(doc=doc, start=a, end=b, quote=p.text[a:b], version=p.version,
                              report_hash=p.key)
         units = parse(p.text, engine.settings.fallback_chunk_chars).units  # its tables shown as tables
+        printed = ""
+        if p.pages and doc.lower().endswith(".pdf") and link:  # the page itself, rendered from the stored PDF
+            printed = "/page?" + urlencode({"doc": doc, "p": page_of(p.pages, a), "start": a, "end": b,
+                                            "v": p.version, "t": p.key})
         return HTMLResponse(viewer_html(doc=doc, text=p.text, start=a, end=b, md=p.md, version=p.version, note=note,
-                                        link=link, pages=p.pages, current=p.current, units=units))
+                                        link=link, pages=p.pages, current=p.current, units=units, printed=printed))
+
+    def _page_args(doc: str, p: str, start: str, end: str) -> tuple[int, int, int] | str:
+        try:
+            page_no, a, b = int(p), int(start or 0), int(end or 0)
+        except ValueError:
+            return f"p={p!r}, start={start!r} and end={end!r} must be whole numbers."
+        if page_no < 1 or a < 0 or b < a:
+            return f"p={p!r} must be a page (1 or more) and start={start!r}, end={end!r} character offsets."
+        return page_no, a, b
+
+    def _page_of_pdf(doc: str, v: str, t: str, p: str, start: str, end: str):
+        """(png, page count, the passage's text version) of a PDF report's page, or an error page."""
+        got = _page_args(doc, p, start, end)
+        if isinstance(got, str):
+            return HTMLResponse(not_found_html(got), status_code=400)
+        page_no, a, b = got
+        try:
+            passage = engine.passage(doc, v or None, t or None)
+        except AssistantError as exc:
+            return HTMLResponse(not_found_html(str(exc)), status_code=503)
+        except KeyError:
+            return HTMLResponse(not_found_html(f"No report named {doc!r} is indexed."), status_code=404)
+        pdf = engine.pdf(doc, passage.key)
+        if pdf is None:
+            return HTMLResponse(not_found_html(f"{doc} is not a PDF, or the PDF of this version is no longer stored; "
+                                               "its text, with the passage marked, is at the permalink."),
+                                status_code=404)
+        quote = passage.text[a:b] if b <= len(passage.text) else ""
+        try:
+            return render_page(pdf, page_no, quote), passage
+        except PageError as exc:
+            return HTMLResponse(not_found_html(str(exc)), status_code=404)
+
+    @app.get("/page", response_class=HTMLResponse)
+    def page(doc: str = Query(""), p: str = Query("1"), start: str = Query(""), end: str = Query(""),
+             v: str = Query(""), t: str = Query("")):
+        """A PDF report's page as printed, the passage marked on it, with the pages either side a click away."""
+        got = _page_of_pdf(doc, v, t, p, start, end)
+        if isinstance(got, HTMLResponse):
+            return got
+        rendered, passage = got
+        page_no = int(p)
+
+        def at(n: int) -> str:
+            return "/page?" + urlencode({"doc": doc, "p": n, "start": start, "end": end, "v": v, "t": passage.key})
+
+        text_link = permalink(doc=doc, start=int(start or 0), end=int(end or 0),
+                              quote=passage.text[int(start or 0):int(end or 0)], version=passage.version,
+                              report_hash=passage.key)
+        return HTMLResponse(pdf_page_html(doc=doc, md=passage.md, page=page_no, pages=rendered.pages,
+                                          image=at(page_no).replace("/page?", "/page.png?", 1),
+                                          previous=at(page_no - 1) if page_no > 1 else "",
+                                          following=at(page_no + 1) if page_no < rendered.pages else "",
+                                          text_link=text_link, marked=rendered.found > 0))
+
+    @app.get("/page.png")
+    def page_png(doc: str = Query(""), p: str = Query("1"), start: str = Query(""), end: str = Query(""),
+                 v: str = Query(""), t: str = Query("")):
+        got = _page_of_pdf(doc, v, t, p, start, end)
+        if isinstance(got, HTMLResponse):
+            return got
+        return Response(got[0].png, media_type="image/png", headers={"Cache-Control": "private, max-age=3600"})
 
     @app.get("/healthz")
     def healthz():

@@ -228,7 +228,8 @@ def _table_html(text: str, first: int, last: int, rows: list[Unit], starts: list
 
 
 def viewer_html(*, doc: str, text: str, start: int, end: int, md: Metadata, version: str, note: str = "",
-                link: str = "", pages: tuple[int, ...] = (), current: str = "", units: tuple[Unit, ...] = ()) -> str:
+                link: str = "", pages: tuple[int, ...] = (), current: str = "", units: tuple[Unit, ...] = (),
+                printed: str = "") -> str:
     """The report with the passage highlighted, line numbers, and the passage scrolled into view (the
     link carries #passage); tables the parser read (`units`: its units) shown as tables, cells in columns.
     Every character of the report is escaped."""
@@ -273,8 +274,35 @@ def viewer_html(*, doc: str, text: str, start: int, end: int, md: Metadata, vers
 {f'<p>Permalink: <a id="permalink" href="{e(link)}">{e(link)}</a></p>' if link else ''}
 {f'<p class="warn" id="note">{e(note)}</p>' if note else ''}
 {f'<p>Current version: <a id="current" href="{e(current)}">{e(doc)} as indexed now</a></p>' if current else ''}
+{f'<p><a id="printed" href="{e(printed)}">See the page as printed, the passage marked</a></p>' if printed else ''}
 </header>
 <main>{"".join(parts)}</main>
+</body></html>"""
+
+
+def pdf_page_html(*, doc: str, md: Metadata, page: int, pages: int, image: str, previous: str, following: str,
+                  text_link: str, marked: bool) -> str:
+    """A PDF report's page as printed (`image`: its rendering, the passage marked), with links to the pages
+    either side and back to the passage in the report's text."""
+    e = html.escape
+    title = md.title or doc
+    nav = " · ".join(x for x in (f'<a id="previous" href="{e(previous)}">previous page</a>' if previous else "",
+                                 f'<a id="next" href="{e(following)}">next page</a>' if following else "") if x)
+    found = "" if marked else ('<p class="warn" id="note">The passage is not marked on this page: its words are '
+                               "not in this page's text layer (it may be on the next page, or the page is a scan)."
+                               "</p>")
+    return f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>{e(title)} — page {page}</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<style>{VIEWER_CSS}
+img.page{{display:block;max-width:min(100%,1000px);margin:1em auto;box-shadow:0 1px 6px #0003;background:#fff}}</style>
+</head><body>
+<header><h1>{e(title)}</h1>
+<p>{e(md.authority or 'Authority unknown')} · {e(doc)} · page {page} of {pages} as printed · {nav}</p>
+<p><a id="text" href="{e(text_link)}">The passage in the report's text (the quote's exact characters)</a></p>
+{found}
+</header>
+<img class="page" id="page" src="{e(image)}" alt="Page {page} of {e(doc)}, the passage marked">
 </body></html>"""
 
 

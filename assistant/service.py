@@ -8,6 +8,7 @@ and re-indexing in the background with the new index swapped in only when it is 
 from __future__ import annotations
 
 import gc
+import hashlib
 import logging
 import re
 import threading
@@ -216,6 +217,21 @@ class Engine:
             note = (note + " " if note else "") + f"A newer report supersedes this one: {md.superseded_by}."
         return Passage(index.texts[doc], md, live, note, tuple(entry.pages), exact=exact,
                        key=store.text_key(entry.sha256))
+
+    def pdf(self, doc: str, key: str | None) -> bytes | None:
+        """The stored PDF of a report version (`key`: `store.text_key` of its file; None: the corpus's file),
+        from the corpus or, for a report since removed or replaced, from corpus/.removed/; None if not kept."""
+        if doc != Path(doc).name or doc.startswith(".") or not doc.lower().endswith(".pdf"):
+            return None
+        removed = self.settings.corpus_dir / admin.REMOVED_DIR
+        kept = sorted((p for p in removed.iterdir() if p.name.endswith(f"-{doc}")), reverse=True) \
+            if removed.is_dir() else []
+        for path in [self.settings.corpus_dir / doc, *kept]:
+            if path.is_file():
+                data = path.read_bytes()
+                if not key or store.text_key(hashlib.sha256(data).hexdigest()) == key:
+                    return data
+        return None
 
     # ----------------------------------------------------------------------------------------- admin
 

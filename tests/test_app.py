@@ -17,7 +17,7 @@ import pytest
 from conftest import CAMDEN, DERBYSHIRE, WINTER, tree_digest
 from fakes import FakeEmbedder
 from fastapi.testclient import TestClient
-from makedocs import EXAMPLESHIRE
+from makedocs import EXAMPLESHIRE, plan_pdf
 
 import app as webapp
 from assistant import admin
@@ -521,6 +521,45 @@ def test_a_table_in_the_viewer_is_escaped_like_the_rest():
                        version="v", units=units)
     assert "<script>" not in page and "<img" not in page and "&lt;script&gt;alert(5)" in page
     assert '<table class="rows">' in page and page.count("<th>Action</th>") == 2  # the head, and above the row
+
+
+def marked_pixels(png: bytes) -> int:
+    """Pixels of the marking's yellow in a rendered page."""
+    import numpy as np
+    from PIL import Image
+
+    rgb = np.asarray(Image.open(io.BytesIO(png)).convert("RGB")).astype(int)
+    r, g, b = rgb[..., 0], rgb[..., 1], rgb[..., 2]
+    return int(((r > 200) & (g > 150) & (g < 235) & (b < 140)).sum())
+
+
+def test_a_pdf_passage_can_be_seen_on_its_page_as_printed(client, h, engine, tmp_path):
+    from assistant.render import permalink
+
+    assert h["admin_upload_api"]("s3cret", [upload(tmp_path, "plan.pdf", plan_pdf())])["ok"]
+    c = next(c for c in engine.ask("visiting pods in care homes during outbreaks").citations if c.doc == "plan.pdf")
+    viewer = client.get(permalink(c, version=engine.version))
+    printed = html.unescape(re.search(r'id="printed" href="([^"]+)"', viewer.text).group(1))
+    assert f"p={c.page_start}" in printed
+    page = client.get(printed)
+    assert page.status_code == 200 and f"page {c.page_start} of 2 as printed" in page.text
+    assert 'id="note"' not in page.text  # the passage was found on the page
+    image = html.unescape(re.search(r'id="page" src="([^"]+)"', page.text).group(1))
+    png = client.get(image)
+    assert png.status_code == 200 and png.headers["content-type"] == "image/png"
+    assert marked_pixels(png.content) > 500
+    bare = client.get(re.sub(r"&start=\d+&end=\d+", "", image))
+    assert bare.status_code == 200 and marked_pixels(bare.content) == 0  # nothing asked, nothing marked
+    following = html.unescape(re.search(r'id="next" href="([^"]+)"', page.text).group(1))
+    assert client.get(following).status_code == 200
+    # a removed PDF's pages are still shown from the copy kept aside
+    h["remove"]("s3cret", "plan.pdf")
+    assert marked_pixels(client.get(image).content) > 500
+    # bad input: the plain page, never a traceback or framework JSON
+    for bad, code in (("p=0", 400), ("p=abc", 400), ("p=9", 404)):
+        r = client.get(re.sub(r"p=\d+", bad, printed))
+        assert r.status_code == code and r.headers["content-type"].startswith("text/html"), bad
+    assert client.get(f"/page?doc={WINTER}&p=1").status_code == 404  # a text report has no printed pages
 
 
 def shows_marked(page: str, c) -> bool:

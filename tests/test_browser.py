@@ -152,6 +152,36 @@ def test_a_quoted_table_row_reads_as_a_row(page):
     screenshot(viewer, "viewer-table-row", full_page=False)
 
 
+def test_a_pdf_passage_is_shown_on_its_page_as_printed(page, server, tmp_path):
+    from makedocs import plan_pdf
+    from playwright.sync_api import expect
+
+    page.get_by_role("tab", name="Admin").click()
+    page.locator("#admin-password input, #admin-password textarea").first.fill(server.PASSWORD)
+    f = tmp_path / "wessexshire-plan.pdf"
+    f.write_bytes(plan_pdf())
+    page.locator("#upload input[type=file]").set_input_files(str(f))
+    page.get_by_role("button", name="Check files", exact=True).click()
+    expect(page.locator("#preview")).to_contain_text("✓ wessexshire-plan.pdf", timeout=30_000)
+    page.get_by_role("button", name="Add and re-index", exact=True).click()
+    expect(page.locator("#admin-result")).to_contain_text("Added", timeout=120_000)
+    page.get_by_role("tab", name="Chat").click()
+    ask(page, "Where do Wessexshire's unpaid carers collect free PPE?", "Marlow Road")
+    link = page.locator("#chat a[href*='/report?doc=wessexshire-plan.pdf']").first
+    with page.context.expect_page() as popup:
+        link.click()
+    viewer = popup.value
+    viewer.wait_for_load_state("load")
+    viewer.locator("#printed").click()
+    viewer.wait_for_load_state("load")
+    expect(viewer.locator("header")).to_contain_text("as printed")
+    image = viewer.locator("img#page")
+    expect(image).to_be_visible()
+    viewer.wait_for_function("() => document.querySelector('img#page').naturalWidth > 0")
+    assert viewer.locator("#note").count() == 0  # marked on the page
+    screenshot(viewer, "viewer-pdf-page", full_page=False)
+
+
 def test_scores_view_links_each_score_to_its_line(page):
     from playwright.sync_api import expect
 
@@ -223,6 +253,8 @@ def test_removing_a_report_asks_first_and_it_can_be_restored(page, server):
     cited = page.locator("#chat a[href*='/report?doc=001_d6b23fda1bcedbce.txt']").first.get_attribute("href")
     page.get_by_role("tab", name="Admin").click()
     page.locator("#admin-password input, #admin-password textarea").first.fill(server.PASSWORD)
+    page.get_by_role("button", name="Check files", exact=True).click()  # nothing chosen: says what it takes
+    expect(page.locator("#preview")).to_contain_text("PDF, Word (.docx), HTML, Markdown or text")
     # nothing is chosen for removal until the admin chooses: pressing the button removes nothing
     expect(page.locator("#remove-doc input")).to_have_value("")
     page.get_by_role("button", name="Remove report…", exact=True).click()
