@@ -13,6 +13,8 @@ from __future__ import annotations
 import html
 import json
 import logging
+import re
+import secrets
 import shutil
 import tempfile
 import time
@@ -24,7 +26,7 @@ from urllib.parse import urlencode
 import gradio as gr
 import pandas as pd
 from fastapi import FastAPI, Query
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 
 from assistant import admin
 from assistant.errors import AssistantError
@@ -94,6 +96,22 @@ td.score-1 {background: #f8d7da}
 
 # ---------------------------------------------------------------------------------------------- chat
 
+# Evidence exports: a folder each, under a name nobody can guess, served by /evidence/ until the conversation
+# that made it starts again or exports anew (and in any case for a day)
+EXPORTS = Path(tempfile.gettempdir()) / "assistant-evidence"
+EXPORT_HOURS = 24
+_TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,40}$")
+_EXPORT_FILE = re.compile(r"^evidence-\d{8}T\d{6}\.(?:md|csv)$")
+
+
+def _sweep_exports() -> None:
+    """Delete exports older than EXPORT_HOURS (sessions closed without starting again)."""
+    cutoff = time.time() - EXPORT_HOURS * 3600
+    for p in EXPORTS.iterdir() if EXPORTS.is_dir() else ():
+        if _TOKEN.match(p.name) and p.stat().st_mtime < cutoff:
+            shutil.rmtree(p, ignore_errors=True)
+
+
 def _messages(turns: list[dict]) -> list[dict]:
     out = []
     for t in turns:
@@ -147,16 +165,21 @@ def make_handlers(engine: Engine) -> dict[str, Any]:
                                                    tuple(d["notices"]), d["index_version"]), t["version"]))
         forget(folder)
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
-        where = Path(tempfile.mkdtemp(prefix="evidence-"))
+        EXPORTS.mkdir(exist_ok=True)
+        _sweep_exports()
+        where = EXPORTS / secrets.token_urlsafe(18)  # unguessable: the link is the only way to the files
+        where.mkdir()
         md, csv_path = where / f"evidence-{stamp}.md", where / f"evidence-{stamp}.csv"
         url = base_url(request)
         md.write_text(evidence_markdown(exported, url), encoding="utf-8")
         csv_path.write_text(evidence_csv(exported, url), encoding="utf-8")
-        return gr.update(value=[str(md), str(csv_path)], visible=True), str(where)
+        links = " · ".join(f'<a href="/evidence/{where.name}/{f.name}" download="{f.name}">{f.name}</a>'
+                           for f in (md, csv_path))
+        return gr.update(value=f"<p>Evidence files: {links}</p>", visible=True), str(where)
 
     def forget(folder: str) -> None:
-        """Delete an earlier export's files (only ever a folder this app made for one)."""
-        if folder and Path(folder).name.startswith("evidence-") and Path(folder).parent == Path(tempfile.gettempdir()):
+        """Delete an earlier export's files, so its links stop working (only ever a folder made for one)."""
+        if folder and Path(folder).parent == EXPORTS and _TOKEN.match(Path(folder).name):
             shutil.rmtree(folder, ignore_errors=True)
 
     def export_choices(turns: list[dict] | None):
@@ -167,8 +190,8 @@ def make_handlers(engine: Engine) -> dict[str, Any]:
     def new_conversation(folder: str = ""):
         """Start again: the conversation, its export files and the export choice all go."""
         forget(folder)
-        return [], [], "", gr.update(value=None, visible=False), "", gr.update(choices=[("The whole conversation",
-                                                                                         ALL)], value=ALL)
+        return [], [], "", gr.update(value="", visible=False), "", gr.update(choices=[("The whole conversation",
+                                                                                       ALL)], value=ALL)
 
     def ask_api(question: str, authority: str = "", report: str = "") -> dict:
         try:
@@ -434,8 +457,9 @@ def build_ui(engine: Engine) -> gr.Blocks:
                                                elem_id="export-which", scale=2)
                     export = gr.Button("Export evidence (Markdown + CSV)", elem_id="export", size="sm", scale=1)
                     clear = gr.Button("New conversation", size="sm", elem_id="clear", scale=1)
-                evidence = gr.File(label="Evidence files", file_count="multiple", elem_id="evidence",
-                                   interactive=False, visible=False)
+                # links to the app's own route, not a gr.File: Gradio keeps a copy of a File's files it serves,
+                # so they would stay downloadable after "New conversation"
+                evidence = gr.HTML(elem_id="evidence", visible=False)
                 export_folder = gr.State("")  # this session's latest export, deleted when replaced or cleared
 
                 ask_args = dict(fn=h["respond"], inputs=[question, turns, authority, report],
@@ -638,6 +662,16 @@ def create_app(engine: Engine) -> FastAPI:
         if isinstance(got, HTMLResponse):
             return got
         return Response(got[0].png, media_type="image/png", headers={"Cache-Control": "private, max-age=3600"})
+
+    @app.get("/evidence/{token}/{name}")
+    def evidence(token: str, name: str):
+        path = EXPORTS / token / name
+        if not _TOKEN.match(token) or not _EXPORT_FILE.match(name) or not path.is_file():
+            return HTMLResponse(not_found_html("This evidence export is no longer kept: the conversation was started "
+                                               "again or exported anew (exports are kept for a day at most). Export "
+                                               "it again from the chat."), status_code=404)
+        kind = "text/markdown" if name.endswith(".md") else "text/csv"
+        return FileResponse(path, media_type=f"{kind}; charset=utf-8", filename=name)
 
     @app.get("/healthz")
     def healthz():

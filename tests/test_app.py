@@ -110,11 +110,19 @@ def test_empty_question_gets_a_message_not_a_traceback(h):
     assert "The question is empty" in messages[1]["content"] and turns[-1]["answer"] is None
 
 
+def exported(update: dict, folder: str) -> tuple[Path, Path]:
+    """The Markdown and CSV files an export made, after checking the page links to them."""
+    md, csv_file = sorted(Path(folder).glob("evidence-*.md")) + sorted(Path(folder).glob("evidence-*.csv"))
+    token = Path(folder).name
+    assert update["visible"] and all(f"/evidence/{token}/{f.name}" in update["value"] for f in (md, csv_file))
+    return md, csv_file
+
+
 def test_export_evidence_as_markdown_and_csv(h):
     _, _, turns = h["respond"]("where do staff find info on free flu jabs?", [], "", "")
     _, _, turns = h["respond"]("what did Camden score?", turns, "", "")
     update, folder = h["export"](turns)
-    md_path, csv_path = update["value"]
+    md_path, csv_path = exported(update, folder)
     md = Path(md_path).read_text(encoding="utf-8")
     assert "## 1. Question" in md and "where do staff find info on free flu jabs?" in md
     assert "## 2. Question" in md and "what did Camden score?" in md  # the whole conversation
@@ -127,12 +135,27 @@ def test_export_evidence_as_markdown_and_csv(h):
         assert row["quote"] == c["quote"] and int(row["start"]) == c["start"] and row["doc"] == c["doc"]
     # one answer chosen; the session's previous export is deleted
     update, again = h["export"](turns, "2", folder)
-    md = Path(update["value"][0]).read_text(encoding="utf-8")
+    md = Path(exported(update, again)[0]).read_text(encoding="utf-8")
     assert "## 1. Question" in md and "what did Camden score?" in md and "flu jabs" not in md
     assert not Path(folder).exists() and Path(again).exists()
     # a new conversation deletes the files and hides them
     chat, turns, box, files, folder, which = h["new_conversation"](again)
     assert chat == [] and turns == [] and files["visible"] is False and not Path(again).exists()
+
+
+def test_evidence_links_work_until_the_conversation_starts_again(client, h):
+    _, _, turns = h["respond"]("what did Camden score?", [], "", "")
+    update, folder = h["export"](turns)
+    links = re.findall(r'href="(/evidence/[^"]+)"', update["value"])
+    got = client.get(links[0])
+    assert got.status_code == 200 and "attachment" in got.headers["content-disposition"]
+    assert got.headers["content-type"].startswith("text/markdown") and "## 1. Question" in got.text
+    h["new_conversation"](folder)
+    gone = client.get(links[0])
+    assert gone.status_code == 404 and "no longer kept" in gone.text
+    for bad in ("/evidence/../../etc/passwd", f"/evidence/{Path(folder).name}/..%2F..%2Fetc%2Fpasswd",
+                "/evidence/short/evidence-20260101T000000.md"):
+        assert client.get(bad).status_code == 404
 
 
 def test_export_links_are_absolute_and_its_files_cannot_inject(settings, tmp_path):
@@ -143,8 +166,8 @@ def test_export_links_are_absolute_and_its_files_cannot_inject(settings, tmp_pat
     h = webapp.make_handlers(Engine(s, FakeEmbedder()).load())
     hostile = "=HYPERLINK(\"http://x\") <script>alert(1)</script> [x](javascript:alert(1)) &amp; PPE > carers"
     _, _, turns = h["respond"](hostile, [], "", "")
-    update, _ = h["export"](turns)
-    md_path, csv_path = update["value"]
+    update, folder = h["export"](turns)
+    md_path, csv_path = exported(update, folder)
     md = Path(md_path).read_text(encoding="utf-8")
     assert "- Permalink: <https://reports.example.gov.uk/report?doc=" in md
     assert hostile in md  # verbatim, in a fenced block: readable as written

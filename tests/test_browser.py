@@ -63,8 +63,10 @@ def test_ask_a_dev_question_and_see_the_quoted_answer(page):
         page.locator("#evidence a[href*='.md']").first.click()
     md = open(got.value.path(), encoding="utf-8").read()
     assert "## 2. Question" in md and f"<{page.url.rstrip('/')}/report?doc=" in md  # all of it, absolute links
+    href = page.locator("#evidence a[href*='.md']").first.get_attribute("href")
     page.get_by_role("button", name="New conversation", exact=True).click()
     expect(page.locator("#evidence")).to_be_hidden()
+    assert page.request.get(page.url.rstrip("/") + href).status == 404  # the files went with the conversation
     expect(page.locator("#chat")).not_to_contain_text("Derbyshire Carers Association")
 
 
