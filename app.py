@@ -18,6 +18,7 @@ import secrets
 import shutil
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -371,37 +372,34 @@ def make_handlers(engine: Engine) -> dict[str, Any]:
         except (AssistantError, json.JSONDecodeError) as exc:
             return {"ok": False, "error": str(exc)}
 
-    def admin_remove_api(password: str, doc: str) -> dict:
+    def _admin(password: str, action: Callable[[], dict]) -> dict:
+        """An admin API call: the password checked, then {"ok": True, ...what it did} or {"ok": False, "error"}."""
         try:
             engine.gate.check(password)
-            dest, result = engine.remove(doc)
-            return {"ok": True, "removed": doc, "index_version": result.manifest.generation}
+            return {"ok": True, **action()}
         except AssistantError as exc:
             return {"ok": False, "error": str(exc)}
+
+    def admin_remove_api(password: str, doc: str) -> dict:
+        return _admin(password, lambda: {"removed": doc, "index_version": engine.remove(doc)[1].manifest.generation})
 
     def admin_removed_api(password: str) -> dict:
-        try:
-            engine.gate.check(password)
-            return {"ok": True, "removed": [{"name": r.name, "doc": r.doc, "removed_at": r.removed_at, **r.shown}
-                                            for r in engine.removed()]}
-        except AssistantError as exc:
-            return {"ok": False, "error": str(exc)}
+        return _admin(password, lambda: {"removed": [{"name": r.name, "doc": r.doc, "removed_at": r.removed_at,
+                                                      **r.shown} for r in engine.removed()]})
 
     def admin_restore_api(password: str, name: str) -> dict:
-        try:
-            engine.gate.check(password)
+        def restore_now() -> dict:
             doc, result = engine.restore(name)
-            return {"ok": True, "restored": doc, "index_version": result.manifest.generation}
-        except AssistantError as exc:
-            return {"ok": False, "error": str(exc)}
+            return {"restored": doc, "index_version": result.manifest.generation}
+
+        return _admin(password, restore_now)
 
     def admin_rebuild_api(password: str) -> dict:
-        try:
-            engine.gate.check(password)
+        def rebuild_now() -> dict:
             result = engine.reindex(rebuild=True)
-            return {"ok": True, "index_version": result.manifest.generation, "chunks": result.chunks}
-        except AssistantError as exc:
-            return {"ok": False, "error": str(exc)}
+            return {"index_version": result.manifest.generation, "chunks": result.chunks}
+
+        return _admin(password, rebuild_now)
 
     def lists(authority: str = ALL, report: str = ALL):
         """Every list as the live index has it (the filters, the reports to remove, the removed ones to

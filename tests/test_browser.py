@@ -47,6 +47,16 @@ def ask(page, question: str, expect_text: str):
     expect(page.locator("#chat")).to_contain_text(expect_text, timeout=30_000)
 
 
+def open_citation(page, doc: str = ""):
+    """Click the chat's first citation (of report `doc`, if given) and return the viewer it opens."""
+    link = page.locator(f"#chat a[href*='/report?doc={doc}']").first
+    with page.context.expect_page() as popup:
+        link.click()
+    viewer = popup.value
+    viewer.wait_for_load_state("load")
+    return viewer
+
+
 def test_ask_a_dev_question_and_see_the_quoted_answer(page):
     ask(page, "Which organisation is support for unpaid carers commissioned from in Derbyshire?",
         "Derbyshire Carers Association")
@@ -74,11 +84,7 @@ def test_click_a_citation_and_see_the_highlighted_passage(page):
     from playwright.sync_api import expect
 
     ask(page, "do children's and adults' workers do joint visits for transitions?", "Joint visits")
-    link = page.locator("#chat a[href*='/report?doc=']").first
-    with page.context.expect_page() as popup:
-        link.click()
-    viewer = popup.value
-    viewer.wait_for_load_state("load")
+    viewer = open_citation(page)
     mark = viewer.locator("mark#passage")
     expect(mark).to_contain_text("Joint visits had been undertaken")
     expect(mark).to_be_in_viewport()
@@ -140,11 +146,7 @@ def test_a_quoted_table_row_reads_as_a_row(page):
     from playwright.sync_api import expect
 
     ask(page, "where do staff find info on free flu jabs?", "flu")
-    link = page.locator("#chat a[href*='/report?doc=004_2dd4222f7e7a0857.txt']").first
-    with page.context.expect_page() as popup:
-        link.click()
-    viewer = popup.value
-    viewer.wait_for_load_state("load")
+    viewer = open_citation(page, "004_2dd4222f7e7a0857.txt")
     mark = viewer.locator("table.rows td mark#passage")
     expect(mark).to_be_in_viewport()
     row = viewer.locator("table.rows tr", has=viewer.locator("mark#passage"))
@@ -158,22 +160,9 @@ def test_a_pdf_passage_is_shown_on_its_page_as_printed(page, server, tmp_path):
     from makedocs import plan_pdf
     from playwright.sync_api import expect
 
-    page.get_by_role("tab", name="Admin").click()
-    page.locator("#admin-password input, #admin-password textarea").first.fill(server.PASSWORD)
-    f = tmp_path / "wessexshire-plan.pdf"
-    f.write_bytes(plan_pdf())
-    page.locator("#upload input[type=file]").set_input_files(str(f))
-    page.get_by_role("button", name="Check files", exact=True).click()
-    expect(page.locator("#preview")).to_contain_text("✓ wessexshire-plan.pdf", timeout=30_000)
-    page.get_by_role("button", name="Add and re-index", exact=True).click()
-    expect(page.locator("#admin-result")).to_contain_text("Added", timeout=120_000)
-    page.get_by_role("tab", name="Chat").click()
+    _admin_upload(page, server, tmp_path, "wessexshire-plan.pdf", plan_pdf())
     ask(page, "Where do Wessexshire's unpaid carers collect free PPE?", "Marlow Road")
-    link = page.locator("#chat a[href*='/report?doc=wessexshire-plan.pdf']").first
-    with page.context.expect_page() as popup:
-        link.click()
-    viewer = popup.value
-    viewer.wait_for_load_state("load")
+    viewer = open_citation(page, "wessexshire-plan.pdf")
     viewer.locator("#printed").click()
     viewer.wait_for_load_state("load")
     expect(viewer.locator("header")).to_contain_text("as printed")
@@ -196,13 +185,13 @@ def test_scores_view_links_each_score_to_its_line(page):
     screenshot(page, "scores")
 
 
-def _admin_upload(page, server, tmp_path, name: str, content: str):
+def _admin_upload(page, server, tmp_path, name: str, content: str | bytes):
     from playwright.sync_api import expect
 
     page.get_by_role("tab", name="Admin").click()
     page.locator("#admin-password input, #admin-password textarea").first.fill(server.PASSWORD)
     f = tmp_path / name
-    f.write_text(content, encoding="utf-8")
+    f.write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))
     page.locator("#upload input[type=file]").set_input_files(str(f))
     page.get_by_role("button", name="Check files", exact=True).click()
     expect(page.locator("#preview")).to_contain_text(f"✓ {name}", timeout=30_000)
@@ -231,11 +220,7 @@ def test_a_hostile_report_renders_as_text(page, server, tmp_path):
     chat = page.locator("#chat")
     assert "<img src=x onerror=alert(1)>" in chat.inner_text()
     assert chat.locator("img").count() == 0 and chat.locator("script").count() == 0
-    link = chat.locator("a[href*='/report?doc=mischief.txt']").first
-    with page.context.expect_page() as popup:
-        link.click()
-    viewer = popup.value
-    viewer.wait_for_load_state("load")
+    viewer = open_citation(page, "mischief.txt")
     expect(viewer.locator("pre")).to_contain_text("<script>alert('x')</script>")
     assert viewer.locator("pre img").count() == 0 and viewer.locator("pre script").count() == 0
     screenshot(viewer, "hostile-report-viewer")
