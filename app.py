@@ -363,6 +363,10 @@ def make_handlers(engine: Engine) -> dict[str, Any]:
         try:
             engine.gate.check(password)
             edits = json.loads(metadata_json) if metadata_json else {}
+            if not isinstance(edits, dict) or not all(isinstance(k, str) and isinstance(v, dict)
+                                                      for k, v in edits.items()):
+                raise admin.AdminError('metadata_json must be a JSON object of file name to fields, e.g. '
+                                       '{"report.txt": {"authority": "Quillham County Council", "score": 3}}.')
             checks = engine.check_uploads(_read(files))
             refused = {c.original: c.reason for c in checks if not c.ok}
             if not any(c.ok for c in checks):

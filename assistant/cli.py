@@ -279,13 +279,17 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     answerer = _answerer(settings)
     filters = Filters(authority=args.authority, doc=args.report, kind=args.kind)
     if args.stdin:
-        for line in sys.stdin:
-            q = line.rstrip("\n")
+        # read as bytes: a line that is not UTF-8 gets its own error, and the lines after it are still answered
+        lines = (raw.decode("utf-8", "surrogateescape") for raw in sys.stdin.buffer) \
+            if hasattr(sys.stdin, "buffer") else sys.stdin
+        for line in lines:
+            q = line.rstrip("\r\n")
             try:
                 out = answerer.ask(q, filters).to_dict()
             except AssistantError as exc:
                 out = {"answer": "", "abstained": True, "citations": [], "error": str(exc)}
-            print(json.dumps({"question": q, **out}, ensure_ascii=False), flush=True)
+            shown = q.encode("utf-8", "surrogateescape").decode("utf-8", "replace")  # its bad bytes as U+FFFD
+            print(json.dumps({"question": shown, **out}, ensure_ascii=False), flush=True)
         return 0
     answer = answerer.ask(args.question, filters)
     if args.json:

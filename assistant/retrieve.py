@@ -87,11 +87,18 @@ class Hit:
 _CONTRACTED = re.compile(r"\b(who|what|where|when|how|that|there)s\b", re.I)
 
 
+_UNPAIRED = re.compile("[\ud800-\udfff]")
+
+
 def clean_query(query: str) -> str:
     """The question as searched: control and zero-width characters removed, spaces collapsed, a contraction
     typed without its apostrophe written with it ("whos the director?")."""
     if not isinstance(query, str):
         raise QueryError("The question must be text.")
+    bad = _UNPAIRED.search(query)
+    if bad:  # bytes that were not UTF-8 (kept as lone surrogates by Python's decoder), or a broken \ud800 escape
+        raise QueryError(f"The question holds bytes that are not valid UTF-8 text (at character {bad.start() + 1}). "
+                         "Type it again, or save it as UTF-8.")
     kept = "".join(" " if unicodedata.category(ch) in ("Cc", "Zl", "Zp") else ch
                    for ch in query if unicodedata.category(ch) != "Cf")
     cleaned = _CONTRACTED.sub(r"\1's", " ".join(kept.split()))

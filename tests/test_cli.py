@@ -80,15 +80,21 @@ def test_ask_json_and_stdin(env, capsys, monkeypatch):
     assert set(d["citations"][0]) >= {"doc", "title", "authority", "section", "line_start", "line_end", "start",
                                       "end", "quote", "score"}
 
-    monkeypatch.setattr("sys.stdin", io.StringIO("what did Camden score?\n\nwho chairs the board in Kent County "
-                                                 "Council?\n"))
+    # a line that is not UTF-8 gets its error and the run goes on
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(
+        b"what did Camden score?\n\nPPE \xed\xa0\x80 carers\nwho chairs the board in Kent County Council?\n"),
+        encoding="utf-8"))
     assert main(["ask", "--stdin"]) == 0
     lines = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
-    assert [x["question"] for x in lines] == ["what did Camden score?", "",
+    assert [x["question"] for x in lines] == ["what did Camden score?", "", "PPE \ufffd\ufffd\ufffd carers",
                                               "who chairs the board in Kent County Council?"]
     assert lines[0]["citations"][0]["doc"] == "001_d6b23fda1bcedbce.txt"
     assert "The question is empty" in lines[1]["error"]
-    assert lines[2]["abstained"] is True
+    assert "not valid UTF-8" in lines[2]["error"]
+    assert lines[3]["abstained"] is True
+    # ... and as an argument: one line saying so, no traceback
+    assert main(["ask", b"PPE \xed\xa0\x80".decode("utf-8", "surrogateescape")]) == 2
+    assert capsys.readouterr().err.startswith("error: The question holds bytes that are not valid UTF-8")
 
     assert main(["ask", "How do young people move to adult services?"]) == 0
     out = capsys.readouterr().out

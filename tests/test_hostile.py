@@ -23,6 +23,9 @@ QUESTIONS = {
     "right-to-left text": ("\u202eserac rof EPP \u05e9\u05dc\u05d5\u05dd", None),
     "HTML and script": ("<script>alert(1)</script><img src=x onerror=alert(2)> discharge", None),
     "template syntax": ("{{7*7}} ${7*7} <%= 7*7 %> {% raw %} discharge", None),
+    # bytes that were not UTF-8, as Python hands them on (lone surrogates), or a JSON "\ud800" escape
+    "invalid UTF-8": (b"PPE \xed\xa0\x80 carers".decode("utf-8", "surrogateescape"), "not valid UTF"),
+    "lone surrogate": ("PPE \ud800 carers", "not valid UTF"),
 }
 
 
@@ -94,3 +97,13 @@ def test_hostile_uploads_are_refused_or_stored_safely_and_lose_nothing(engine, l
     assert (s.corpus_dir / written[0]).resolve().parent == s.corpus_dir.resolve()
     after = tree_digest(s.corpus_dir)
     assert all(after.get(k) == v for k, v in before_corpus.items() if k != "metadata.json")
+
+
+@pytest.mark.parametrize("metadata_json", ["[1, 2]", '"text"', '{"a.txt": 3}', "{bad json"])
+def test_upload_metadata_of_the_wrong_shape_is_refused_saying_what_it_must_be(engine, metadata_json, tmp_path):
+    before = tree_digest(engine.settings.corpus_dir)
+    f = tmp_path / "new.txt"
+    f.write_text(makedocs.EXAMPLESHIRE, encoding="utf-8")
+    got = webapp.make_handlers(engine)["admin_upload_api"]("pw", [str(f)], metadata_json)
+    assert got["ok"] is False and ("must be a JSON object" in got["error"] or "Expecting" in got["error"])
+    assert tree_digest(engine.settings.corpus_dir) == before
