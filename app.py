@@ -13,6 +13,7 @@ from __future__ import annotations
 import html
 import json
 import logging
+import os
 import re
 import secrets
 import shutil
@@ -121,8 +122,10 @@ def _messages(turns: list[dict]) -> list[dict]:
     return out
 
 
-def make_handlers(engine: Engine) -> dict[str, Any]:
-    """The UI's functions, plain and testable: each takes and returns plain values."""
+def make_handlers(engine: Engine, uploads: Path | None = None) -> dict[str, Any]:
+    """The UI's functions, plain and testable: each takes and returns plain values. `uploads`: the folder
+    uploads arrive in (Gradio's upload folder); admin actions read files from there and nowhere else."""
+    upload_root = (uploads or Path(gr.utils.get_upload_folder())).resolve()
 
     def respond(message: str, turns: list[dict] | None, authority: str, report: str):
         turns = list(turns or [])
@@ -237,19 +240,31 @@ def make_handlers(engine: Engine) -> dict[str, Any]:
         except AssistantError as exc:
             return f"⚠ {md_text(str(exc))}"
 
-    def _read(files: list[str] | None) -> list[tuple[str, bytes]]:
+    def _read(files: list[str] | None) -> list[tuple[str, bytes, int]]:
+        """The uploaded files: (name, bytes, size on disk). Only files that came in through an upload are read
+        (a path elsewhere on the server is refused), and no more of one than the upload limit and a byte."""
         out = []
         for f in files or []:
-            p = Path(f if isinstance(f, str) else f.get("path", ""))
-            out.append((p.name, p.read_bytes()))
+            p = Path(f if isinstance(f, str) else (f or {}).get("path", ""))
+            try:
+                real = p.resolve(strict=True)
+            except (OSError, RuntimeError) as exc:
+                raise admin.AdminError(f"{p.name or str(f)!r} is not an uploaded file (gone, or never uploaded); "
+                                       "upload it again.") from exc
+            if not real.is_file() or not real.is_relative_to(upload_root):
+                raise admin.AdminError(f"{p.name!r} did not come in through an upload: only files uploaded with "
+                                       "the request (the Admin page, or gradio_client's handle_file) are added.")
+            with open(real, "rb") as fh:
+                size = os.fstat(fh.fileno()).st_size
+                out.append((p.name, fh.read(engine.settings.max_upload_bytes + 1), size))
         return out
 
     def check_files(password: str, files: list[str] | None):
         try:
             engine.gate.check(password)
+            checks = engine.check_uploads(_read(files))
         except AssistantError as exc:
             return f"⚠ {md_text(str(exc))}", pd.DataFrame(columns=["file", *EDITABLE_FIELDS])
-        checks = engine.check_uploads(_read(files))
         if not checks:
             return ("Choose one or more reports first: PDF, Word (.docx), HTML, Markdown or text files.",
                     pd.DataFrame(columns=["file", *EDITABLE_FIELDS]))

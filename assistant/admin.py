@@ -159,24 +159,27 @@ def _duplicate(key: str, existing: dict[str, str], seen: dict[str, str], why: st
     return None
 
 
-def check_uploads(settings: Settings, files: list[tuple[str, bytes]],
+def check_uploads(settings: Settings, files: list[tuple[str, bytes] | tuple[str, bytes, int]],
                   indexed: Mapping[str, Any] | None = None) -> list[UploadCheck]:
-    """Validate uploads (any supported format), extract their text, and detect metadata, sections and
-    chunk count. Refuses content already in the corpus, by bytes or by words. Writes nothing. `indexed`:
+    """Validate uploads (any supported format; each (name, bytes) or (name, bytes, size on disk) when the bytes
+    were read only up to the limit), extract their text, and detect metadata, sections and chunk count.
+    Refuses content already in the corpus, by bytes or by words. Writes nothing. `indexed`:
     the live index's report entries, so unchanged reports are not read to compare."""
     existing, existing_words = _existing(settings, indexed)
     checks: list[UploadCheck] = []
     taken: set[str] = set()
     seen: dict[str, str] = {}
-    for original, data in files:
+    for original, data, *on_disk in files:
+        size = on_disk[0] if on_disk else len(data)  # (a large file is read no further than the limit)
         try:
             name = safe_name(original)
         except AdminError as exc:
             checks.append(UploadCheck(original, "", False, str(exc)))
             continue
-        if len(data) > settings.max_upload_bytes:
-            checks.append(UploadCheck(original, name, False, f"too large ({len(data):,} bytes; uploads are limited "
-                                      f"to {settings.max_upload_bytes:,}, set by ASSISTANT_MAX_UPLOAD_BYTES)"))
+        if max(size, len(data)) > settings.max_upload_bytes:
+            checks.append(UploadCheck(original, name, False, f"too large ({max(size, len(data)):,} bytes; uploads "
+                                      f"are limited to {settings.max_upload_bytes:,}, set by "
+                                      "ASSISTANT_MAX_UPLOAD_BYTES)"))
             continue
         if name.endswith(TEXT_SUFFIXES):
             reason = corpus_mod.check_bytes(name, data, settings.max_upload_bytes)

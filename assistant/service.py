@@ -160,7 +160,7 @@ class Engine:
         idx = self._answerer.index
         return {doc: idx.metadata(doc) for doc in idx.manifest.reports}
 
-    def check_uploads(self, files: list[tuple[str, bytes]]) -> list[admin.UploadCheck]:
+    def check_uploads(self, files: list[tuple[str, bytes] | tuple[str, bytes, int]]) -> list[admin.UploadCheck]:
         """admin.check_uploads against the corpus, comparing unchanged reports by the live index's hashes."""
         indexed = self._answerer.index.manifest.reports if self._answerer is not None else None
         return admin.check_uploads(self.settings, files, indexed)

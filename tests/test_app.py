@@ -37,8 +37,8 @@ def engine(settings):
 
 
 @pytest.fixture
-def h(engine):
-    return webapp.make_handlers(engine)
+def h(engine, tmp_path):
+    return webapp.make_handlers(engine, uploads=tmp_path / "uploads")
 
 
 def upload(tmp_path: Path, name: str, content: str | bytes) -> str:
@@ -163,7 +163,7 @@ def test_export_links_are_absolute_and_its_files_cannot_inject(settings, tmp_pat
 
     s = Settings(corpus_dir=settings.corpus_dir, index_dir=settings.index_dir,
                  public_url="https://reports.example.gov.uk/")
-    h = webapp.make_handlers(Engine(s, FakeEmbedder()).load())
+    h = webapp.make_handlers(Engine(s, FakeEmbedder()).load(), uploads=tmp_path)
     hostile = "=HYPERLINK(\"http://x\") <script>alert(1)</script> [x](javascript:alert(1)) &amp; PPE > carers"
     _, _, turns = h["respond"](hostile, [], "", "")
     update, folder = h["export"](turns)
@@ -278,6 +278,37 @@ def test_traversal_names_are_stored_under_safe_names(engine):
     assert (engine.settings.corpus_dir / "new-report.txt").is_file()
     (again,) = admin.check_uploads(engine.settings, [("/etc/new report.txt", NEW.encode() + b" more")])
     assert again.name == "new-report-2.txt"  # never overwrites
+
+
+def test_only_files_that_came_in_through_an_upload_are_added(h, engine, tmp_path):
+    before = tree_digest(engine.settings.corpus_dir)
+    outside = tmp_path / "server-file.txt"
+    outside.write_text(NEW, encoding="utf-8")
+    (tmp_path / "uploads").mkdir(exist_ok=True)
+    sneaky = tmp_path / "uploads" / "link.txt"
+    sneaky.symlink_to(outside)  # inside the upload folder, pointing out of it
+    for path in (str(outside), str(Path(webapp.__file__).resolve().parent / "README.md"), str(sneaky),
+                 str(tmp_path / "uploads" / ".." / "server-file.txt"), "/etc/passwd"):
+        got = h["admin_upload_api"]("s3cret", [path])
+        assert got["ok"] is False and "did not come in through an upload" in got["error"], path
+        assert "did not come in through an upload" in h["check_files"]("s3cret", [path])[0]
+    assert "upload it again" in h["admin_upload_api"]("s3cret", [str(tmp_path / "uploads" / "gone.txt")])["error"]
+    assert tree_digest(engine.settings.corpus_dir) == before
+
+
+def test_a_huge_upload_is_refused_without_being_read(h, engine, tmp_path):
+    import tracemalloc
+
+    big = tmp_path / "uploads" / "huge.txt"
+    big.parent.mkdir(exist_ok=True)
+    with open(big, "wb") as fh:  # 1 GB, sparse: nothing is written but its size
+        fh.truncate(1 << 30)
+    tracemalloc.start()
+    got = h["admin_upload_api"]("s3cret", [str(big)])
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert got["ok"] is False and "too large (1,073,741,824 bytes" in got["refused"]["huge.txt"]
+    assert peak < 3 * engine.settings.max_upload_bytes  # read up to the limit, not the whole file
 
 
 def test_uploads_are_size_limited(engine, tmp_path):

@@ -104,6 +104,6 @@ def test_upload_metadata_of_the_wrong_shape_is_refused_saying_what_it_must_be(en
     before = tree_digest(engine.settings.corpus_dir)
     f = tmp_path / "new.txt"
     f.write_text(makedocs.EXAMPLESHIRE, encoding="utf-8")
-    got = webapp.make_handlers(engine)["admin_upload_api"]("pw", [str(f)], metadata_json)
+    got = webapp.make_handlers(engine, uploads=tmp_path)["admin_upload_api"]("pw", [str(f)], metadata_json)
     assert got["ok"] is False and ("must be a JSON object" in got["error"] or "Expecting" in got["error"])
     assert tree_digest(engine.settings.corpus_dir) == before
