@@ -212,6 +212,11 @@ def make_handlers(engine: Engine, uploads: Path | None = None) -> dict[str, Any]
 
     # ------------------------------------------------------------------------------------- admin
 
+    def _gate(password: str | None, request: gr.Request | None) -> None:
+        """The admin password checked for the address the request came from (its failures are its own)."""
+        client = getattr(request, "client", None) if request is not None else None
+        engine.gate.check(password, getattr(client, "host", None) or "local")
+
     def status_text() -> str:
         st = engine.status()
         lines = [f"**Index** {md_text(st.generation or 'none')} · built {md_text(st.built_at or 'never')} · "
@@ -233,9 +238,9 @@ def make_handlers(engine: Engine, uploads: Path | None = None) -> dict[str, Any]
                          + "; ".join(md_text(r.label()) for r in kept[:10]) + ("; …" if len(kept) > 10 else ""))
         return "\n".join(lines)
 
-    def admin_status(password: str) -> str:
+    def admin_status(password: str, request: gr.Request = None) -> str:
         try:
-            engine.gate.check(password)
+            _gate(password, request)
             return status_text()
         except AssistantError as exc:
             return f"⚠ {md_text(str(exc))}"
@@ -259,9 +264,9 @@ def make_handlers(engine: Engine, uploads: Path | None = None) -> dict[str, Any]
                 out.append((p.name, fh.read(engine.settings.max_upload_bytes + 1), size))
         return out
 
-    def check_files(password: str, files: list[str] | None):
+    def check_files(password: str, files: list[str] | None, request: gr.Request = None):
         try:
-            engine.gate.check(password)
+            _gate(password, request)
             checks = engine.check_uploads(_read(files))
         except AssistantError as exc:
             return f"⚠ {md_text(str(exc))}", pd.DataFrame(columns=["file", *EDITABLE_FIELDS])
@@ -296,9 +301,10 @@ def make_handlers(engine: Engine, uploads: Path | None = None) -> dict[str, Any]
                 out[str(name)] = rec
         return out
 
-    def add_files(password: str, files: list[str] | None, table: Any, progress=gr.Progress(track_tqdm=True)):  # noqa: B008 - the Gradio idiom
+    def add_files(password: str, files: list[str] | None, table: Any, request: gr.Request = None,
+                  progress=gr.Progress(track_tqdm=True)):  # noqa: B008 - the Gradio idiom
         try:
-            engine.gate.check(password)
+            _gate(password, request)
             checks = engine.check_uploads(_read(files))
             refused = [f"{c.original}: {c.reason}" for c in checks if not c.ok]
             t0 = time.perf_counter()
@@ -330,11 +336,11 @@ def make_handlers(engine: Engine, uploads: Path | None = None) -> dict[str, Any]
                      "be restored from the list below.")
         return "\n".join(lines)
 
-    def confirm_remove(password: str, doc: str | None):
+    def confirm_remove(password: str, doc: str | None, request: gr.Request = None):
         """The first press of "Remove report": names the report and what it takes out, removes nothing.
         Returns the confirmation's text, its box, the report pending and the admin result line."""
         try:
-            engine.gate.check(password)
+            _gate(password, request)
             if not doc:
                 raise admin.AdminError("Choose a report to remove first.")
             if doc not in engine.reports():
@@ -343,10 +349,11 @@ def make_handlers(engine: Engine, uploads: Path | None = None) -> dict[str, Any]
         except AssistantError as exc:
             return "", gr.update(visible=False), "", f"⚠ {md_text(str(exc))}"
 
-    def remove(password: str, doc: str, progress=gr.Progress(track_tqdm=True)):  # noqa: B008 - the Gradio idiom
+    def remove(password: str, doc: str, request: gr.Request = None,
+               progress=gr.Progress(track_tqdm=True)):  # noqa: B008 - the Gradio idiom
         """The confirmed removal of `doc` (the report the confirmation named, whatever the list shows now)."""
         try:
-            engine.gate.check(password)
+            _gate(password, request)
             if not doc:
                 raise admin.AdminError("Choose a report to remove.")
             dest, result = engine.remove(doc, progress=True)
@@ -355,9 +362,10 @@ def make_handlers(engine: Engine, uploads: Path | None = None) -> dict[str, Any]
         except AssistantError as exc:
             return f"⚠ {md_text(str(exc))}", gr.update()
 
-    def restore(password: str, name: str | None, progress=gr.Progress(track_tqdm=True)):  # noqa: B008 - the Gradio idiom
+    def restore(password: str, name: str | None, request: gr.Request = None,
+                progress=gr.Progress(track_tqdm=True)):  # noqa: B008 - the Gradio idiom
         try:
-            engine.gate.check(password)
+            _gate(password, request)
             if not name:
                 raise admin.AdminError("Choose a removed report to restore.")
             doc, result = engine.restore(name, progress=True)
@@ -365,18 +373,20 @@ def make_handlers(engine: Engine, uploads: Path | None = None) -> dict[str, Any]
         except AssistantError as exc:
             return f"⚠ {md_text(str(exc))}", gr.update()
 
-    def rebuild(password: str, progress=gr.Progress(track_tqdm=True)):  # noqa: B008 - the Gradio idiom
+    def rebuild(password: str, request: gr.Request = None,
+                progress=gr.Progress(track_tqdm=True)):  # noqa: B008 - the Gradio idiom
         try:
-            engine.gate.check(password)
+            _gate(password, request)
             result = engine.reindex(rebuild=True, progress=True)
             return md_text(f"Rebuilt index {result.manifest.generation}: {result.chunks} chunks in "
                            f"{result.seconds:.1f}s."), status_text()
         except AssistantError as exc:
             return f"⚠ {md_text(str(exc))}", gr.update()
 
-    def admin_upload_api(password: str, files: list[str] | None, metadata_json: str = "") -> dict:
+    def admin_upload_api(password: str, files: list[str] | None, metadata_json: str = "",
+                         request: gr.Request = None) -> dict:
         try:
-            engine.gate.check(password)
+            _gate(password, request)
             edits = json.loads(metadata_json) if metadata_json else {}
             if not isinstance(edits, dict) or not all(isinstance(k, str) and isinstance(v, dict)
                                                       for k, v in edits.items()):
@@ -391,34 +401,35 @@ def make_handlers(engine: Engine, uploads: Path | None = None) -> dict[str, Any]
         except (AssistantError, json.JSONDecodeError) as exc:
             return {"ok": False, "error": str(exc)}
 
-    def _admin(password: str, action: Callable[[], dict]) -> dict:
+    def _admin(password: str, request: gr.Request | None, action: Callable[[], dict]) -> dict:
         """An admin API call: the password checked, then {"ok": True, ...what it did} or {"ok": False, "error"}."""
         try:
-            engine.gate.check(password)
+            _gate(password, request)
             return {"ok": True, **action()}
         except AssistantError as exc:
             return {"ok": False, "error": str(exc)}
 
-    def admin_remove_api(password: str, doc: str) -> dict:
-        return _admin(password, lambda: {"removed": doc, "index_version": engine.remove(doc)[1].manifest.generation})
+    def admin_remove_api(password: str, doc: str, request: gr.Request = None) -> dict:
+        return _admin(password, request,
+                      lambda: {"removed": doc, "index_version": engine.remove(doc)[1].manifest.generation})
 
-    def admin_removed_api(password: str) -> dict:
-        return _admin(password, lambda: {"removed": [{"name": r.name, "doc": r.doc, "removed_at": r.removed_at,
-                                                      **r.shown} for r in engine.removed()]})
+    def admin_removed_api(password: str, request: gr.Request = None) -> dict:
+        return _admin(password, request, lambda: {"removed": [
+            {"name": r.name, "doc": r.doc, "removed_at": r.removed_at, **r.shown} for r in engine.removed()]})
 
-    def admin_restore_api(password: str, name: str) -> dict:
+    def admin_restore_api(password: str, name: str, request: gr.Request = None) -> dict:
         def restore_now() -> dict:
             doc, result = engine.restore(name)
             return {"restored": doc, "index_version": result.manifest.generation}
 
-        return _admin(password, restore_now)
+        return _admin(password, request, restore_now)
 
-    def admin_rebuild_api(password: str) -> dict:
+    def admin_rebuild_api(password: str, request: gr.Request = None) -> dict:
         def rebuild_now() -> dict:
             result = engine.reindex(rebuild=True)
             return {"index_version": result.manifest.generation, "chunks": result.chunks}
 
-        return _admin(password, rebuild_now)
+        return _admin(password, request, rebuild_now)
 
     def lists(authority: str = ALL, report: str = ALL):
         """Every list as the live index has it (the filters, the reports to remove, the removed ones to

@@ -10,12 +10,13 @@ import hashlib
 import hmac
 import json
 import logging
+import math
 import os
 import re
 import threading
 import time
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -47,34 +48,55 @@ class AccessDenied(AdminError):
 # ------------------------------------------------------------------------------------------ access
 
 class AdminGate:
-    """Checks the admin password (from ASSISTANT_ADMIN_PASSWORD); slows down repeated failures."""
+    """Checks the admin password (from ASSISTANT_ADMIN_PASSWORD), per client address: a client's wrong
+    passwords past `free_failures` within `window` seconds lock that client out for 1, 2, 4 ... up to
+    `max_delay` seconds, refused at once (nothing sleeps, so no admin action waits behind someone's failures and
+    a correct password from another address is never slowed). An empty password is asked for, not counted."""
 
-    def __init__(self, password: str, free_failures: int = 3, max_delay: float = 8.0):
+    def __init__(self, password: str, free_failures: int = 5, max_delay: float = 60.0, window: float = 300.0,
+                 clock: Callable[[], float] = time.monotonic):
         self._password = password
-        self._failures: list[float] = []
+        self._failures: dict[str, list[float]] = {}  # client -> times of its recent failures
+        self._locked: dict[str, float] = {}  # client -> until when
         self._lock = threading.Lock()
         self.free_failures = free_failures
         self.max_delay = max_delay
+        self.window = window
+        self._clock = clock
 
     @property
     def enabled(self) -> bool:
         return bool(self._password)
 
-    def check(self, password: str | None) -> None:
+    def check(self, password: str | None, client: str = "local") -> None:
         if not self.enabled:
             raise AccessDenied("The admin area is disabled: set ASSISTANT_ADMIN_PASSWORD in the environment "
                                "and restart the app to enable it.")
-        ok = hmac.compare_digest((password or "").encode(), self._password.encode())
+        if not password:
+            raise AccessDenied("Enter the admin password.")
         with self._lock:
-            now = time.monotonic()
-            self._failures = [t for t in self._failures if now - t < 300]
+            now = self._clock()
+            until = self._locked.get(client, 0.0)
+            if until > now:
+                raise AccessDenied(f"Too many wrong admin passwords from {client}: try again in "
+                                   f"{math.ceil(until - now)} s.")
+        ok = hmac.compare_digest(password.encode(), self._password.encode())
+        with self._lock:
             if ok:
+                self._failures.pop(client, None)
+                self._locked.pop(client, None)
                 return
-            self._failures.append(now)
-            extra = len(self._failures) - self.free_failures
-        if extra > 0 and self.max_delay > 0:  # each failure past the free ones waits longer (1, 2, 4, 8 s)
-            time.sleep(min(self.max_delay, 2.0 ** (extra - 1)))
-        raise AccessDenied("Wrong admin password.")
+            recent = [t for t in self._failures.get(client, []) if now - t < self.window] + [now]
+            self._failures[client] = recent
+            extra = len(recent) - self.free_failures
+            wait = min(self.max_delay, 2.0 ** (extra - 1)) if extra > 0 and self.max_delay > 0 else 0.0
+            if wait:
+                self._locked[client] = now + wait
+            if len(self._failures) > 10_000:  # forget clients whose failures are old
+                self._failures = {c: ts for c, ts in self._failures.items() if now - ts[-1] < self.window}
+                self._locked = {c: u for c, u in self._locked.items() if u > now}
+        raise AccessDenied("Wrong admin password." + (f" Locked out for {math.ceil(wait)} s after {len(recent)} "
+                                                      "wrong tries." if wait else ""))
 
 
 # ------------------------------------------------------------------------------------------ uploads

@@ -204,13 +204,14 @@ def test_scores_view(h):
 @pytest.mark.parametrize("password", [None, "", "wrong"])
 def test_admin_functions_refuse_without_the_password(h, engine, password, tmp_path):
     before = tree_digest(engine.settings.corpus_dir)
-    assert "Wrong admin password" in h["admin_status"](password)
+    refused = "Enter the admin password" if not password else "Wrong admin password"
+    assert refused in h["admin_status"](password)
     assert h["admin_remove_api"](password, DERBYSHIRE)["ok"] is False
     assert h["admin_rebuild_api"](password)["ok"] is False
     f = upload(tmp_path, "new.txt", NEW)
     assert h["admin_upload_api"](password, [f])["ok"] is False
-    assert h["check_files"](password, [f])[0].startswith("⚠ Wrong admin password")
-    assert h["add_files"](password, [f], None)[0].startswith("⚠ Wrong admin password")
+    assert h["check_files"](password, [f])[0].startswith(f"⚠ {refused}")
+    assert h["add_files"](password, [f], None)[0].startswith(f"⚠ {refused}")
     assert h["remove"](password, DERBYSHIRE)[0].startswith("⚠")
     assert h["rebuild"](password)[0].startswith("⚠")
     assert h["confirm_remove"](password, DERBYSHIRE)[3].startswith("⚠")
@@ -226,16 +227,29 @@ def test_admin_disabled_without_a_configured_password(settings):
     assert "ASSISTANT_ADMIN_PASSWORD" in h["admin_upload_api"]("anything", [])["error"]
 
 
-def test_repeated_wrong_passwords_are_slowed_down():
-    gate = admin.AdminGate("right", free_failures=2, max_delay=0.2)
+def test_wrong_passwords_lock_out_their_own_address_and_nobody_else():
+    now = [1000.0]
+    gate = admin.AdminGate("right", free_failures=2, max_delay=8, window=300, clock=lambda: now[0])
     for _ in range(2):
-        with pytest.raises(admin.AccessDenied):
-            gate.check("wrong")
+        with pytest.raises(admin.AccessDenied, match="Wrong admin password.$"):
+            gate.check("wrong", "10.0.0.9")
+    with pytest.raises(admin.AccessDenied, match="Locked out for 1 s"):
+        gate.check("wrong", "10.0.0.9")
     t = time.perf_counter()
-    with pytest.raises(admin.AccessDenied):
-        gate.check("wrong")
-    assert time.perf_counter() - t >= 0.2 * 0.9
-    gate.check("right")
+    with pytest.raises(admin.AccessDenied, match="Too many wrong admin passwords from 10.0.0.9: try again in 1 s"):
+        gate.check("right", "10.0.0.9")  # refused at once, even the right password, while locked out
+    gate.check("right", "10.0.0.7")  # another address never waits for them
+    assert time.perf_counter() - t < 0.1  # nothing sleeps
+    now[0] += 1.5
+    with pytest.raises(admin.AccessDenied, match="Locked out for 2 s"):
+        gate.check("wrong", "10.0.0.9")  # each failure past the free ones doubles the lockout
+    now[0] += 2.5
+    gate.check("right", "10.0.0.9")  # ... and the right one after it clears the slate
+    for _ in range(10):
+        with pytest.raises(admin.AccessDenied, match="Enter the admin password"):
+            gate.check("", "10.0.0.9")  # an empty password is asked for, not counted
+    with pytest.raises(admin.AccessDenied, match="Wrong admin password.$"):
+        gate.check("wrong", "10.0.0.9")
 
 
 def test_check_shows_what_was_detected_and_refuses_bad_files(h, tmp_path, engine):

@@ -29,7 +29,8 @@ def test_ask_over_http_returns_cited_quotes(client, server):
 @pytest.mark.parametrize("password", ["", "wrong"])
 def test_admin_api_refuses_without_the_password(client, server, password, tmp_path):
     before = tree_digest(server.corpus)
-    assert "Wrong admin password" in client.predict(password, api_name="/admin_status")
+    said = client.predict(password, api_name="/admin_status")
+    assert ("Enter the admin password" if not password else "Wrong admin password") in said
     f = tmp_path / "new.txt"
     f.write_text(NEW, encoding="utf-8")
     assert client.predict(password, [handle_file(str(f))], "", api_name="/admin_upload")["ok"] is False
@@ -62,3 +63,30 @@ def test_admin_upload_then_ask_then_remove(client, server, tmp_path):
     assert d["citations"][0]["doc"] == "exampleshire.txt" and d["index_version"] == r["index_version"]
     d = client.predict("kestrel hub triage referrals", "Nowhere Council", "", api_name="/ask")
     assert "authority filter matches nothing" in d["error"]
+
+
+def _call(url: str, api: str, data: list, source: str) -> str:
+    """One call of a Gradio API endpoint over HTTP, from loopback address `source` (another "client")."""
+    import json
+
+    import httpx
+
+    with httpx.Client(transport=httpx.HTTPTransport(local_address=source), timeout=60) as http:
+        event = http.post(f"{url}/gradio_api/call/{api}", json={"data": data}).json()["event_id"]
+        body = http.get(f"{url}/gradio_api/call/{api}/{event}").text
+    lines = [ln[len("data: "):] for ln in body.splitlines() if ln.startswith("data: ")]
+    return json.loads(lines[-1])[0]
+
+
+def test_a_flood_of_wrong_passwords_locks_out_its_own_address_and_stalls_nobody(server):
+    import concurrent.futures
+    import time
+
+    with concurrent.futures.ThreadPoolExecutor(16) as pool:
+        flood = list(pool.map(lambda i: _call(server.url, "admin_status", [f"guess {i}"], "127.0.0.2"), range(32)))
+    assert all("Wrong admin password" in r or "Too many wrong admin passwords from 127.0.0.2" in r for r in flood)
+    assert any("Too many wrong admin passwords" in r for r in flood)
+    t = time.perf_counter()
+    ok = _call(server.url, "admin_status", [server.PASSWORD], "127.0.0.3")  # another address: straight in
+    assert "**Index**" in ok and time.perf_counter() - t < 10  # (was 27.9 s behind a 16-client flood)
+    assert "Too many wrong admin passwords" in _call(server.url, "admin_status", [server.PASSWORD], "127.0.0.2")

@@ -205,7 +205,7 @@ def test_admin_uploads_a_report_and_chat_cites_it(page, server, tmp_path):
 
     page.get_by_role("tab", name="Admin").click()
     page.get_by_role("button", name="Show status", exact=True).click()
-    expect(page.locator("#admin-status")).to_contain_text("Wrong admin password")
+    expect(page.locator("#admin-status")).to_contain_text("Enter the admin password")
     _admin_upload(page, server, tmp_path, "exampleshire.txt", NEW)
     screenshot(page, "admin-after-upload")
     ask(page, "Where do Exampleshire safeguarding referrals wait for triage?", "kestrel hub")
