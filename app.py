@@ -25,8 +25,12 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-import gradio as gr
-import pandas as pd
+# Uploads land in a folder of this app's own, not in Gradio's /tmp/gradio that other apps may share: it is swept
+# (see _sweep_uploads). Set before Gradio is imported: some of its modules read it then.
+os.environ.setdefault("GRADIO_TEMP_DIR", str(Path(tempfile.gettempdir()) / "assistant-uploads"))
+
+import gradio as gr  # noqa: E402
+import pandas as pd  # noqa: E402
 from fastapi import FastAPI, Query
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 
@@ -97,6 +101,47 @@ td.score-1 {background: #f8d7da}
 
 
 # ---------------------------------------------------------------------------------------------- chat
+
+UPLOAD_HOURS = 1.0  # an uploaded file not added within this long is deleted (and every one at start)
+
+
+def _sweep_uploads(older_than_hours: float = UPLOAD_HOURS) -> int:
+    """Delete uploads older than `older_than_hours` (0: all of them) from this app's upload folder; returns how
+    many files went. Uploads an admin added are deleted as soon as they are in the corpus."""
+    root = Path(gr.utils.get_upload_folder())
+    cutoff = time.time() - older_than_hours * 3600
+    gone = 0
+    for p in sorted(root.rglob("*"), reverse=True) if root.is_dir() else ():
+        try:
+            if p.is_file() and p.stat().st_mtime <= cutoff:
+                p.unlink()
+                gone += 1
+            elif p.is_dir() and not any(p.iterdir()):
+                p.rmdir()
+        except OSError:
+            pass
+    return gone
+
+
+class UploadBudget:
+    """What one client address may upload (POST /gradio_api/upload, which Gradio serves without a password):
+    `per_hour` bytes in any hour, by the request's Content-Length; past it, 429 saying when it may again."""
+
+    def __init__(self, per_hour: int, clock: Callable[[], float] = time.monotonic):
+        self.per_hour = per_hour
+        self._sent: dict[str, list[tuple[float, int]]] = {}
+        self._clock = clock
+
+    def take(self, client: str, size: int) -> float:
+        """0 if `client` may upload `size` bytes now (and counts them), else the seconds until it may."""
+        now = self._clock()
+        sent = [(t, n) for t, n in self._sent.get(client, []) if now - t < 3600]
+        if sum(n for _, n in sent) + size > self.per_hour:
+            self._sent[client] = sent
+            return 3600 - (now - sent[0][0]) if sent else 3600.0
+        self._sent[client] = [*sent, (now, size)]
+        return 0.0
+
 
 # Evidence exports: a folder each, under a name nobody can guess, served by /evidence/ until the conversation
 # that made it starts again or exports anew (and in any case for a day)
@@ -289,6 +334,16 @@ def make_handlers(engine: Engine, uploads: Path | None = None) -> dict[str, Any]
                      f"{', '.join(KINDS)}; score 1-4), then **Add and re-index**.")
         return "\n".join(lines), pd.DataFrame(rows, columns=["file", *EDITABLE_FIELDS])
 
+    def _discard(files: list[str] | None) -> None:
+        """Delete uploaded files once used (only ever files in the upload folder)."""
+        for f in files or []:
+            p = Path(f if isinstance(f, str) else (f or {}).get("path", ""))
+            try:
+                if p.resolve(strict=True).is_relative_to(upload_root):
+                    p.unlink()
+            except OSError:
+                pass
+
     def _edits(table: Any) -> dict[str, dict]:
         if table is None:
             return {}
@@ -309,6 +364,7 @@ def make_handlers(engine: Engine, uploads: Path | None = None) -> dict[str, Any]
             refused = [f"{c.original}: {c.reason}" for c in checks if not c.ok]
             t0 = time.perf_counter()
             written, result = engine.add(checks, _edits(table), progress=True)
+            _discard(files)  # in the corpus now: the uploaded copies go
             msg = (f"Added {', '.join(written)}; index {result.manifest.generation} is live "
                    f"({result.chunks} chunks, {result.embedded} texts embedded, {time.perf_counter() - t0:.1f}s).")
             if refused:
@@ -397,6 +453,7 @@ def make_handlers(engine: Engine, uploads: Path | None = None) -> dict[str, Any]
             if not any(c.ok for c in checks):
                 return {"ok": False, "added": [], "refused": refused}
             written, result = engine.add(checks, edits)
+            _discard(files)
             return {"ok": True, "added": written, "refused": refused, "index_version": result.manifest.generation}
         except (AssistantError, json.JSONDecodeError) as exc:
             return {"ok": False, "error": str(exc)}
@@ -709,9 +766,31 @@ def create_app(engine: Engine) -> FastAPI:
         return JSONResponse({"status": "ok", "index": engine.version, "building": engine.building,
                              "merging": engine.merging})
 
+    budget = UploadBudget(engine.settings.upload_bytes_per_hour)
+
+    swept = [time.monotonic()]
+
+    @app.middleware("http")
+    async def limit_uploads(request, call_next):
+        if request.method == "POST" and request.url.path.rstrip("/").endswith("/gradio_api/upload"):
+            if time.monotonic() - swept[0] > 600:  # now and then, uploads never added go
+                swept[0] = time.monotonic()
+                _sweep_uploads()
+            size = request.headers.get("content-length")
+            if size is None or not size.isdigit():
+                return JSONResponse({"error": "An upload must say its size (Content-Length)."}, status_code=411)
+            client = request.client.host if request.client else "unknown"
+            wait = budget.take(client, int(size))
+            if wait:
+                return JSONResponse({"error": f"This address has uploaded its {budget.per_hour:,} bytes for the hour "
+                                              f"(ASSISTANT_UPLOAD_BYTES_PER_HOUR); try again in {wait / 60:.0f} min."},
+                                    status_code=429, headers={"Retry-After": str(int(wait) + 1)})
+        return await call_next(request)
+
     demo = build_ui(engine)
+    # (a file larger than a report may be is refused by Gradio as it arrives)
     return gr.mount_gradio_app(app, demo, path="/", css=CSS, footer_links=["api"],
-                               max_file_size=engine.settings.max_upload_bytes * 4, ssr_mode=False)
+                               max_file_size=engine.settings.max_upload_bytes, ssr_mode=False)
 
 
 def main() -> None:
@@ -722,6 +801,9 @@ def main() -> None:
         logging.getLogger(noisy).setLevel(logging.WARNING)
     settings = Settings.from_env()
     t0 = time.perf_counter()
+    swept = _sweep_uploads(0)  # uploads left by an earlier run (nothing is in the middle of using them yet)
+    if swept:
+        log.info("deleted %d uploads left from an earlier run", swept)
     engine = Engine(settings).load()
     engine.embedder.warm_up()
     app = create_app(engine)

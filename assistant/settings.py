@@ -109,6 +109,8 @@ class Settings:
     public_url: str = ""
     # Largest report file an admin may upload.
     max_upload_bytes: int = 5_000_000
+    # What one client address may upload in an hour (uploads reach the app before any password is checked).
+    upload_bytes_per_hour: int = 100_000_000
     # Chat requests answered at once (each is ~10 ms of CPU; the rest wait in Gradio's queue).
     chat_concurrency: int = 4
 

@@ -88,6 +88,7 @@ class AppServer:
     """`python app.py` on loopback, on a private copy of the corpus, with an admin password."""
 
     PASSWORD = "correct horse battery staple"
+    UPLOAD_BUDGET = 20_000_000  # bytes an address may upload in an hour
 
     def __init__(self, root: Path):
         import os
@@ -99,12 +100,14 @@ class AppServer:
         from assistant.settings import PROJECT_ROOT
 
         self.corpus = root / "corpus"
+        self.uploads = root / "uploads"  # the app's upload folder (GRADIO_TEMP_DIR)
         shutil.copytree(CORPUS, self.corpus)
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         env = {**os.environ, "ASSISTANT_CORPUS_DIR": str(self.corpus), "ASSISTANT_INDEX_DIR": str(root / "index"),
                "ASSISTANT_PORT": str(self.port), "ASSISTANT_ADMIN_PASSWORD": self.PASSWORD,
-               "GRADIO_ANALYTICS_ENABLED": "False"}
+               "ASSISTANT_UPLOAD_BYTES_PER_HOUR": str(self.UPLOAD_BUDGET),
+               "GRADIO_TEMP_DIR": str(self.uploads), "GRADIO_ANALYTICS_ENABLED": "False"}
         self.log = open(root / "app.log", "w")  # noqa: SIM115 - closed in stop()
         t0 = time.monotonic()
         self.proc = subprocess.Popen([sys.executable, "app.py"], cwd=PROJECT_ROOT, env=env, stdout=self.log,

@@ -294,6 +294,30 @@ def test_traversal_names_are_stored_under_safe_names(engine):
     assert again.name == "new-report-2.txt"  # never overwrites
 
 
+def test_an_address_may_upload_its_budget_an_hour():
+    now = [0.0]
+    budget = webapp.UploadBudget(100, clock=lambda: now[0])
+    assert budget.take("a", 60) == 0 and budget.take("b", 90) == 0  # each address its own
+    assert budget.take("a", 50) == 3600  # over: it may again when its first upload is an hour old
+    now[0] = 1800
+    assert budget.take("a", 40) == 0 and budget.take("a", 1) == 1800
+    now[0] = 3601
+    assert budget.take("a", 60) == 0
+
+
+def test_uploads_left_unused_are_swept(monkeypatch, tmp_path):
+    import os
+
+    monkeypatch.setenv("GRADIO_TEMP_DIR", str(tmp_path))
+    old, new = tmp_path / "abc" / "old.txt", tmp_path / "def" / "new.txt"
+    for p in (old, new):
+        p.parent.mkdir()
+        p.write_text("x", encoding="utf-8")
+    os.utime(old, (time.time() - 7200, time.time() - 7200))
+    assert webapp._sweep_uploads() == 1 and not old.exists() and not old.parent.exists() and new.exists()
+    assert webapp._sweep_uploads(0) == 1 and not new.exists()  # at start: every one
+
+
 def test_only_files_that_came_in_through_an_upload_are_added(h, engine, tmp_path):
     before = tree_digest(engine.settings.corpus_dir)
     outside = tmp_path / "server-file.txt"

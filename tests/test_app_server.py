@@ -90,3 +90,27 @@ def test_a_flood_of_wrong_passwords_locks_out_its_own_address_and_stalls_nobody(
     ok = _call(server.url, "admin_status", [server.PASSWORD], "127.0.0.3")  # another address: straight in
     assert "**Index**" in ok and time.perf_counter() - t < 10  # (was 27.9 s behind a 16-client flood)
     assert "Too many wrong admin passwords" in _call(server.url, "admin_status", [server.PASSWORD], "127.0.0.2")
+
+
+def _upload(url: str, name: str, size: int, source: str) -> int:
+    import httpx
+
+    with httpx.Client(transport=httpx.HTTPTransport(local_address=source), timeout=60) as http:
+        return http.post(f"{url}/gradio_api/upload", files={"files": (name, b"x" * size)}).status_code
+
+
+def test_uploads_are_capped_by_size_and_by_address_and_deleted_once_added(client, server, tmp_path):
+    # a file larger than a report may be is refused as it arrives
+    assert _upload(server.url, "big.txt", 5_100_000, "127.0.0.5") == 413
+    # an address has its budget for the hour; another address has its own
+    sizes = [4_900_000] * 4
+    assert [_upload(server.url, f"part{i}.txt", n, "127.0.0.4") for i, n in enumerate(sizes)] == [200] * 4
+    assert _upload(server.url, "one-more.txt", 4_900_000, "127.0.0.4") == 429
+    assert _upload(server.url, "other.txt", 1_000, "127.0.0.6") == 200
+    # an upload added to the corpus is deleted from the upload folder
+    f = tmp_path / "quillham.txt"
+    f.write_text("Quillham County Council: Winter Plan\nQuillham books gritting lorries for every care home.\n",
+                 encoding="utf-8")
+    r = client.predict(server.PASSWORD, [handle_file(str(f))], "", api_name="/admin_upload")
+    assert r["ok"] and r["added"] == ["quillham.txt"]
+    assert not [p for p in server.uploads.rglob("quillham.txt")]
