@@ -328,7 +328,8 @@ def make_handlers(engine: Engine, uploads: Path | None = None) -> dict[str, Any]
             # the safe name is only letters, digits, dots, dashes and underscores: shown as code, unescaped
             lines.append(f"- ✓ **{md_text(c.original)}** → `{c.name}`: {c.format}{pages}, {c.layout} layout, "
                          f"{c.chunks} chunks; "
-                         f"sections: {md_text('; '.join(c.sections[:8]) or 'none found')}")
+                         f"sections: {md_text('; '.join(c.sections[:8]) or 'none found')}"
+                         + ("; in the corpus already but not indexed: adding indexes it" if c.unindexed else ""))
             rows.append({"file": c.name, **{k: c.metadata.get(k) for k in EDITABLE_FIELDS}})
         lines.append("\nCorrect the metadata in the table if needed (kind is one of: "
                      f"{', '.join(KINDS)}; score 1-4), then **Add and re-index**.")

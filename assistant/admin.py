@@ -135,6 +135,7 @@ class UploadCheck:
     metadata: dict[str, Any] = field(default_factory=dict)
     format: str = ""
     pages: int = 0
+    unindexed: bool = False  # its content is in corpus/ already, under `name`, but not in the index: add indexes it
 
 
 def _existing(settings: Settings, indexed: Mapping[str, Any] | None) -> tuple[dict[str, str], dict[str, str]]:
@@ -212,7 +213,12 @@ def check_uploads(settings: Settings, files: list[tuple[str, bytes] | tuple[str,
             checks.append(UploadCheck(original, name, False, "empty (no text in it)"))
             continue
         digest = hashlib.sha256(data).hexdigest()
-        dup = _duplicate(digest, existing, seen, "same content", "content")
+        stored = existing.get(digest)
+        # the same bytes in corpus/ but not in the index (an upload or `add` that stopped before indexing):
+        # adding it again indexes that file rather than refusing it
+        unindexed = stored is not None and indexed is not None and stored not in indexed and \
+            stored.lower().endswith(REPORT_SUFFIXES) and digest not in seen
+        dup = None if unindexed else _duplicate(digest, existing, seen, "same content", "content")
         if dup:
             checks.append(UploadCheck(original, name, False, dup))
             continue
@@ -222,12 +228,13 @@ def check_uploads(settings: Settings, files: list[tuple[str, bytes] | tuple[str,
             checks.append(UploadCheck(original, name, False, str(exc)))
             continue
         words = normalised_hash(got.text)
-        dup = _duplicate(words, existing_words, seen, "the same text in another file or format", "text")
+        dup = None if unindexed else _duplicate(words, existing_words, seen,
+                                                "the same text in another file or format", "text")
         if dup:
             checks.append(UploadCheck(original, name, False, dup))
             continue
         seen[digest] = seen[words] = original
-        name = _free_name(settings.corpus_dir, name, taken)
+        name = stored if unindexed else _free_name(settings.corpus_dir, name, taken)
         taken.add(name)
         meta = metadata_mod.detect(got.text)
         parsed = parse(got.text, settings.fallback_chunk_chars)
@@ -238,7 +245,7 @@ def check_uploads(settings: Settings, files: list[tuple[str, bytes] | tuple[str,
         sections = [" > ".join(h.path) for h in parsed.headings]
         md = {k: getattr(meta, k) for k in EDITABLE_FIELDS}
         checks.append(UploadCheck(original, name, True, "", data, digest, parsed.layout, len(chunks), sections, md,
-                                  got.format, len(got.pages)))
+                                  got.format, len(got.pages), unindexed))
     return checks
 
 
@@ -298,29 +305,50 @@ def update_metadata(corpus_dir: Path, doc: str, entry: dict[str, Any] | None) ->
 
 def add_reports(settings: Settings, checks: list[UploadCheck],
                 metadata_edits: dict[str, dict[str, Any]] | None = None) -> list[str]:
-    """Write the accepted uploads into corpus/ (never overwriting) with their corrected metadata.
-    Returns the names written. The caller re-indexes."""
-    written = []
+    """Write the accepted uploads into corpus/ (never overwriting) with their corrected metadata. Every check
+    comes first (all metadata edits validated before any file is written); a failure while writing takes out
+    what this call wrote. A report already in the corpus but not yet indexed (`UploadCheck.unindexed`) is not
+    written again. Returns the names to index. The caller re-indexes, and on failure calls `take_back`."""
     edits = metadata_edits or {}
-    for c in checks:
-        if not c.ok:
-            continue
-        entry = clean_metadata(edits.get(c.name, {}))
-        path = settings.corpus_dir / c.name
+    accepted = [c for c in checks if c.ok]
+    entries = {c.name: clean_metadata(edits.get(c.name, {})) for c in accepted}  # raises before any write
+    written: list[str] = []
+    try:
+        for c in accepted:
+            detected = {k: v for k, v in c.metadata.items() if v is not None}
+            overrides = {k: v for k, v in entries[c.name].items() if detected.get(k) != v}
+            if c.unindexed:  # in corpus/ already: only its corrected metadata is written
+                if overrides:
+                    update_metadata(settings.corpus_dir, c.name, overrides)
+                continue
+            path = settings.corpus_dir / c.name
+            try:
+                with open(path, "xb") as fh:  # exclusive: an existing file is never overwritten
+                    written.append(c.name)
+                    fh.write(c.data)
+                    fh.flush()
+                    os.fsync(fh.fileno())
+            except FileExistsError as exc:
+                written.remove(c.name)
+                raise AdminError(f"{c.name} appeared in the corpus meanwhile; check the files again.") from exc
+            if overrides:
+                update_metadata(settings.corpus_dir, c.name, overrides)
+            log.info("added report %s (%d bytes)", c.name, len(c.data))
+    except BaseException:
+        take_back(settings, written)
+        raise
+    return [c.name for c in accepted]
+
+
+def take_back(settings: Settings, names: list[str]) -> None:
+    """Undo `add_reports` for these files (an upload whose indexing failed): the files and their metadata
+    entries go, so the corpus is as it was and the same upload can be tried again."""
+    for name in names:
         try:
-            with open(path, "xb") as fh:  # exclusive: an existing file is never overwritten
-                fh.write(c.data)
-                fh.flush()
-                os.fsync(fh.fileno())
-        except FileExistsError as exc:
-            raise AdminError(f"{c.name} appeared in the corpus meanwhile; check the files again.") from exc
-        detected = {k: v for k, v in c.metadata.items() if v is not None}
-        overrides = {k: v for k, v in entry.items() if detected.get(k) != v}
-        if overrides:
-            update_metadata(settings.corpus_dir, c.name, overrides)
-        written.append(c.name)
-        log.info("added report %s (%d bytes)", c.name, len(c.data))
-    return written
+            (settings.corpus_dir / name).unlink(missing_ok=True)
+            update_metadata(settings.corpus_dir, name, None)
+        except OSError:
+            log.exception("could not take back %s after a failed add", name)
 
 
 # What a removal keeps beside the file: its metadata.json entry (restored with it) and what the report was, so

@@ -325,10 +325,15 @@ class Engine:
 
     def add(self, checks: list[admin.UploadCheck], edits: dict[str, dict] | None = None,
             progress: bool = False) -> tuple[list[str], store.BuildResult]:
-        written = admin.add_reports(self.settings, checks, edits)
-        if not written:
+        if not any(c.ok for c in checks):
             raise admin.AdminError("Nothing to add: every file was refused (see the reasons).")
-        return written, self.reindex(progress=progress, only=written)
+        names = admin.add_reports(self.settings, checks, edits)
+        try:
+            return names, self.reindex(progress=progress, only=names)
+        except BaseException:
+            # indexed and committed together, or not at all: the files this upload wrote go again
+            admin.take_back(self.settings, [c.name for c in checks if c.ok and not c.unindexed])
+            raise
 
     def remove(self, doc: str, progress: bool = False) -> tuple[Path, store.BuildResult]:
         shown = self.describe(doc) if doc in self.reports() else {}

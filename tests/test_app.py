@@ -294,6 +294,36 @@ def test_traversal_names_are_stored_under_safe_names(engine):
     assert again.name == "new-report-2.txt"  # never overwrites
 
 
+def test_an_upload_applies_whole_or_not_at_all(h, engine, tmp_path):
+    before = tree_digest(engine.settings.corpus_dir)
+    a, b = upload(tmp_path, "a.txt", NEW), upload(tmp_path, "b.txt", HOSTILE)
+    # metadata invalid for the second file: refused before the first is stored
+    got = h["admin_upload_api"]("s3cret", [a, b], json.dumps({"b.txt": {"score": 7}}))
+    assert got["ok"] is False and "score 7 must be 1, 2, 3 or 4" in got["error"]
+    assert tree_digest(engine.settings.corpus_dir) == before
+    # indexing that fails takes the upload back: nothing stored, the same upload can be tried again
+    from fakes import FailingEmbedder
+
+    working, engine.embedder = engine.embedder, FailingEmbedder()
+    with pytest.raises(RuntimeError, match="simulated crash"):
+        engine.add(engine.check_uploads([("a.txt", NEW.encode())]))
+    assert tree_digest(engine.settings.corpus_dir) == before and "a.txt" not in engine.reports()
+    engine.embedder = working
+    assert h["admin_upload_api"]("s3cret", [a])["added"] == ["a.txt"]
+
+
+def test_a_report_stored_but_never_indexed_is_indexed_when_added_again(h, engine, tmp_path):
+    # as an `add` killed after copying leaves it: in corpus/, not in the index
+    (engine.settings.corpus_dir / "stopped.txt").write_text(NEW, encoding="utf-8")
+    assert any("stopped.txt is new" in r for r in engine.status().stale)  # status says so
+    assert "in the corpus already but not indexed" in h["check_files"]("s3cret", [upload(tmp_path, "again.txt",
+                                                                                      NEW)])[0]
+    got = h["admin_upload_api"]("s3cret", [upload(tmp_path, "again.txt", NEW)])
+    assert got["ok"] and got["added"] == ["stopped.txt"]  # indexed under its name, not stored twice
+    assert not (engine.settings.corpus_dir / "again.txt").exists() and "stopped.txt" in engine.reports()
+    assert engine.status().stale == []
+
+
 def test_an_address_may_upload_its_budget_an_hour():
     now = [0.0]
     budget = webapp.UploadBudget(100, clock=lambda: now[0])
