@@ -135,6 +135,8 @@ class UploadBudget:
     def take(self, client: str, size: int) -> float:
         """0 if `client` may upload `size` bytes now (and counts them), else the seconds until it may."""
         now = self._clock()
+        if len(self._sent) > 10_000:  # forget addresses with nothing sent in the hour
+            self._sent = {c: s for c, s in self._sent.items() if s and now - s[-1][0] < 3600}
         sent = [(t, n) for t, n in self._sent.get(client, []) if now - t < 3600]
         if sum(n for _, n in sent) + size > self.per_hour:
             self._sent[client] = sent
@@ -696,8 +698,9 @@ def create_app(engine: Engine) -> FastAPI:
             return f"p={p!r} must be a page (1 or more) and start={start!r}, end={end!r} character offsets."
         return page_no, a, b
 
-    def _page_of_pdf(doc: str, v: str, t: str, p: str, start: str, end: str):
-        """(png, page count, the passage's text version) of a PDF report's page, or an error page."""
+    def _page_of_pdf(doc: str, v: str, t: str, p: str, start: str, end: str, image: bool = True):
+        """(the page rendered, the passage's text version) of a PDF report's page, or an error page; `image`
+        False: the page count and the marking found, without drawing the PNG (the page's HTML)."""
         got = _page_args(doc, p, start, end)
         if isinstance(got, str):
             return HTMLResponse(not_found_html(got), status_code=400)
@@ -715,7 +718,7 @@ def create_app(engine: Engine) -> FastAPI:
                                 status_code=404)
         quote = passage.text[a:b] if b <= len(passage.text) else ""
         try:
-            return render_page(pdf, page_no, quote), passage
+            return render_page(pdf, page_no, quote, image=image), passage
         except PageError as exc:
             return HTMLResponse(not_found_html(str(exc)), status_code=404)
 
@@ -723,7 +726,7 @@ def create_app(engine: Engine) -> FastAPI:
     def page(doc: str = Query(""), p: str = Query("1"), start: str = Query(""), end: str = Query(""),
              v: str = Query(""), t: str = Query("")):
         """A PDF report's page as printed, the passage marked on it, with the pages either side a click away."""
-        got = _page_of_pdf(doc, v, t, p, start, end)
+        got = _page_of_pdf(doc, v, t, p, start, end, image=False)  # the image is drawn when the browser asks
         if isinstance(got, HTMLResponse):
             return got
         rendered, passage = got

@@ -323,14 +323,13 @@ def add_reports(settings: Settings, checks: list[UploadCheck],
                 continue
             path = settings.corpus_dir / c.name
             try:
-                with open(path, "xb") as fh:  # exclusive: an existing file is never overwritten
-                    written.append(c.name)
-                    fh.write(c.data)
-                    fh.flush()
-                    os.fsync(fh.fileno())
-            except FileExistsError as exc:
-                written.remove(c.name)
+                _write_new(path, c.data)
+            except FileExistsError as exc:  # someone else's file: not ours to take back
                 raise AdminError(f"{c.name} appeared in the corpus meanwhile; check the files again.") from exc
+            except BaseException:
+                written.append(c.name)  # what this call wrote of it goes again
+                raise
+            written.append(c.name)
             if overrides:
                 update_metadata(settings.corpus_dir, c.name, overrides)
             log.info("added report %s (%d bytes)", c.name, len(c.data))
@@ -338,6 +337,15 @@ def add_reports(settings: Settings, checks: list[UploadCheck],
         take_back(settings, written)
         raise
     return [c.name for c in accepted]
+
+
+def _write_new(path: Path, data: bytes) -> None:
+    """Write a file that must not exist yet (FileExistsError if it does: nothing is ever overwritten), flushed
+    to disk."""
+    with open(path, "xb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
 
 
 def take_back(settings: Settings, names: list[str]) -> None:
@@ -443,10 +451,7 @@ def restore_report(settings: Settings, name: str, indexed: Mapping[str, Any] | N
         raise AdminError(f"{r.doc} is already in the corpus as {same} (the same text); nothing to restore.")
     entry, _ = _sidecar(src)
     try:
-        with open(dest, "xb") as fh:  # exclusive: never over a file that appeared meanwhile
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
+        _write_new(dest, data)
     except FileExistsError as exc:
         raise AdminError(f"A report named {r.doc} appeared in the corpus meanwhile; nothing was restored.") from exc
     if entry:

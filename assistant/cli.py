@@ -14,7 +14,7 @@ from pathlib import Path
 from . import admin, store
 from .embed import SentenceTransformerEmbedder
 from .errors import INDEX_HINT, AssistantError, IndexCorrupt, IndexMissing
-from .metadata import Metadata
+from .metadata import Metadata, shown
 from .retrieve import Filters, Hit, Retriever
 from .settings import Settings
 
@@ -95,9 +95,7 @@ def cmd_remove(args: argparse.Namespace, settings: Settings) -> int:
     for doc in args.reports:
         try:
             entry = manifest.reports.get(doc) if manifest is not None else None
-            shown = {k: v for k, v in (entry.metadata if entry else {}).items()
-                     if k in ("title", "authority", "kind", "quality_statement", "score") and v not in (None, "")}
-            moved.append((doc, admin.remove_report(settings, doc, shown)))
+            moved.append((doc, admin.remove_report(settings, doc, shown(entry.metadata) if entry else {})))
         except admin.AdminError as exc:
             print(f"  not removed: {exc}")
     if not moved:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
@@ -107,6 +108,15 @@ class Metadata:
         if "scores" in values:
             values["scores"] = tuple(dict(x) for x in values["scores"] or ())
         return cls(**values)
+
+
+# What names a report to a person (a removed report in the list, a kept version in the viewer)
+SHOWN_FIELDS = ("title", "authority", "kind", "quality_statement", "score")
+
+
+def shown(values: Mapping[str, Any]) -> dict[str, Any]:
+    """The fields of SHOWN_FIELDS that `values` (a report's metadata as a dict) gives."""
+    return {k: values[k] for k in SHOWN_FIELDS if values.get(k) not in (None, "")}
 
 
 EDITABLE_FIELDS = ("title", "authority", "kind", "quality_statement", "score", "score_descriptor",

@@ -24,7 +24,7 @@ class PageError(AssistantError):
 
 @dataclass(frozen=True)
 class Rendered:
-    png: bytes
+    png: bytes  # empty when not drawn
     pages: int  # the document's page count
     found: int  # characters of the quote marked on this page
 
@@ -57,8 +57,10 @@ def _found(page_text: str, quote: str) -> list[int]:
     return sorted(out)
 
 
-def render_page(pdf: bytes, page_no: int, quote: str | None = None, scale: float = SCALE) -> Rendered:
-    """Page `page_no` (from 1) of the PDF as a PNG, with `quote` marked where the page prints it."""
+def render_page(pdf: bytes, page_no: int, quote: str | None = None, scale: float = SCALE,
+                image: bool = True) -> Rendered:
+    """Page `page_no` (from 1) of the PDF as a PNG, with `quote` marked where the page prints it (`image`
+    False: only the page count and how much of the quote the page holds, no PNG drawn)."""
     import pypdfium2 as pdfium
     from PIL import Image, ImageDraw
 
@@ -70,29 +72,28 @@ def render_page(pdf: bytes, page_no: int, quote: str | None = None, scale: float
         if not 1 <= page_no <= len(doc):
             raise PageError(f"There is no page {page_no}: the PDF has {len(doc)} pages.")
         page = doc[page_no - 1]
-        image = page.render(scale=scale).to_pil().convert("RGB")
-        marked = 0
+        boxes = []
         if quote:
             text = page.get_textpage()
-            chars = _found(text.get_text_range(), quote)
-            boxes = []
-            for i in chars:
+            for i in _found(text.get_text_range(), quote):
                 left, bottom, right, top = text.get_charbox(i, loose=True)
                 if right > left and top > bottom:
                     boxes.append((left, bottom, right, top))
-            if boxes:
-                height = page.get_height()
-                overlay = Image.new("RGBA", image.size, (0, 0, 0, 0))
-                draw = ImageDraw.Draw(overlay)
-                for left, bottom, right, top in _lines(boxes):
-                    draw.rectangle([left * scale - 2, (height - top) * scale - 2, right * scale + 2,
-                                    (height - bottom) * scale + 2], fill=(255, 214, 0, 110),
-                                   outline=(224, 168, 0, 255), width=2)
-                image = Image.alpha_composite(image.convert("RGBA"), overlay).convert("RGB")
-                marked = len(boxes)
+        if not image:
+            return Rendered(b"", len(doc), len(boxes))
+        picture = page.render(scale=scale).to_pil().convert("RGB")
+        if boxes:
+            height = page.get_height()
+            overlay = Image.new("RGBA", picture.size, (0, 0, 0, 0))
+            draw = ImageDraw.Draw(overlay)
+            for left, bottom, right, top in _lines(boxes):
+                draw.rectangle([left * scale - 2, (height - top) * scale - 2, right * scale + 2,
+                                (height - bottom) * scale + 2], fill=(255, 214, 0, 110),
+                               outline=(224, 168, 0, 255), width=2)
+            picture = Image.alpha_composite(picture.convert("RGBA"), overlay).convert("RGB")
         buf = io.BytesIO()
-        image.save(buf, format="PNG", optimize=True)
-        return Rendered(buf.getvalue(), len(doc), marked)
+        picture.save(buf, format="PNG", optimize=True)
+        return Rendered(buf.getvalue(), len(doc), len(boxes))
     finally:
         doc.close()
 

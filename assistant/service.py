@@ -21,7 +21,7 @@ from . import admin, store
 from .answer import Answer, Answerer
 from .embed import Embedder, SentenceTransformerEmbedder
 from .errors import AssistantError, IndexBusy, IndexCorrupt, IndexMissing
-from .metadata import Metadata
+from .metadata import Metadata, shown
 from .retrieve import Filters
 from .segment import read_text
 from .settings import Settings
@@ -40,9 +40,6 @@ class Passage:
     current: str = ""  # a link to the report as indexed now, when this is an earlier version of it
     exact: bool = False  # this is the very text the link was made from (its report version is kept)
     key: str = ""  # the version shown (`store.text_key`), for a fresh permalink to it
-
-
-_SHOWN = ("title", "authority", "kind", "quality_statement", "score")
 
 
 class FilterError(AssistantError):
@@ -183,7 +180,7 @@ class Engine:
             kept = store.kept_text(self.settings.index_dir, key)
             if kept is not None and kept[1].get("doc") == doc:
                 text, about = kept
-                md = Metadata.from_dict({k: v for k, v in about.items() if k in _SHOWN and v is not None})
+                md = Metadata.from_dict(shown(about))
                 first = f" (first indexed {about['first_seen'][:10]})" if about.get("first_seen") else ""
                 if entry is not None:
                     note = (f"This report has been replaced since this link was made. This is the version the "
@@ -343,12 +340,9 @@ class Engine:
     def describe(self, doc: str) -> dict:
         """What a report is and what it gives answers, as indexed: title, authority, kind, quality statement,
         score, overall rating and its number of passages. KeyError: not indexed."""
-        index = self.answerer.index
-        entry = index.manifest.reports[doc]
-        md = index.metadata(doc)
-        return {**{k: getattr(md, k) for k in ("title", "authority", "kind", "quality_statement", "score",
-                                                "overall_rating") if getattr(md, k) not in (None, "")},
-                "chunks": entry.chunks}
+        entry = self.answerer.index.manifest.reports[doc]
+        rating = entry.metadata.get("overall_rating")
+        return {**shown(entry.metadata), **({"overall_rating": rating} if rating else {}), "chunks": entry.chunks}
 
     def removed(self) -> list[admin.RemovedReport]:
         return admin.removed_reports(self.settings)

@@ -654,9 +654,8 @@ def _keep_texts(index_dir: Path, gen: Path, entries: dict[str, ReportEntry]) -> 
                 a, b = ranges[doc]
                 fh.seek(a)
                 data = fh.read(b - a)
-                md = e.metadata
                 about = {"doc": doc, "sha256": e.sha256, "pages": list(e.pages), "first_seen": e.first_seen,
-                         **{k: md.get(k) for k in ("title", "authority", "kind", "quality_statement", "score")}}
+                         **metadata_mod.shown(e.metadata)}
                 key = text_key(e.sha256)
                 for name, blob in ((f"{key}.json", json.dumps(about, ensure_ascii=False).encode()),
                                    (f"{key}.txt", data)):  # the text last: its presence says both are whole
